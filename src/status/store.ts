@@ -1,0 +1,130 @@
+import { EventEmitter } from 'node:events';
+import type {
+  ClaudeStatus,
+  RequestsStatus,
+  ServerStatus,
+  SessionInfo,
+  StatusSnapshot,
+  StatusWarning,
+  UsageStatus,
+  UsageWindow,
+} from './types.js';
+import type { RateLimitInfo } from '../turn/types.js';
+
+const localDay = (t = Date.now()): string => {
+  const d = new Date(t);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+};
+
+/**
+ * Owns the live status. Writers call the update methods; readers take `snapshot()`
+ * and listen to 'change' (emitted at most once per tick so a burst of deltas does
+ * not re-render the tray a hundred times).
+ */
+export class StatusStore extends EventEmitter {
+  private server: ServerStatus = { state: 'starting', host: '127.0.0.1', port: 0 };
+  private claude: ClaudeStatus = { path: '', version: 'unknown', login: 'unknown' };
+  private sessions = new Map<string, SessionInfo>();
+  private requests: RequestsStatus = { active: 0, queued: 0, oldestQueuedMs: 0 };
+  private usage: UsageStatus = { other: {}, tokensToday: 0, day: localDay() };
+  private warnings = new Map<string, StatusWarning>();
+  private pending = false;
+
+  constructor(
+    readonly version: string,
+    readonly startedAt = Date.now(),
+  ) {
+    super();
+  }
+
+  snapshot(): StatusSnapshot {
+    return {
+      version: this.version,
+      startedAt: this.startedAt,
+      server: { ...this.server },
+      claude: { ...this.claude },
+      sessions: [...this.sessions.values()].map((s) => ({ ...s })).sort((a, b) => b.lastActivity - a.lastActivity),
+      requests: { ...this.requests },
+      usage: structuredClone(this.usage),
+      warnings: [...this.warnings.values()].map((w) => ({ ...w })),
+    };
+  }
+
+  setServer(patch: Partial<ServerStatus>): void {
+    this.server = { ...this.server, ...patch };
+    if (patch.state && patch.state !== 'error') delete this.server.error;
+    this.changed();
+  }
+
+  setClaude(patch: Partial<ClaudeStatus>): void {
+    this.claude = { ...this.claude, ...patch };
+    this.changed();
+  }
+
+  upsertSession(info: SessionInfo): void {
+    this.sessions.set(info.id, { ...info });
+    this.changed();
+  }
+
+  patchSession(id: string, patch: Partial<SessionInfo>): void {
+    const s = this.sessions.get(id);
+    if (!s) return;
+    Object.assign(s, patch);
+    this.changed();
+  }
+
+  removeSession(id: string): void {
+    if (this.sessions.delete(id)) this.changed();
+  }
+
+  setRequests(patch: Partial<RequestsStatus>): void {
+    this.requests = { ...this.requests, ...patch };
+    this.changed();
+  }
+
+  /** Folds one CLI rate_limit_event into the usage windows. */
+  recordRateLimit(info: RateLimitInfo): void {
+    const w: UsageWindow = {
+      utilization: typeof info.utilization === 'number' ? info.utilization : undefined,
+      resetsAt: typeof info.resetsAt === 'number' ? info.resetsAt : undefined,
+      status: info.status,
+    };
+    const type = info.rateLimitType ?? 'unknown';
+    if (type === 'five_hour') this.usage.fiveHour = w;
+    else if (type === 'seven_day' || type === 'weekly') this.usage.weekly = w;
+    else this.usage.other[type] = w;
+    if (typeof info.isUsingOverage === 'boolean') this.usage.isUsingOverage = info.isUsingOverage;
+    if (typeof info.overageStatus === 'string') this.usage.overageStatus = info.overageStatus;
+    this.changed();
+  }
+
+  addTokens(n: number, now = Date.now()): void {
+    const day = localDay(now);
+    if (day !== this.usage.day) {
+      this.usage.day = day;
+      this.usage.tokensToday = 0;
+    }
+    this.usage.tokensToday += n;
+    this.changed();
+  }
+
+  setWarning(w: Omit<StatusWarning, 'since'> & { since?: number }): void {
+    const prev = this.warnings.get(w.id);
+    if (prev && prev.message === w.message && prev.level === w.level) return;
+    this.warnings.set(w.id, { ...w, since: w.since ?? prev?.since ?? Date.now() });
+    this.changed();
+  }
+
+  clearWarning(id: string): void {
+    if (this.warnings.delete(id)) this.changed();
+  }
+
+  private changed(): void {
+    if (this.pending) return;
+    this.pending = true;
+    setImmediate(() => {
+      this.pending = false;
+      this.emit('change', this.snapshot());
+    });
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The canonical turn: the one seam between wire formats (api/) and the engine.
+ * Content blocks follow Anthropic's Messages shapes because that is what the CLI
+ * speaks; every wire format translates to and from these types and nothing else.
+ */
+
+export interface TextBlock {
+  type: 'text';
+  text: string;
+}
+
+export type ImageSource =
+  | { type: 'base64'; media_type: string; data: string }
+  | { type: 'url'; url: string };
+
+export interface ImageBlock {
+  type: 'image';
+  source: ImageSource;
+}
+
+export interface ToolUseBlock {
+  type: 'tool_use';
+  id: string;
+  /** The client's own tool name (never the MCP-prefixed one). */
+  name: string;
+  input: Record<string, unknown>;
+}
+
+export interface ToolResultBlock {
+  type: 'tool_result';
+  tool_use_id: string;
+  content: string | Array<TextBlock | ImageBlock>;
+  is_error?: boolean;
+}
+
+export interface ThinkingBlock {
+  type: 'thinking';
+  thinking: string;
+  signature?: string;
+}
+
+export interface RedactedThinkingBlock {
+  type: 'redacted_thinking';
+  data: string;
+}
+
+export type ContentBlock =
+  | TextBlock
+  | ImageBlock
+  | ToolUseBlock
+  | ToolResultBlock
+  | ThinkingBlock
+  | RedactedThinkingBlock;
+
+export type Role = 'user' | 'assistant';
+
+export interface TurnMessage {
+  role: Role;
+  content: ContentBlock[];
+}
+
+/** A client-defined tool; `inputSchema` is the client's JSON Schema, passed on unchanged. */
+export interface ToolDef {
+  name: string;
+  description?: string;
+  inputSchema: Record<string, unknown>;
+}
+
+export type ToolChoice =
+  | { type: 'auto' }
+  | { type: 'none' }
+  | { type: 'any' }
+  | { type: 'tool'; name: string };
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name?: string; schema: Record<string, unknown>; strict?: boolean };
+
+export type ThinkingOption =
+  | { type: 'enabled'; budgetTokens?: number }
+  | { type: 'disabled' }
+  | { type: 'adaptive' };
+
+export type EffortOption = 'low' | 'medium' | 'high' | 'max';
+
+/** Hints that let the engine find the live session a request continues. */
+export interface ConversationHints {
+  /** An id the client gave explicitly (x-session-id, `user`, prompt_cache_key, metadata.user_id...). */
+  explicitId?: string;
+  /** The client's user-agent, used for display and to separate clients in the session map. */
+  userAgent?: string;
+  /** Which wire format the request came in on (for logs and status only). */
+  api?: 'openai-chat' | 'anthropic-messages' | 'openai-responses';
+}
+
+export interface TurnRequest {
+  /** The model as the client named it; resolution (aliases, validation) happens before the engine. */
+  model: string;
+  /** System prompt text (system/developer messages, instructions), joined in order. */
+  system?: string;
+  /** Full history as the client sent it, oldest first, ending with the new user input. */
+  messages: TurnMessage[];
+  tools: ToolDef[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  stopSequences?: string[];
+  thinking?: ThinkingOption;
+  effort?: EffortOption;
+  responseFormat?: ResponseFormat;
+  conversation: ConversationHints;
+  stream: boolean;
+}
+
+export interface Usage {
+  /** Input tokens not read from or written to the cache (Anthropic semantics). */
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheCreationInputTokens: number;
+}
+
+export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal';
+
+export type ErrorKind =
+  | 'invalid_request' // 400
+  | 'authentication' // 401
+  | 'billing' // 402
+  | 'permission' // 403
+  | 'not_found' // 404
+  | 'too_large' // 413
+  | 'rate_limit' // 429
+  | 'upstream' // 502
+  | 'unavailable' // 503 (paused, queue full, overloaded upstream)
+  | 'overloaded' // 503 for OpenAI, 529 for Anthropic
+  | 'timeout' // 504
+  | 'internal'; // 500: a defect of ours
+
+export interface TurnError {
+  kind: ErrorKind;
+  message: string;
+  /** The offending request field, for invalid_request. */
+  param?: string;
+  /** A machine code such as model_not_found. */
+  code?: string;
+  /** Seconds until a retry can succeed, when known. */
+  retryAfterSeconds?: number;
+}
+
+export interface RateLimitInfo {
+  status?: string;
+  resetsAt?: number;
+  rateLimitType?: string;
+  utilization?: number;
+  isUsingOverage?: boolean;
+  overageStatus?: string;
+  [key: string]: unknown;
+}
+
+export type BlockStart =
+  | { type: 'text' }
+  | { type: 'thinking' }
+  | { type: 'redacted_thinking'; data: string }
+  | { type: 'tool_use'; id: string; name: string };
+
+/** What the engine emits while a turn runs; each wire format encodes these. */
+export type TurnEvent =
+  | { type: 'start'; messageId: string; model: string; sessionId: string; usage: Usage }
+  | { type: 'block_start'; index: number; block: BlockStart }
+  | { type: 'text_delta'; index: number; text: string }
+  | { type: 'thinking_delta'; index: number; thinking: string }
+  | { type: 'signature_delta'; index: number; signature: string }
+  | { type: 'tool_input_delta'; index: number; partialJson: string }
+  | { type: 'block_stop'; index: number }
+  /** The CLI is retrying upstream, or waiting: a chance to send a keep-alive. */
+  | { type: 'keepalive'; reason: string }
+  | { type: 'rate_limit'; info: RateLimitInfo }
+  | { type: 'stop'; stopReason: StopReason; stopSequence?: string | null; usage: Usage }
+  | { type: 'error'; error: TurnError };
+
+export const emptyUsage = (): Usage => ({
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadInputTokens: 0,
+  cacheCreationInputTokens: 0,
+});
+
+/** Total prompt tokens as OpenAI counts them (cached ones included). */
+export const promptTokens = (u: Usage): number =>
+  u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens;
+
+/** Error thrown by translators and the engine; carries the canonical error. */
+export class TurnFailure extends Error {
+  constructor(public readonly error: TurnError) {
+    super(error.message);
+    this.name = 'TurnFailure';
+  }
+}
+
+export const invalid = (message: string, param?: string, code?: string): TurnFailure =>
+  new TurnFailure({ kind: 'invalid_request', message, param, code });
