@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { TurnFailure, type TurnError } from '../../turn/types.js';
+import { convertMessageContent } from './convert-content-blocks.js';
+
+const errorOf = (fn: () => unknown): TurnError => {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof TurnFailure) return e.error;
+    throw e;
+  }
+  throw new Error('expected a TurnFailure');
+};
+
+describe('convertMessageContent', () => {
+  it('turns a string into one text block', () => {
+    expect(convertMessageContent('hi', 'user', 'm')).toEqual([{ type: 'text', text: 'hi' }]);
+  });
+
+  it('drops cache_control and citations from text blocks', () => {
+    expect(
+      convertMessageContent([{ type: 'text', text: 'a', cache_control: { type: 'ephemeral' }, citations: [] }], 'user', 'm'),
+    ).toEqual([{ type: 'text', text: 'a' }]);
+  });
+
+  it('converts images and tool results (string, blocks, absent, is_error)', () => {
+    const out = convertMessageContent(
+      [
+        { type: 'image', source: { type: 'url', url: 'https://x.test/i.png' } },
+        { type: 'tool_result', tool_use_id: 't1', content: 'ok' },
+        {
+          type: 'tool_result',
+          tool_use_id: 't2',
+          is_error: true,
+          content: [
+            { type: 'text', text: 'boom' },
+            { type: 'image', source: { type: 'base64', media_type: 'image/gif', data: 'R0l' } },
+          ],
+        },
+        { type: 'tool_result', tool_use_id: 't3' },
+      ],
+      'user',
+      'm',
+    );
+    expect(out).toEqual([
+      { type: 'image', source: { type: 'url', url: 'https://x.test/i.png' } },
+      { type: 'tool_result', tool_use_id: 't1', content: 'ok' },
+      {
+        type: 'tool_result',
+        tool_use_id: 't2',
+        is_error: true,
+        content: [
+          { type: 'text', text: 'boom' },
+          { type: 'image', source: { type: 'base64', media_type: 'image/gif', data: 'R0l' } },
+        ],
+      },
+      { type: 'tool_result', tool_use_id: 't3', content: '' },
+    ]);
+  });
+
+  it('keeps assistant history: thinking (with and without signature), redacted thinking, tool use', () => {
+    expect(
+      convertMessageContent(
+        [
+          { type: 'thinking', thinking: 'hmm', signature: 'sig' },
+          { type: 'thinking', thinking: 'no sig' },
+          { type: 'redacted_thinking', data: 'opaque' },
+          { type: 'tool_use', id: 'toolu_1', name: 'f', input: { a: [1] } },
+        ],
+        'assistant',
+        'm',
+      ),
+    ).toEqual([
+      { type: 'thinking', thinking: 'hmm', signature: 'sig' },
+      { type: 'thinking', thinking: 'no sig' },
+      { type: 'redacted_thinking', data: 'opaque' },
+      { type: 'tool_use', id: 'toolu_1', name: 'f', input: { a: [1] } },
+    ]);
+  });
+
+  it('refuses document blocks with a clear 400 naming the field', () => {
+    const e = errorOf(() =>
+      convertMessageContent(
+        [{ type: 'text', text: 'a' }, { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'x' } }],
+        'user',
+        'messages.2.content',
+      ),
+    );
+    expect(e).toEqual({
+      kind: 'invalid_request',
+      param: 'messages.2.content.1.type',
+      message:
+        'messages.2.content.1.type: document blocks (PDF and text documents) are not supported; send the text as a text block',
+    });
+  });
+
+  it('refuses blocks in the wrong role', () => {
+    expect(errorOf(() => convertMessageContent([{ type: 'tool_use', id: 'a', name: 'b', input: {} }], 'user', 'm'))).toEqual({
+      kind: 'invalid_request',
+      param: 'm.0.type',
+      message: "m.0.type: 'tool_use' blocks are not allowed in user messages",
+    });
+    expect(errorOf(() => convertMessageContent([{ type: 'tool_result', tool_use_id: 'a' }], 'assistant', 'm')).param).toBe(
+      'm.0.type',
+    );
+  });
+
+  it('names the exact field that is wrong', () => {
+    expect(errorOf(() => convertMessageContent([{ type: 'text' }], 'user', 'messages.0.content')).param).toBe(
+      'messages.0.content.0.text',
+    );
+    expect(errorOf(() => convertMessageContent([{ type: 7 }], 'user', 'messages.0.content')).message).toBe(
+      'messages.0.content.0.type: expected a string, got a number',
+    );
+    expect(errorOf(() => convertMessageContent([{ type: 'sparkle' }], 'user', 'm')).message).toBe(
+      "m.0.type: unknown content block type 'sparkle'",
+    );
+    expect(errorOf(() => convertMessageContent([{ type: 'tool_use', id: 'a', name: 'b', input: [] }], 'assistant', 'm')).param).toBe(
+      'm.0.input',
+    );
+    expect(errorOf(() => convertMessageContent([{ type: 'tool_use', id: 'a', name: 'b' }], 'assistant', 'm')).param).toBe(
+      'm.0.input',
+    );
+    expect(
+      errorOf(() => convertMessageContent([{ type: 'tool_result', tool_use_id: 'a', content: [{ type: 'document' }] }], 'user', 'm'))
+        .param,
+    ).toBe('m.0.content.0.type');
+    expect(errorOf(() => convertMessageContent(5, 'user', 'm')).message).toBe(
+      'm: expected a string or an array of content blocks, got a number',
+    );
+  });
+});

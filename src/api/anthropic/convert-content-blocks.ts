@@ -1,0 +1,103 @@
+/**
+ * Anthropic message content (a string or an array of blocks) to canonical blocks.
+ * The canonical blocks are Anthropic's own shapes, so this is validation plus dropping
+ * the fields the CLI does not take (cache_control, citations).
+ */
+import {
+  type ContentBlock,
+  type ImageBlock,
+  type Role,
+  type TextBlock,
+} from '../../turn/types.js';
+import { convertImageSource } from './convert-image-source.js';
+import { fieldPath, fieldRequired, Fields, invalidAt, isJsonObject, wrongType } from './read-fields.js';
+
+/** Which block types each role may carry (the Messages API rejects the others). */
+const ALLOWED: Record<Role, readonly ContentBlock['type'][]> = {
+  user: ['text', 'image', 'tool_result'],
+  assistant: ['text', 'tool_use', 'thinking', 'redacted_thinking'],
+};
+
+const SERVER_TOOL_BLOCK = 'server tool blocks are not supported (server tools are not available through maxproxy)';
+
+/** Block types of the real API that maxproxy cannot serve, with the reason a client sees. */
+const UNSUPPORTED: Record<string, string> = {
+  document: 'document blocks (PDF and text documents) are not supported; send the text as a text block',
+  search_result: 'search_result blocks are not supported; send the text as a text block',
+  container_upload: 'container_upload blocks are not supported (no code execution container)',
+  server_tool_use: SERVER_TOOL_BLOCK,
+  web_search_tool_result: SERVER_TOOL_BLOCK,
+  web_fetch_tool_result: SERVER_TOOL_BLOCK,
+  code_execution_tool_result: SERVER_TOOL_BLOCK,
+  bash_code_execution_tool_result: SERVER_TOOL_BLOCK,
+  text_editor_code_execution_tool_result: SERVER_TOOL_BLOCK,
+  tool_search_tool_result: SERVER_TOOL_BLOCK,
+  mcp_tool_use: 'MCP connector blocks are not supported',
+  mcp_tool_result: 'MCP connector blocks are not supported',
+};
+
+export function convertMessageContent(value: unknown, role: Role, path: string): ContentBlock[] {
+  if (typeof value === 'string') return [{ type: 'text', text: value }];
+  if (!Array.isArray(value)) throw wrongType(path, 'a string or an array of content blocks', value);
+  return value.map((block, i) => convertBlock(block, role, fieldPath(path, i)));
+}
+
+function convertBlock(value: unknown, role: Role, path: string): ContentBlock {
+  const f = Fields.of(value, path);
+  const type = f.requiredString('type');
+  if (Object.hasOwn(UNSUPPORTED, type)) throw invalidAt(f.at('type'), UNSUPPORTED[type]);
+  const known = ['text', 'image', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'] as const;
+  if (!(known as readonly string[]).includes(type)) {
+    throw invalidAt(f.at('type'), `unknown content block type '${type}'`);
+  }
+  const blockType = type as (typeof known)[number];
+  if (!ALLOWED[role].includes(blockType)) {
+    throw invalidAt(f.at('type'), `'${type}' blocks are not allowed in ${role} messages`);
+  }
+  switch (blockType) {
+    case 'text':
+      return { type: 'text', text: f.requiredString('text') };
+    case 'image':
+      return { type: 'image', source: convertImageSource(f.raw('source'), f.at('source')) };
+    case 'tool_use': {
+      const input = f.raw('input');
+      if (input === undefined) throw fieldRequired(f.at('input'));
+      if (!isJsonObject(input)) throw wrongType(f.at('input'), 'an object', input);
+      return { type: 'tool_use', id: f.nonEmptyString('id'), name: f.nonEmptyString('name'), input };
+    }
+    case 'tool_result': {
+      const isError = f.boolean('is_error');
+      return {
+        type: 'tool_result',
+        tool_use_id: f.nonEmptyString('tool_use_id'),
+        content: convertToolResultContent(f.raw('content'), f.at('content')),
+        ...(isError !== undefined ? { is_error: isError } : {}),
+      };
+    }
+    case 'thinking': {
+      const signature = f.string('signature');
+      return {
+        type: 'thinking',
+        thinking: f.requiredString('thinking'),
+        ...(signature !== undefined ? { signature } : {}),
+      };
+    }
+    case 'redacted_thinking':
+      return { type: 'redacted_thinking', data: f.requiredString('data') };
+  }
+}
+
+/** tool_result content: absent, a string, or text/image blocks. */
+function convertToolResultContent(value: unknown, path: string): string | Array<TextBlock | ImageBlock> {
+  if (value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (!Array.isArray(value)) throw wrongType(path, 'a string or an array of text and image blocks', value);
+  return value.map((block, i) => {
+    const f = Fields.of(block, fieldPath(path, i));
+    const type = f.requiredString('type');
+    if (type === 'text') return { type: 'text', text: f.requiredString('text') };
+    if (type === 'image') return { type: 'image', source: convertImageSource(f.raw('source'), f.at('source')) };
+    if (Object.hasOwn(UNSUPPORTED, type)) throw invalidAt(f.at('type'), UNSUPPORTED[type]);
+    throw invalidAt(f.at('type'), `tool_result content must be text or image blocks, got '${type}'`);
+  });
+}

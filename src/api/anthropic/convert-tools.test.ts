@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { TurnFailure, type TurnError } from '../../turn/types.js';
+import { convertToolChoice, convertTools } from './convert-tools.js';
+
+const errorOf = (fn: () => unknown): TurnError => {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof TurnFailure) return e.error;
+    throw e;
+  }
+  throw new Error('expected a TurnFailure');
+};
+
+const schema = {
+  type: 'object',
+  properties: { q: { $ref: '#/$defs/Q' } },
+  $defs: { Q: { type: 'string', format: 'email' } },
+  additionalProperties: false,
+};
+
+describe('convertTools', () => {
+  it('passes client tool schemas through unchanged (same object) and drops server tools', () => {
+    const tools = convertTools(
+      [
+        { name: 'lookup', description: 'Look up', input_schema: schema, cache_control: { type: 'ephemeral' }, strict: true },
+        { type: 'custom', name: 'other', input_schema: { type: 'object' } },
+        { type: 'web_search_20250305', name: 'web_search', max_uses: 3 },
+        { type: 'bash_20250124', name: 'bash' },
+      ],
+      'tools',
+    );
+    expect(tools).toEqual([
+      { name: 'lookup', description: 'Look up', inputSchema: schema },
+      { name: 'other', inputSchema: { type: 'object' } },
+    ]);
+    expect(tools[0].inputSchema).toBe(schema);
+  });
+
+  it('returns no tools when absent', () => {
+    expect(convertTools(undefined, 'tools')).toEqual([]);
+  });
+
+  it('rejects bad names, duplicates and missing schemas', () => {
+    expect(errorOf(() => convertTools([{ name: 'has space', input_schema: {} }], 'tools')).param).toBe('tools.0.name');
+    expect(
+      errorOf(() =>
+        convertTools(
+          [
+            { name: 'a', input_schema: {} },
+            { name: 'a', input_schema: {} },
+          ],
+          'tools',
+        ),
+      ),
+    ).toEqual({ kind: 'invalid_request', param: 'tools.1.name', message: "tools.1.name: tool names must be unique, 'a' repeats" });
+    expect(errorOf(() => convertTools([{ name: 'a' }], 'tools')).message).toBe('tools.0.input_schema: field required');
+    expect(errorOf(() => convertTools([{ name: 'a', input_schema: 'x' }], 'tools')).param).toBe('tools.0.input_schema');
+  });
+});
+
+describe('convertToolChoice', () => {
+  const tools = [{ name: 'lookup', inputSchema: {} }];
+  it('maps every choice', () => {
+    expect(convertToolChoice(undefined, 'tool_choice', tools)).toEqual({});
+    expect(convertToolChoice({ type: 'auto' }, 'tool_choice', tools)).toEqual({ toolChoice: { type: 'auto' } });
+    expect(convertToolChoice({ type: 'any' }, 'tool_choice', tools)).toEqual({ toolChoice: { type: 'any' } });
+    expect(convertToolChoice({ type: 'none' }, 'tool_choice', tools)).toEqual({ toolChoice: { type: 'none' } });
+    expect(convertToolChoice({ type: 'tool', name: 'lookup' }, 'tool_choice', tools)).toEqual({
+      toolChoice: { type: 'tool', name: 'lookup' },
+    });
+  });
+
+  it('turns disable_parallel_tool_use into parallelToolCalls', () => {
+    expect(convertToolChoice({ type: 'auto', disable_parallel_tool_use: true }, 'tool_choice', tools)).toEqual({
+      toolChoice: { type: 'auto' },
+      parallelToolCalls: false,
+    });
+  });
+
+  it('rejects unknown types and tools that are not defined', () => {
+    expect(errorOf(() => convertToolChoice({ type: 'required' }, 'tool_choice', tools)).param).toBe('tool_choice.type');
+    expect(errorOf(() => convertToolChoice({}, 'tool_choice', tools)).message).toBe('tool_choice.type: field required');
+    expect(errorOf(() => convertToolChoice({ type: 'tool', name: 'nope' }, 'tool_choice', tools)).param).toBe(
+      'tool_choice.name',
+    );
+  });
+});

@@ -1,0 +1,48 @@
+/** A finished turn as the Messages API's non-streaming answer. */
+import type { ContentBlock, Usage } from '../../turn/types.js';
+import type { TurnResult } from '../../turn/collect.js';
+import type { AnthropicContentBlock, AnthropicMessage, AnthropicUsage } from './wire-types.js';
+
+/** Canonical usage already has Anthropic semantics; only the names change. */
+export const encodeUsage = (u: Usage): AnthropicUsage => ({
+  input_tokens: u.inputTokens,
+  output_tokens: u.outputTokens,
+  cache_creation_input_tokens: u.cacheCreationInputTokens,
+  cache_read_input_tokens: u.cacheReadInputTokens,
+});
+
+export function encodeContentBlock(b: ContentBlock): AnthropicContentBlock {
+  switch (b.type) {
+    case 'text':
+      return { type: 'text', text: b.text };
+    case 'thinking':
+      return { type: 'thinking', thinking: b.thinking, signature: b.signature ?? '' };
+    case 'redacted_thinking':
+      return { type: 'redacted_thinking', data: b.data };
+    case 'tool_use':
+      return { type: 'tool_use', id: b.id, name: b.name, input: b.input };
+    case 'image':
+      return { type: 'image', source: b.source };
+    case 'tool_result':
+      return {
+        type: 'tool_result',
+        tool_use_id: b.tool_use_id,
+        content: b.content,
+        ...(b.is_error !== undefined ? { is_error: b.is_error } : {}),
+      };
+  }
+}
+
+export function encodeMessagesResponse(result: TurnResult): AnthropicMessage {
+  return {
+    id: result.messageId,
+    type: 'message',
+    role: 'assistant',
+    model: result.model,
+    content: result.content.map(encodeContentBlock),
+    stop_reason: result.stopReason,
+    stop_sequence: result.stopSequence,
+    stop_details: null,
+    usage: encodeUsage(result.usage),
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Output items, shared by the non-streaming and the streaming encoder so both give the
+ * same items with the same ids:
+ *   text → `message` with one output_text part; tool_use → `function_call`;
+ *   thinking → `reasoning` with the thinking as its summary text (Claude's thinking is
+ *   already a summary); redacted thinking has nothing to show and gets no item.
+ * Item ids are `<msg|fc|rs>_<response id without resp_>_<output index>`.
+ */
+import type { ContentBlock } from '../../turn/types.js';
+import type { NamespacedName } from './prepare-tools.js';
+import type { FunctionCallItem, MessageItem, OutputItem, ReasoningItem } from './wire-types.js';
+
+export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
+
+export const itemId = (responseId: string, prefix: 'msg' | 'fc' | 'rs', outputIndex: number): string =>
+  `${prefix}_${responseId.replace(/^resp_/, '')}_${outputIndex}`;
+
+export const messageItem = (id: string, text: string, status: ItemStatus): MessageItem => ({
+  type: 'message',
+  id,
+  status,
+  role: 'assistant',
+  content: [{ type: 'output_text', text, annotations: [] }],
+});
+
+export const reasoningItem = (id: string, text: string): ReasoningItem => ({
+  type: 'reasoning',
+  id,
+  summary: text === '' ? [] : [{ type: 'summary_text', text }],
+});
+
+/** A call of the flat tool name `name`, split back into namespace and name when it was flattened. */
+export function functionCallItem(
+  id: string,
+  callId: string,
+  name: string,
+  args: string,
+  status: ItemStatus,
+  namespaced?: ReadonlyMap<string, NamespacedName>,
+): FunctionCallItem {
+  const ns = namespaced?.get(name);
+  return {
+    type: 'function_call',
+    id,
+    status,
+    call_id: callId,
+    name: ns?.name ?? name,
+    ...(ns !== undefined ? { namespace: ns.namespace } : {}),
+    arguments: args,
+  };
+}
+
+export function outputFromContent(
+  content: readonly ContentBlock[],
+  responseId: string,
+  namespaced?: ReadonlyMap<string, NamespacedName>,
+): OutputItem[] {
+  const output: OutputItem[] = [];
+  for (const block of content) {
+    const index = output.length;
+    switch (block.type) {
+      case 'text':
+        output.push(messageItem(itemId(responseId, 'msg', index), block.text, 'completed'));
+        break;
+      case 'thinking':
+        output.push(reasoningItem(itemId(responseId, 'rs', index), block.thinking));
+        break;
+      case 'tool_use':
+        output.push(
+          functionCallItem(
+            itemId(responseId, 'fc', index),
+            block.id,
+            block.name,
+            JSON.stringify(block.input),
+            'completed',
+            namespaced,
+          ),
+        );
+        break;
+      default:
+        break; // redacted_thinking (and blocks a model never answers with)
+    }
+  }
+  return output;
+}

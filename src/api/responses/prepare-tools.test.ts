@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { TurnFailure, type TurnError } from '../../turn/types.js';
+import { convertToolChoice, flatToolName, prepareTools, type IgnoredInput } from './prepare-tools.js';
+
+const errorOf = (fn: () => unknown): TurnError => {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof TurnFailure) return e.error;
+    throw e;
+  }
+  throw new Error('expected a TurnFailure');
+};
+
+const params = { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] };
+
+describe('prepareTools', () => {
+  it('keeps function tools with their schema unchanged and drops hosted tools, listing them', () => {
+    const ignored: IgnoredInput[] = [];
+    const fn = { type: 'function', name: 'lookup', description: 'Look up', parameters: params, strict: true };
+    const out = prepareTools(
+      [fn, { type: 'web_search' }, { type: 'file_search', vector_store_ids: [] }, { type: 'local_shell' }, { type: 'custom', name: 'x' }],
+      'tools',
+      ignored,
+    );
+    expect(out.tools).toEqual([{ name: 'lookup', description: 'Look up', inputSchema: params }]);
+    expect(out.tools[0].inputSchema).toBe(params);
+    expect(out.echo).toEqual([fn]);
+    expect(ignored).toEqual([
+      { field: 'tools.1', type: 'web_search' },
+      { field: 'tools.2', type: 'file_search' },
+      { field: 'tools.3', type: 'local_shell' },
+      { field: 'tools.4', type: 'custom' },
+    ]);
+  });
+
+  it('gives a function without parameters an empty object schema', () => {
+    expect(prepareTools([{ type: 'function', name: 'now', parameters: null }], 'tools', []).tools).toEqual([
+      { name: 'now', inputSchema: { type: 'object', properties: {} } },
+    ]);
+  });
+
+  it('flattens namespace tools to <namespace>__<name> and remembers the split', () => {
+    const ignored: IgnoredInput[] = [];
+    const out = prepareTools(
+      [
+        {
+          type: 'namespace',
+          name: 'mcp__github',
+          description: 'GitHub',
+          tools: [
+            { type: 'function', name: 'search', description: 'Search', parameters: params },
+            { type: 'custom', name: 'freeform' },
+          ],
+        },
+      ],
+      'tools',
+      ignored,
+    );
+    expect(out.tools).toEqual([{ name: 'mcp__github__search', description: 'Search', inputSchema: params }]);
+    expect([...out.namespacedTools]).toEqual([['mcp__github__search', { namespace: 'mcp__github', name: 'search' }]]);
+    expect(ignored).toEqual([{ field: 'tools.0.tools.1', type: 'custom' }]);
+  });
+
+  it('refuses a flattened name that breaks the name rule, naming the inner tool', () => {
+    const long = 'n'.repeat(40);
+    expect(
+      errorOf(() =>
+        prepareTools([{ type: 'namespace', name: long, tools: [{ type: 'function', name: 'm'.repeat(30) }] }], 'tools', []),
+      ),
+    ).toMatchObject({ kind: 'invalid_request', param: 'tools.0.tools.0.name' });
+    expect(() => flatToolName('a b', 'c', 'p')).toThrow(TurnFailure);
+    expect(flatToolName('ns', 'tool', 'p')).toBe('ns__tool');
+  });
+
+  it('refuses bad names, duplicates (also across namespaces) and untyped tools', () => {
+    expect(errorOf(() => prepareTools([{ type: 'function', name: 'a.b' }], 'tools', [])).param).toBe('tools.0.name');
+    expect(
+      errorOf(() =>
+        prepareTools(
+          [
+            { type: 'function', name: 'ns__t' },
+            { type: 'namespace', name: 'ns', tools: [{ type: 'function', name: 't' }] },
+          ],
+          'tools',
+          [],
+        ),
+      ),
+    ).toEqual({ kind: 'invalid_request', param: 'tools.1.tools.0.name', message: "tools.1.tools.0.name: tool names must be unique, 'ns__t' repeats" });
+    expect(errorOf(() => prepareTools([{ name: 'x' }], 'tools', [])).message).toBe('tools.0.type: field required');
+  });
+});
+
+describe('convertToolChoice', () => {
+  const tools = [{ name: 'lookup', inputSchema: {} }];
+  it('maps the string choices', () => {
+    expect(convertToolChoice('auto', 'tool_choice', tools, [])).toEqual({ type: 'auto' });
+    expect(convertToolChoice('none', 'tool_choice', tools, [])).toEqual({ type: 'none' });
+    expect(convertToolChoice('required', 'tool_choice', tools, [])).toEqual({ type: 'any' });
+    expect(convertToolChoice(undefined, 'tool_choice', tools, [])).toBeUndefined();
+  });
+
+  it('maps a named function, and refuses one that is not defined', () => {
+    expect(convertToolChoice({ type: 'function', name: 'lookup' }, 'tool_choice', tools, [])).toEqual({
+      type: 'tool',
+      name: 'lookup',
+    });
+    expect(errorOf(() => convertToolChoice({ type: 'function', name: 'nope' }, 'tool_choice', tools, [])).param).toBe(
+      'tool_choice.name',
+    );
+  });
+
+  it('degrades allowed_tools and hosted-tool choices, listing them', () => {
+    const ignored: IgnoredInput[] = [];
+    expect(convertToolChoice({ type: 'allowed_tools', mode: 'required', tools: [] }, 'tool_choice', tools, ignored)).toEqual({
+      type: 'any',
+    });
+    expect(convertToolChoice({ type: 'web_search_preview' }, 'tool_choice', tools, ignored)).toEqual({ type: 'auto' });
+    expect(ignored).toEqual([
+      { field: 'tool_choice', type: 'allowed_tools' },
+      { field: 'tool_choice', type: 'web_search_preview' },
+    ]);
+  });
+
+  it('refuses unknown strings and other JSON types', () => {
+    expect(errorOf(() => convertToolChoice('sometimes', 'tool_choice', tools, [])).message).toBe(
+      "tool_choice: must be 'auto', 'none', 'required' or an object, got 'sometimes'",
+    );
+    expect(errorOf(() => convertToolChoice(3, 'tool_choice', tools, [])).message).toBe(
+      'tool_choice: expected a string or an object, got a number',
+    );
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * Responses `tools` and `tool_choice` to canonical ones.
+ *
+ * - `function` tools pass through; their `parameters` JSON Schema is kept unchanged
+ *   (a missing one becomes an empty object schema).
+ * - `namespace` tools (Codex) are flattened: each inner function becomes one tool named
+ *   `<namespace>__<name>`. The flat name must match ^[a-zA-Z0-9_-]{1,64}$ (OpenAI's own
+ *   rule for function names, so any client-visible name stays valid); otherwise the
+ *   request is refused with a 400 naming the inner tool. `namespacedTools` maps the flat
+ *   name back, so calls go out as `{namespace, name}` again.
+ * - Everything else is hosted by OpenAI (web_search, file_search, code_interpreter,
+ *   image_generation, computer_use, mcp, local_shell, shell, apply_patch, `custom`
+ *   freeform-grammar tools…): dropped, and listed in `ignored` for a debug log.
+ */
+import { type ToolChoice, type ToolDef } from '../../turn/types.js';
+import { fieldPath, Fields, invalidAt, wrongType, type JsonObject } from '../anthropic/read-fields.js';
+
+/** Something the request carried that maxproxy drops (for a debug log). */
+export interface IgnoredInput {
+  /** Dotted path of what was dropped, e.g. `tools.2` or `input.5`. */
+  field: string;
+  /** Its `type`, e.g. `web_search`, `reasoning`. */
+  type: string;
+}
+
+export interface NamespacedName {
+  namespace: string;
+  name: string;
+}
+
+const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+export const NAMESPACE_SEPARATOR = '__';
+
+/** The flat tool name of a namespace's function, checked against the name rule. */
+export function flatToolName(namespace: string, name: string, path: string): string {
+  const flat = `${namespace}${NAMESPACE_SEPARATOR}${name}`;
+  if (!FUNCTION_NAME.test(flat)) {
+    throw invalidAt(
+      path,
+      `namespace tool '${namespace}' / '${name}' flattens to '${flat}', which does not match ${FUNCTION_NAME.source}`,
+    );
+  }
+  return flat;
+}
+
+export interface PreparedTools {
+  tools: ToolDef[];
+  namespacedTools: Map<string, NamespacedName>;
+  /** The kept tools as the client sent them, for the response to repeat. */
+  echo: JsonObject[];
+}
+
+export function prepareTools(value: unknown[] | undefined, path: string, ignored: IgnoredInput[]): PreparedTools {
+  const out: PreparedTools = { tools: [], namespacedTools: new Map(), echo: [] };
+  const seen = new Set<string>();
+  const add = (tool: ToolDef, namePath: string): void => {
+    if (seen.has(tool.name)) throw invalidAt(namePath, `tool names must be unique, '${tool.name}' repeats`);
+    seen.add(tool.name);
+    out.tools.push(tool);
+  };
+  (value ?? []).forEach((raw, i) => {
+    const f = Fields.of(raw, fieldPath(path, i));
+    const type = f.requiredString('type');
+    if (type === 'function') {
+      const name = f.requiredString('name');
+      if (!FUNCTION_NAME.test(name)) {
+        throw invalidAt(f.at('name'), `function names must match ${FUNCTION_NAME.source}, got '${name}'`);
+      }
+      add(functionTool(f, name), f.at('name'));
+      out.echo.push(f.obj);
+    } else if (type === 'namespace') {
+      const namespace = f.nonEmptyString('name');
+      f.requiredArray('tools').forEach((innerRaw, j) => {
+        const inner = Fields.of(innerRaw, fieldPath(f.at('tools'), j));
+        const innerType = inner.requiredString('type');
+        if (innerType !== 'function') {
+          ignored.push({ field: inner.path, type: innerType });
+          return;
+        }
+        const name = inner.nonEmptyString('name');
+        const flat = flatToolName(namespace, name, inner.at('name'));
+        add(functionTool(inner, flat), inner.at('name'));
+        out.namespacedTools.set(flat, { namespace, name });
+      });
+      out.echo.push(f.obj);
+    } else {
+      ignored.push({ field: f.path, type });
+    }
+  });
+  return out;
+}
+
+function functionTool(f: Fields, name: string): ToolDef {
+  const description = f.string('description');
+  f.boolean('strict');
+  const inputSchema = f.record('parameters') ?? { type: 'object', properties: {} };
+  return { name, ...(description !== undefined ? { description } : {}), inputSchema };
+}
+
+/**
+ * `tool_choice`: 'auto' | 'none' | 'required' | {type:'function', name}. `allowed_tools`
+ * keeps only its mode (the subset cannot be expressed); a choice that forces a hosted tool
+ * falls back to auto, since that tool was dropped. Both are listed in `ignored`.
+ */
+export function convertToolChoice(
+  value: unknown,
+  path: string,
+  tools: readonly ToolDef[],
+  ignored: IgnoredInput[],
+): ToolChoice | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') {
+    switch (value) {
+      case 'auto':
+        return { type: 'auto' };
+      case 'none':
+        return { type: 'none' };
+      case 'required':
+        return { type: 'any' };
+      default:
+        throw invalidAt(path, `must be 'auto', 'none', 'required' or an object, got '${value}'`);
+    }
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) throw wrongType(path, 'a string or an object', value);
+  const f = Fields.of(value, path);
+  const type = f.requiredString('type');
+  if (type === 'function') {
+    const name = f.requiredString('name');
+    if (!tools.some((t) => t.name === name)) {
+      throw invalidAt(f.at('name'), `tool_choice names '${name}', which is not among the request's function tools`);
+    }
+    return { type: 'tool', name };
+  }
+  ignored.push({ field: path, type });
+  if (type === 'allowed_tools') {
+    return f.oneOf('mode', ['auto', 'required'] as const) === 'required' ? { type: 'any' } : { type: 'auto' };
+  }
+  return { type: 'auto' };
+}

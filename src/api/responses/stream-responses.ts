@@ -1,0 +1,276 @@
+/**
+ * Canonical turn events to the Responses API's SSE stream. Every event has an `event:`
+ * line equal to its `type` and a `sequence_number` counting from 0:
+ *
+ *   response.created (first, before the engine answers: the openai SDK and Codex need it)
+ *   response.in_progress
+ *   per output item, in order:
+ *     text      output_item.added, content_part.added, output_text.delta*,
+ *               output_text.done, content_part.done, output_item.done
+ *     tool call output_item.added (arguments ''), function_call_arguments.delta*,
+ *               function_call_arguments.done, output_item.done
+ *     thinking  output_item.added (reasoning), then, once there is text,
+ *               reasoning_summary_part.added, reasoning_summary_text.delta*,
+ *               reasoning_summary_text.done, reasoning_summary_part.done;
+ *               output_item.done. (Thinking is shown as a reasoning summary because
+ *               Codex displays those; redacted thinking has no item.)
+ *   response.completed | response.incomplete (max_tokens, refusal) with the full
+ *   response and usage, or response.failed with `response.error {code, message}`.
+ *
+ * Keep-alives are SSE comments. The turn is folded with collectTurn, so the result
+ * returned (for ResponseStore) is exactly what the non-streaming path would store;
+ * undefined when the turn failed or the client went away first. A TurnFailure thrown by
+ * the source becomes response.failed; any other exception does too and is rethrown for
+ * the caller to log (the caller must not write to the sink afterwards).
+ */
+import { collectTurn, type TurnResult } from '../../turn/collect.js';
+import { TurnFailure, type BlockStart, type TurnError, type TurnEvent } from '../../turn/types.js';
+import type { SseSink } from '../wire.js';
+import { functionCallItem, itemId, messageItem, reasoningItem } from './build-output-items.js';
+import { encodeResponsesUsage } from './convert-usage.js';
+import { responseObject, statusForStop, type ResponseMeta } from './encode-response.js';
+import { encodeResponseFailure } from './encode-responses-error.js';
+import type { OutputItem, ResponsesStreamEvent, UnnumberedEvent } from './wire-types.js';
+
+export async function streamResponses(
+  events: AsyncIterable<TurnEvent>,
+  sink: SseSink,
+  meta: ResponseMeta,
+): Promise<TurnResult | undefined> {
+  const enc = new ResponsesStreamEncoder(sink, meta);
+  enc.begin();
+  let outcome: Awaited<ReturnType<typeof collectTurn>>;
+  try {
+    outcome = await collectTurn(enc.tap(events));
+  } catch (e) {
+    enc.fail(e instanceof TurnFailure ? e.error : internalError(e));
+    if (e instanceof TurnFailure) return undefined;
+    throw e;
+  }
+  if (!outcome.ok) {
+    enc.fail(outcome.error);
+    return undefined;
+  }
+  enc.finish(outcome.result);
+  return outcome.result;
+}
+
+const internalError = (e: unknown): TurnError => ({
+  kind: 'internal',
+  message: `internal error: ${e instanceof Error ? e.message : String(e)}`,
+});
+
+type OpenItem =
+  | { kind: 'message'; outputIndex: number; id: string; text: string }
+  | { kind: 'reasoning'; outputIndex: number; id: string; text: string; partOpen: boolean }
+  | { kind: 'function_call'; outputIndex: number; id: string; callId: string; name: string; args: string }
+  | { kind: 'none' };
+
+class ResponsesStreamEncoder {
+  private seq = 0;
+  /** Engine block index → the item it feeds. */
+  private readonly open = new Map<number, OpenItem>();
+  /** Output items by output index: in progress until their output_item.done. */
+  private readonly output: OutputItem[] = [];
+  private readonly done = new Set<number>();
+
+  constructor(
+    private readonly sink: SseSink,
+    private readonly meta: ResponseMeta,
+  ) {}
+
+  begin(): void {
+    const response = responseObject(this.meta, { status: 'in_progress', output: [], usage: null });
+    this.emit({ type: 'response.created', response });
+    this.emit({ type: 'response.in_progress', response });
+  }
+
+  /** Passes events on to collectTurn, writing SSE for each on the way; ends when the client goes. */
+  async *tap(events: AsyncIterable<TurnEvent>): AsyncGenerator<TurnEvent> {
+    for await (const ev of events) {
+      if (this.sink.closed) return;
+      this.handle(ev);
+      yield ev;
+    }
+  }
+
+  finish(result: TurnResult): void {
+    this.closeAll();
+    const { status, incomplete_details } = statusForStop(result.stopReason);
+    const response = responseObject(this.meta, {
+      status,
+      incompleteDetails: incomplete_details,
+      output: [...this.output],
+      usage: encodeResponsesUsage(result.usage),
+    });
+    this.emit({ type: status === 'completed' ? 'response.completed' : 'response.incomplete', response });
+  }
+
+  fail(err: TurnError): void {
+    const response = responseObject(this.meta, {
+      status: 'failed',
+      error: encodeResponseFailure(err),
+      output: this.output.filter((_, i) => this.done.has(i)),
+      usage: null,
+    });
+    this.emit({ type: 'response.failed', response });
+  }
+
+  private handle(ev: TurnEvent): void {
+    switch (ev.type) {
+      case 'block_start':
+        this.blockStart(ev.index, ev.block);
+        break;
+      case 'text_delta': {
+        const item = this.open.get(ev.index);
+        if (item?.kind !== 'message') break;
+        item.text += ev.text;
+        this.emit({
+          type: 'response.output_text.delta',
+          item_id: item.id,
+          output_index: item.outputIndex,
+          content_index: 0,
+          delta: ev.text,
+          logprobs: [],
+        });
+        break;
+      }
+      case 'thinking_delta': {
+        const item = this.open.get(ev.index);
+        if (item?.kind !== 'reasoning' || ev.thinking === '') break;
+        const at = { item_id: item.id, output_index: item.outputIndex, summary_index: 0 };
+        if (!item.partOpen) {
+          item.partOpen = true;
+          this.emit({ type: 'response.reasoning_summary_part.added', ...at, part: { type: 'summary_text', text: '' } });
+        }
+        item.text += ev.thinking;
+        this.emit({ type: 'response.reasoning_summary_text.delta', ...at, delta: ev.thinking });
+        break;
+      }
+      case 'tool_input_delta': {
+        const item = this.open.get(ev.index);
+        if (item?.kind !== 'function_call') break;
+        item.args += ev.partialJson;
+        this.emit({
+          type: 'response.function_call_arguments.delta',
+          item_id: item.id,
+          output_index: item.outputIndex,
+          delta: ev.partialJson,
+        });
+        break;
+      }
+      case 'block_stop':
+        this.blockStop(ev.index);
+        break;
+      case 'stop':
+        this.closeAll();
+        break;
+      case 'keepalive':
+        if (!this.sink.closed) this.sink.comment('keepalive');
+        break;
+      case 'start':
+      case 'signature_delta':
+      case 'rate_limit':
+      case 'error': // collectTurn ends the turn; fail() writes response.failed
+        break;
+    }
+  }
+
+  private blockStart(engineIndex: number, block: BlockStart): void {
+    if (this.open.has(engineIndex)) this.blockStop(engineIndex);
+    const outputIndex = this.output.length;
+    let item: OpenItem;
+    let added: OutputItem;
+    switch (block.type) {
+      case 'redacted_thinking':
+        this.open.set(engineIndex, { kind: 'none' });
+        return;
+      case 'text': {
+        const id = itemId(this.meta.id, 'msg', outputIndex);
+        item = { kind: 'message', outputIndex, id, text: '' };
+        added = { ...messageItem(id, '', 'in_progress'), content: [] };
+        break;
+      }
+      case 'thinking': {
+        const id = itemId(this.meta.id, 'rs', outputIndex);
+        item = { kind: 'reasoning', outputIndex, id, text: '', partOpen: false };
+        added = reasoningItem(id, '');
+        break;
+      }
+      case 'tool_use': {
+        const id = itemId(this.meta.id, 'fc', outputIndex);
+        item = { kind: 'function_call', outputIndex, id, callId: block.id, name: block.name, args: '' };
+        added = functionCallItem(id, block.id, block.name, '', 'in_progress', this.meta.namespacedTools);
+        break;
+      }
+    }
+    this.open.set(engineIndex, item);
+    this.output.push(added);
+    this.emit({ type: 'response.output_item.added', output_index: outputIndex, item: added });
+    if (item.kind === 'message') {
+      this.emit({
+        type: 'response.content_part.added',
+        item_id: item.id,
+        output_index: outputIndex,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [] },
+      });
+    }
+  }
+
+  private blockStop(engineIndex: number): void {
+    const item = this.open.get(engineIndex);
+    if (item === undefined) return;
+    this.open.delete(engineIndex);
+    let done: OutputItem;
+    switch (item.kind) {
+      case 'none':
+        return;
+      case 'message': {
+        const at = { item_id: item.id, output_index: item.outputIndex, content_index: 0 };
+        this.emit({ type: 'response.output_text.done', ...at, text: item.text, logprobs: [] });
+        const part = { type: 'output_text' as const, text: item.text, annotations: [] };
+        this.emit({ type: 'response.content_part.done', ...at, part });
+        done = messageItem(item.id, item.text, 'completed');
+        break;
+      }
+      case 'reasoning': {
+        if (item.partOpen) {
+          const at = { item_id: item.id, output_index: item.outputIndex, summary_index: 0 };
+          this.emit({ type: 'response.reasoning_summary_text.done', ...at, text: item.text });
+          const part = { type: 'summary_text' as const, text: item.text };
+          this.emit({ type: 'response.reasoning_summary_part.done', ...at, part });
+        }
+        done = reasoningItem(item.id, item.text);
+        break;
+      }
+      case 'function_call': {
+        // The arguments as streamed (their concatenated deltas); none at all means {}.
+        const args = item.args.trim() === '' ? '{}' : item.args;
+        const name = this.meta.namespacedTools?.get(item.name)?.name ?? item.name;
+        this.emit({
+          type: 'response.function_call_arguments.done',
+          item_id: item.id,
+          output_index: item.outputIndex,
+          name,
+          arguments: args,
+        });
+        done = functionCallItem(item.id, item.callId, item.name, args, 'completed', this.meta.namespacedTools);
+        break;
+      }
+    }
+    this.output[item.outputIndex] = done;
+    this.done.add(item.outputIndex);
+    this.emit({ type: 'response.output_item.done', output_index: item.outputIndex, item: done });
+  }
+
+  private closeAll(): void {
+    for (const engineIndex of [...this.open.keys()]) this.blockStop(engineIndex);
+  }
+
+  private emit(ev: UnnumberedEvent): void {
+    if (this.sink.closed) return;
+    const numbered = { ...ev, sequence_number: this.seq++ } as ResponsesStreamEvent;
+    this.sink.send(numbered, ev.type);
+  }
+}

@@ -1,0 +1,29 @@
+import { type Config, defaultDataDir, defaults } from './defaults.js';
+import { SettingsStore } from './settings.js';
+
+export interface ResolvedConfig {
+  config: Config;
+  settings: SettingsStore;
+  /** Problems to log once the logger exists (invalid settings file...). */
+  warnings: string[];
+}
+
+const isLoopback = (h: string) => h === '127.0.0.1' || h === 'localhost' || h === '::1' || h === '[::1]' || h.startsWith('127.');
+
+/** defaults < settings.json < MAXPROXY_* env < flags. */
+export function resolveConfig(flags: Partial<Config>, env: Partial<Config>): ResolvedConfig {
+  const dataDir = flags.dataDir ?? env.dataDir ?? defaultDataDir();
+  const settings = new SettingsStore(dataDir);
+  const warnings: string[] = [];
+  if (settings.error) warnings.push(settings.error);
+  const merged: Config = { ...defaults(), ...settings.get(), ...env, ...flags, dataDir };
+  merged.models = { ...settings.get().models, ...env.models, ...flags.models };
+  if (merged.apiKey === '') merged.apiKey = undefined;
+  if (!isLoopback(merged.host) && !merged.apiKey) {
+    throw new Error(
+      `refusing to listen on ${merged.host} without an API key: anyone who can reach it could spend your subscription. ` +
+        `Set --api-key (or MAXPROXY_API_KEY), or bind 127.0.0.1.`,
+    );
+  }
+  return { config: merged, settings, warnings };
+}

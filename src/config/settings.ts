@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Conf from 'conf';
+import type { Config } from './defaults.js';
+
+/** The keys a user may keep in settings.json (everything else is per run). */
+export type Settings = Partial<
+  Pick<
+    Config,
+    | 'host' | 'port' | 'logLevel' | 'claudePath' | 'apiKey' | 'maxConcurrent' | 'maxQueue' | 'idleTimeoutMs'
+    | 'maxBodyBytes' | 'allowedOrigins' | 'allowedHosts' | 'shutdownGraceMs' | 'maxLiveSessions' | 'sessionIdleMs'
+    | 'cliMaxRetries' | 'maxRetryWaitMs' | 'models' | 'warmSpares' | 'startAtLogin' | 'notifications' | 'thresholds' | 'portPresets'
+  >
+>;
+
+const int = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum }) as const;
+const strings = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
+
+/** JSON Schema per key; conf (ajv) rejects a bad value before anything is written. */
+export const settingsSchema = {
+  host: { type: 'string', minLength: 1 },
+  port: int(0, 65535),
+  logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+  claudePath: { type: 'string' },
+  apiKey: { type: 'string', minLength: 8 },
+  maxConcurrent: int(1, 64),
+  maxQueue: int(0, 10_000),
+  idleTimeoutMs: int(1_000, 24 * 3_600_000),
+  maxBodyBytes: int(1_024, 1024 * 1024 * 1024),
+  allowedOrigins: strings,
+  allowedHosts: strings,
+  shutdownGraceMs: int(0, 3_600_000),
+  maxLiveSessions: int(0, 256),
+  sessionIdleMs: int(1_000, 7 * 24 * 3_600_000),
+  cliMaxRetries: int(0, 10),
+  maxRetryWaitMs: int(0, 3_600_000),
+  models: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
+  warmSpares: int(0, 16),
+  startAtLogin: { type: 'boolean' },
+  notifications: { type: 'boolean' },
+  thresholds: {
+    type: 'object',
+    properties: { warn: { type: 'number', minimum: 0, maximum: 1 }, critical: { type: 'number', minimum: 0, maximum: 1 } },
+    required: ['warn', 'critical'],
+    additionalProperties: false,
+  },
+  portPresets: { type: 'array', items: int(1, 65535), maxItems: 16 },
+} as const;
+
+/**
+ * The settings file (<data-dir>/settings.json), schema-validated by conf with atomic
+ * writes. An invalid file is reported (with the offending key) and left untouched:
+ * the run uses defaults and refuses to write until the user fixes it.
+ */
+export class SettingsStore {
+  private conf?: Conf<Settings>;
+  readonly file: string;
+  /** Why the file could not be used, if it could not. */
+  readonly error?: string;
+
+  constructor(dataDir: string) {
+    this.file = path.join(dataDir, 'settings.json');
+    try {
+      this.conf = new Conf<Settings>({
+        cwd: dataDir,
+        configName: 'settings',
+        projectName: 'maxproxy',
+        projectVersion: '1',
+        schema: settingsSchema as never,
+        clearInvalidConfig: false,
+      });
+    } catch (e) {
+      this.error = `settings file ${this.file} is invalid and was not changed: ${(e as Error).message}`;
+    }
+  }
+
+  get(): Settings {
+    return this.conf ? { ...this.conf.store } : {};
+  }
+
+  /** Throws with conf's schema message when the value is invalid, or when the file itself is invalid. */
+  set<K extends keyof Settings>(key: K, value: Settings[K]): void {
+    if (!this.conf) throw new Error(this.error ?? 'settings are not writable');
+    if (value === undefined) this.conf.delete(key);
+    else this.conf.set(key, value as never);
+  }
+
+  exists(): boolean {
+    return fs.existsSync(this.file);
+  }
+}

@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ResponseStore } from './api/responses/index.js';
+import type { Config } from './config/defaults.js';
+import type { SettingsStore } from './config/settings.js';
+import { claudeVersion, findClaude } from './engine/claude-binary.js';
+import { Engine } from './engine/engine.js';
+import { type Logger } from './log/logger.js';
+import { createApp } from './server/app.js';
+import { Listener } from './server/listener.js';
+import { Metrics } from './server/metrics.js';
+import { StatusStore } from './status/store.js';
+
+export interface Daemon {
+  url: string;
+  port: number;
+  status: StatusStore;
+  engine: Engine;
+  listener: Listener;
+  paused: boolean;
+  /** Moves the listener; a port in use is refused and the old one kept. */
+  movePort(port: number): Promise<void>;
+  shutdown(reason: string): Promise<void>;
+}
+
+/** Starts the proxy (no tray): engine, HTTP server, status. */
+export async function startDaemon(config: Config, settings: SettingsStore, log: Logger, version: string): Promise<Daemon> {
+  const status = new StatusStore(version);
+  const bin = findClaude(config.claudePath || undefined);
+  const engine = new Engine({
+    dataDir: config.dataDir,
+    claudePath: bin.path,
+    claudeVersion: 'unknown',
+    claudeEnv: config.claudeEnv,
+    cliMaxRetries: config.cliMaxRetries,
+    maxRetryWaitMs: config.maxRetryWaitMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxConcurrent: config.maxConcurrent,
+    maxQueue: config.maxQueue,
+    maxLiveSessions: config.maxLiveSessions,
+    sessionIdleMs: config.sessionIdleMs,
+    models: config.models,
+    status,
+    log,
+  });
+  const cliVersion = await claudeVersion(bin.path, engine.env);
+  status.setClaude({ path: bin.path, version: cliVersion });
+  log.info({ claude: bin.path, source: bin.source, version: cliVersion }, 'using Claude Code');
+
+  const metrics = new Metrics({
+    sample: () => ({ activeSessions: engine.liveSessions, queueDepth: engine.limiter.queued, liveProcesses: engine.groups.pids.length }),
+  });
+  const responses = new ResponseStore({ filePath: path.join(config.dataDir, 'responses.json'), onError: (e) => log.warn({ err: e }, 'response store') });
+  let listener!: Listener;
+  const daemon: Daemon = {
+    url: '',
+    port: 0,
+    status,
+    engine,
+    get listener() {
+      return listener;
+    },
+    paused: false,
+    movePort: async (port: number) => {
+      await listener.listen(port);
+      daemon.port = listener.port;
+      daemon.url = `http://${urlHost(config.host)}:${listener.port}`;
+      status.setServer({ state: daemon.paused ? 'paused' : 'running', port: listener.port });
+      try {
+        settings.set('port', port);
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, 'port not saved to settings');
+      }
+    },
+    shutdown: async (reason: string) => {
+      log.info({ reason }, 'shutting down');
+      status.setServer({ state: 'stopping' });
+      await listener.close(config.shutdownGraceMs);
+      await engine.shutdown(2_000);
+      responses.flushSync();
+    },
+  };
+  const app = createApp({
+    engine,
+    status,
+    metrics,
+    log,
+    responses,
+    port: () => listener.port,
+    allowedHosts: config.allowedHosts,
+    allowedOrigins: config.allowedOrigins,
+    apiKey: config.apiKey,
+    maxBodyBytes: config.maxBodyBytes,
+    isPaused: () => daemon.paused,
+    health: () => ({ claude: { ...status.snapshot().claude, source: bin.source }, host: config.host, port: listener.port, dataDir: config.dataDir }),
+  });
+  listener = new Listener(app, config.host);
+  status.setServer({ host: config.host, port: config.port });
+  try {
+    await listener.listen(config.port);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use` : err.message;
+    status.setServer({ state: 'error', error: why });
+    await engine.shutdown(0);
+    throw new Error(why);
+  }
+  daemon.port = listener.port;
+  daemon.url = `http://${urlHost(config.host)}:${listener.port}`;
+  status.setServer({ state: 'running', port: listener.port });
+  fs.writeFileSync(path.join(config.dataDir, 'daemon.json'), JSON.stringify({ pid: process.pid, url: daemon.url, startedAt: Date.now() }));
+  return daemon;
+}
+
+const urlHost = (h: string) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h);

@@ -1,0 +1,80 @@
+import type { TurnError } from '../turn/types.js';
+
+/** What the CLI told us about a failed turn, gathered while the turn ran. */
+export interface CliFailure {
+  /** `error` of the synthetic assistant message (authentication_failed, rate_limit, ...). */
+  assistantError?: string;
+  /** The result's text (the CLI's own message to a user). */
+  message: string;
+  /** `api_error_status` of the result: the upstream HTTP status, when there was one. */
+  apiStatus?: number | null;
+  terminalReason?: string;
+  /** The longest retry wait the CLI announced (api_retry), ms. */
+  retryDelayMs?: number;
+  /** Reset time (epoch seconds) of a rejected rate-limit window, if the CLI reported one. */
+  rateLimitResetsAt?: number;
+}
+
+const NOT_LOGGED_IN = /not logged in|please run \/login/i;
+
+/**
+ * The one place where a CLI failure becomes a canonical error (and so an HTTP status).
+ * Classification prefers the CLI's structured fields over its wording.
+ */
+export function classifyCliFailure(f: CliFailure, now = Date.now()): TurnError {
+  const msg = f.message || 'Claude Code failed without a message';
+  const retryAfter = (): number | undefined => {
+    if (f.rateLimitResetsAt && f.rateLimitResetsAt * 1000 > now) return Math.ceil(f.rateLimitResetsAt - now / 1000);
+    if (f.retryDelayMs && f.retryDelayMs > 0) return Math.ceil(f.retryDelayMs / 1000);
+    return undefined;
+  };
+  if (NOT_LOGGED_IN.test(msg)) {
+    return {
+      kind: 'authentication',
+      code: 'not_logged_in',
+      message: 'Claude Code is not logged in. Run `claude login` (or `claude` and then /login) as the user running maxproxy, then retry.',
+    };
+  }
+  switch (f.assistantError) {
+    case 'authentication_failed':
+    case 'oauth_org_not_allowed':
+    case 'cloud_credential_error':
+      return { kind: 'authentication', code: f.assistantError, message: `Claude Code could not authenticate: ${msg}` };
+    case 'account_on_hold':
+    case 'verification_required':
+      return { kind: 'permission', code: f.assistantError, message: msg };
+    case 'billing_error':
+      return { kind: 'billing', code: 'billing_error', message: msg };
+    case 'rate_limit':
+      return { kind: 'rate_limit', code: 'rate_limit_exceeded', message: msg, retryAfterSeconds: retryAfter() };
+    case 'overloaded':
+      return { kind: 'overloaded', code: 'overloaded', message: msg, retryAfterSeconds: retryAfter() };
+    case 'model_not_found':
+      return { kind: 'not_found', code: 'model_not_found', message: msg };
+    case 'invalid_request':
+      return { kind: 'invalid_request', code: f.terminalReason ?? 'invalid_request', message: msg };
+    default:
+      break;
+  }
+  switch (f.apiStatus) {
+    case 400:
+      return { kind: 'invalid_request', message: msg };
+    case 401:
+      return { kind: 'authentication', message: msg };
+    case 402:
+      return { kind: 'billing', message: msg };
+    case 403:
+      return { kind: 'permission', message: msg };
+    case 404:
+      return { kind: 'not_found', code: 'model_not_found', message: msg };
+    case 413:
+      return { kind: 'too_large', message: msg };
+    case 429:
+      return { kind: 'rate_limit', message: msg, retryAfterSeconds: retryAfter() };
+    case 529:
+    case 503:
+      return { kind: 'overloaded', message: msg, retryAfterSeconds: retryAfter() };
+    default:
+      return { kind: 'upstream', message: msg };
+  }
+}

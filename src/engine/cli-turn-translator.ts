@@ -1,0 +1,165 @@
+import type { RateLimitInfo, StopReason, TurnEvent, Usage } from '../turn/types.js';
+import { emptyUsage } from '../turn/types.js';
+import { type CliFailure, classifyCliFailure } from './cli-errors.js';
+
+/** The subset of the Agent SDK's message union this translator reads (kept loose on purpose: it is wire data). */
+export interface CliMessage {
+  type: string;
+  subtype?: string;
+  [key: string]: any;
+}
+
+const toUsage = (u: any, base: Usage = emptyUsage()): Usage => ({
+  inputTokens: typeof u?.input_tokens === 'number' ? u.input_tokens : base.inputTokens,
+  outputTokens: typeof u?.output_tokens === 'number' ? u.output_tokens : base.outputTokens,
+  cacheReadInputTokens: typeof u?.cache_read_input_tokens === 'number' ? u.cache_read_input_tokens : base.cacheReadInputTokens,
+  cacheCreationInputTokens: typeof u?.cache_creation_input_tokens === 'number' ? u.cache_creation_input_tokens : base.cacheCreationInputTokens,
+});
+
+const STOP_REASONS = new Set<StopReason>(['end_turn', 'max_tokens', 'stop_sequence', 'tool_use', 'pause_turn', 'refusal']);
+
+export interface TranslatorHooks {
+  /** Maps an MCP tool name the CLI sees (mcp__client__x) back to the client's name; undefined = not a client tool. */
+  clientToolName?: (cliName: string) => string | undefined;
+}
+
+/**
+ * Turns the CLI's stream-json messages of ONE turn into canonical events.
+ * Stateful: block indices continue across the API messages of a turn, usage comes
+ * from message_delta (the assistant messages only carry message_start placeholders),
+ * and errors are held until the result so they can be classified with everything known.
+ */
+export class CliTurnTranslator {
+  private started = false;
+  private indexBase = 0;
+  private maxIndexThisMessage = -1;
+  private usage = emptyUsage();
+  private stopReason: StopReason | undefined;
+  private stopSequence: string | null = null;
+  private failure: Partial<CliFailure> = {};
+  private synthetic = false;
+  /** The uuid of the last assistant message: a point `resumeSessionAt` can cut the transcript at. */
+  lastAssistantUuid?: string;
+  done = false;
+  /** The turn ended in an error (its CLI history now holds a synthetic error message). */
+  failed = false;
+  sawOutput = false;
+
+  constructor(
+    private readonly sessionId: string,
+    private readonly hooks: TranslatorHooks = {},
+  ) {}
+
+  push(m: CliMessage): TurnEvent[] {
+    if (this.done) return [];
+    switch (m.type) {
+      case 'stream_event':
+        if (m.parent_tool_use_id) return []; // sub-agent traffic never reaches the client
+        return this.streamEvent(m.event);
+      case 'assistant': {
+        if (m.parent_tool_use_id) return [];
+        if (m.message?.model === '<synthetic>') {
+          this.synthetic = true;
+          if (m.error) this.failure.assistantError = m.error;
+          const text = (m.message.content ?? []).map((b: any) => b.text ?? '').join('');
+          if (text) this.failure.message = text;
+        } else if (typeof m.uuid === 'string') {
+          this.lastAssistantUuid = m.uuid;
+        }
+        return [];
+      }
+      case 'system':
+        if (m.subtype === 'api_retry') {
+          const delay = typeof m.retry_delay_ms === 'number' ? m.retry_delay_ms : 0;
+          this.failure.retryDelayMs = Math.max(this.failure.retryDelayMs ?? 0, delay);
+          return [{ type: 'keepalive', reason: `upstream ${m.error_status ?? 'error'}; Claude Code retries in ${delay} ms (attempt ${m.attempt}/${m.max_retries})` }];
+        }
+        return [];
+      case 'rate_limit_event': {
+        const info = (m.rate_limit_info ?? {}) as RateLimitInfo;
+        if (info.status === 'rejected' && typeof info.resetsAt === 'number') this.failure.rateLimitResetsAt = info.resetsAt;
+        return [{ type: 'rate_limit', info }];
+      }
+      case 'result':
+        return this.result(m);
+      default:
+        return [];
+    }
+  }
+
+  /** Everything the translator knows about a failure so far (for a turn cut short by us). */
+  failureSoFar(): Partial<CliFailure> {
+    return { ...this.failure };
+  }
+
+  private streamEvent(e: any): TurnEvent[] {
+    if (!e || typeof e.type !== 'string') return [];
+    switch (e.type) {
+      case 'message_start': {
+        this.indexBase += this.maxIndexThisMessage + 1;
+        this.maxIndexThisMessage = -1;
+        this.usage = toUsage(e.message?.usage);
+        if (this.started) return [];
+        this.started = true;
+        return [{ type: 'start', messageId: e.message?.id ?? '', model: e.message?.model ?? '', sessionId: this.sessionId, usage: { ...this.usage } }];
+      }
+      case 'content_block_start': {
+        const index = this.indexBase + e.index;
+        this.maxIndexThisMessage = Math.max(this.maxIndexThisMessage, e.index);
+        const cb = e.content_block ?? {};
+        this.sawOutput = true;
+        if (cb.type === 'text') {
+          const out: TurnEvent[] = [{ type: 'block_start', index, block: { type: 'text' } }];
+          if (cb.text) out.push({ type: 'text_delta', index, text: cb.text });
+          return out;
+        }
+        if (cb.type === 'thinking') return [{ type: 'block_start', index, block: { type: 'thinking' } }];
+        if (cb.type === 'redacted_thinking') return [{ type: 'block_start', index, block: { type: 'redacted_thinking', data: cb.data ?? '' } }];
+        if (cb.type === 'tool_use') {
+          const name = this.hooks.clientToolName?.(cb.name) ?? cb.name;
+          return [{ type: 'block_start', index, block: { type: 'tool_use', id: cb.id, name } }];
+        }
+        return [];
+      }
+      case 'content_block_delta': {
+        const index = this.indexBase + e.index;
+        const d = e.delta ?? {};
+        if (d.type === 'text_delta') return [{ type: 'text_delta', index, text: d.text ?? '' }];
+        if (d.type === 'thinking_delta') return [{ type: 'thinking_delta', index, thinking: d.thinking ?? '' }];
+        if (d.type === 'signature_delta') return [{ type: 'signature_delta', index, signature: d.signature ?? '' }];
+        if (d.type === 'input_json_delta') return [{ type: 'tool_input_delta', index, partialJson: d.partial_json ?? '' }];
+        return [];
+      }
+      case 'content_block_stop':
+        return [{ type: 'block_stop', index: this.indexBase + e.index }];
+      case 'message_delta': {
+        this.usage = toUsage(e.usage, this.usage);
+        const r = e.delta?.stop_reason;
+        if (typeof r === 'string' && STOP_REASONS.has(r as StopReason)) this.stopReason = r as StopReason;
+        this.stopSequence = e.delta?.stop_sequence ?? null;
+        return [];
+      }
+      default:
+        return [];
+    }
+  }
+
+  private result(m: CliMessage): TurnEvent[] {
+    this.done = true;
+    if (m.is_error || this.synthetic || (m.subtype && m.subtype !== 'success')) {
+      const failure: CliFailure = {
+        ...this.failure,
+        message: this.failure.message ?? (typeof m.result === 'string' ? m.result : (m.errors ?? []).join('; ')),
+        apiStatus: m.api_error_status ?? null,
+        terminalReason: m.terminal_reason,
+      };
+      if (typeof m.result === 'string' && m.result) failure.message = m.result;
+      this.failed = true;
+      return [{ type: 'error', error: classifyCliFailure(failure) }];
+    }
+    // The result's usage sums every API call of the turn; prefer it when present.
+    const usage = m.usage ? toUsage(m.usage, this.usage) : this.usage;
+    const stopReason = this.stopReason ?? (STOP_REASONS.has(m.stop_reason) ? (m.stop_reason as StopReason) : 'end_turn');
+    return [{ type: 'stop', stopReason, stopSequence: this.stopSequence, usage }];
+  }
+}

@@ -1,0 +1,283 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../log/logger.js';
+import { clientName } from '../status/client-name.js';
+import type { StatusStore } from '../status/store.js';
+import type { ContentBlock, TurnEvent, TurnMessage, TurnRequest } from '../turn/types.js';
+import { TurnFailure, invalid } from '../turn/types.js';
+import { buildChildEnv } from './child-env.js';
+import { fingerprint, shapeKey } from './fingerprint.js';
+import { Limiter } from './limiter.js';
+import { LiveSession } from './live-session.js';
+import { type ModelInfo, ModelRegistry } from './models.js';
+import { ProcessGroups } from './process-group.js';
+import { SessionMap } from './session-map.js';
+import { writeTranscript } from './transcript.js';
+
+export interface EngineOptions {
+  dataDir: string;
+  claudePath: string;
+  claudeVersion: string;
+  claudeEnv: Record<string, string>;
+  cliMaxRetries: number;
+  maxRetryWaitMs: number;
+  idleTimeoutMs: number;
+  maxConcurrent: number;
+  maxQueue: number;
+  maxLiveSessions: number;
+  sessionIdleMs: number;
+  models: Record<string, string>;
+  status: StatusStore;
+  log: Logger;
+  /** Parent environment the child's is derived from (tests pass their own). */
+  parentEnv?: NodeJS.ProcessEnv;
+}
+
+export interface RunContext {
+  requestId: string;
+  signal?: AbortSignal;
+}
+
+/** A live session plus what the engine needs to recognise its conversation. */
+interface Slot {
+  session: LiveSession;
+  shape: string;
+  /** Fingerprint of the conversation the process holds, after its last answer. */
+  fp?: string;
+  client: string;
+  explicitId?: string;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** How a request found its session, for logs and tests. */
+export type Continuity = 'live' | 'resumed' | 'rebuilt' | 'new';
+
+/**
+ * The only code that knows Claude Code: it maps each canonical request onto a live
+ * CLI session (continuing, resuming or rebuilding the conversation), runs the turn
+ * under the concurrency cap, and reports everything to the status store.
+ */
+export class Engine {
+  readonly models: ModelRegistry;
+  readonly limiter: Limiter;
+  readonly groups: ProcessGroups;
+  private readonly slots = new Set<Slot>();
+  private readonly map: SessionMap;
+  private readonly cwd: string;
+  private readonly childEnv: Record<string, string>;
+  private sweeper: NodeJS.Timeout;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.models = new ModelRegistry(opts.models);
+    this.cwd = path.join(opts.dataDir, 'workdir');
+    fs.mkdirSync(this.cwd, { recursive: true });
+    this.groups = new ProcessGroups(path.join(opts.dataDir, 'pids'));
+    const reaped = this.groups.reapOrphans();
+    if (reaped.length) opts.log.warn({ pids: reaped }, 'reaped Claude Code processes left by an earlier run');
+    this.map = new SessionMap(path.join(opts.dataDir, 'sessions.json'));
+    this.childEnv = buildChildEnv(opts.parentEnv ?? process.env, { explicit: opts.claudeEnv, maxRetries: opts.cliMaxRetries });
+    this.limiter = new Limiter(opts.maxConcurrent, opts.maxQueue, () =>
+      opts.status.setRequests({ active: this.limiter.running, queued: this.limiter.queued, oldestQueuedMs: this.limiter.oldestWaitMs }),
+    );
+    this.sweeper = setInterval(() => this.evictIdle(), Math.min(30_000, opts.sessionIdleMs)).unref();
+  }
+
+  /** The environment the CLI runs with (secrets included: never log it). */
+  get env(): Record<string, string> {
+    return this.childEnv;
+  }
+
+  get workdir(): string {
+    return this.cwd;
+  }
+
+  resolveModel(name: unknown): ModelInfo {
+    return this.models.resolve(name);
+  }
+
+  /**
+   * Runs one request. Errors before the first event are thrown as TurnFailure (so the
+   * server can still answer with a proper status); later ones arrive as error events.
+   */
+  async run(req: TurnRequest, ctx: RunContext): Promise<{ events: AsyncIterable<TurnEvent>; sessionId: string; continuity: Continuity; pid?: number }> {
+    const model = this.models.resolve(req.model);
+    const { history, input } = splitTurn(req.messages);
+    const shape = shapeKey(req.system, req.tools);
+    const fpHistory = fingerprint(shape, history);
+    const release = await this.limiter.acquire(ctx.signal);
+    let released = false;
+    const releaseOnce = () => {
+      if (!released) {
+        released = true;
+        release();
+      }
+    };
+    try {
+      const { slot, continuity } = this.findOrStart(req, model, shape, history, fpHistory);
+      await slot.session.setModel(model.cliModel);
+      const { events, done } = slot.session.runTurn(input, { signal: ctx.signal, requestId: ctx.requestId });
+      this.publish(slot, 'busy');
+      this.opts.log.debug({ requestId: ctx.requestId, sessionId: slot.session.id, pid: slot.session.pid, continuity }, 'turn started');
+      void done.then((outcome) => {
+        releaseOnce();
+        if (outcome.ok) {
+          const prev = slot.fp;
+          slot.fp = fingerprint(shape, [...history, { role: 'user', content: input }, outcome.assistant]);
+          this.map.put(
+            { fingerprint: slot.fp, cliSessionId: slot.session.id, model: model.id, client: slot.client, explicitId: slot.explicitId, turns: slot.session.turns, inputTokens: slot.inputTokens, outputTokens: slot.outputTokens, updatedAt: Date.now() },
+            prev,
+          );
+          this.publish(slot, 'idle');
+          this.evictOverflow();
+        } else if (!outcome.closed) {
+          // The CLI history now ends in an error the client never accepted: retire the process.
+          slot.session.close();
+        }
+      });
+      const tracked = this.track(slot, events);
+      return { events: tracked, sessionId: slot.session.id, continuity, pid: slot.session.pid };
+    } catch (e) {
+      releaseOnce();
+      throw e;
+    }
+  }
+
+  /** Counts tokens and rate limits as they pass, for status and the tray. */
+  private async *track(slot: Slot, events: AsyncIterable<TurnEvent>): AsyncIterable<TurnEvent> {
+    for await (const ev of events) {
+      if (ev.type === 'stop') {
+        const u = ev.usage;
+        slot.inputTokens += u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens;
+        slot.outputTokens += u.outputTokens;
+        this.opts.status.addTokens(u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens + u.outputTokens);
+        this.opts.status.setClaude({ login: 'logged_in' });
+      } else if (ev.type === 'rate_limit') {
+        this.opts.status.recordRateLimit(ev.info);
+      } else if (ev.type === 'error' && ev.error.code === 'not_logged_in') {
+        this.opts.status.setClaude({ login: 'not_logged_in' });
+      }
+      yield ev;
+    }
+  }
+
+  private findOrStart(req: TurnRequest, model: ModelInfo, shape: string, history: TurnMessage[], fpHistory: string): { slot: Slot; continuity: Continuity } {
+    const client = clientName(req.conversation.userAgent);
+    const explicitId = req.conversation.explicitId;
+    if (history.length > 0) {
+      const candidates = [...this.slots].filter((s) => s.fp === fpHistory && s.shape === shape && s.session.state === 'idle');
+      const live = candidates.find((s) => s.explicitId === explicitId) ?? candidates[0];
+      if (live) return { slot: live, continuity: 'live' };
+    }
+    let resume: string | undefined;
+    let continuity: Continuity = 'new';
+    if (history.length > 0) {
+      const rec = this.map.get(fpHistory);
+      const busy = rec && [...this.slots].some((s) => s.session.id === rec.cliSessionId && s.session.state !== 'closed');
+      if (rec && !busy) {
+        resume = rec.cliSessionId;
+        continuity = 'resumed';
+        // The map entry moves with the session: a second resume of the same point would fork it.
+        this.map.delete(fpHistory);
+      } else {
+        resume = writeTranscript(history, this.childEnv, { cwd: this.cwd, version: this.opts.claudeVersion, model: model.cliModel });
+        continuity = 'rebuilt';
+        this.opts.log.info({ messages: history.length }, 'rebuilding conversation history for a new Claude Code session');
+      }
+    }
+    const session = new LiveSession({
+      claudePath: this.opts.claudePath,
+      cwd: this.cwd,
+      env: this.childEnv,
+      model: model.cliModel,
+      system: req.system,
+      resume,
+      idleTimeoutMs: this.opts.idleTimeoutMs,
+      maxRetryWaitMs: this.opts.maxRetryWaitMs,
+      groups: this.groups,
+      log: this.opts.log,
+    });
+    const slot: Slot = { session, shape, fp: continuity === 'new' ? undefined : fpHistory, client, explicitId, inputTokens: 0, outputTokens: 0 };
+    this.slots.add(slot);
+    session.onClosed(() => {
+      this.slots.delete(slot);
+      this.opts.status.removeSession(session.id);
+    });
+    return { slot, continuity };
+  }
+
+  private publish(slot: Slot, state: 'idle' | 'busy'): void {
+    this.opts.status.upsertSession({
+      id: slot.session.id,
+      client: slot.client,
+      model: slot.session.model,
+      turns: slot.session.turns,
+      inputTokens: slot.inputTokens,
+      outputTokens: slot.outputTokens,
+      lastActivity: Date.now(),
+      state,
+      pid: slot.session.pid,
+    });
+  }
+
+  /** Idle processes beyond the cap go, least recently used first. */
+  private evictOverflow(): void {
+    const idle = [...this.slots].filter((s) => s.session.state === 'idle').sort((a, b) => a.session.lastUsed - b.session.lastUsed);
+    let excess = this.slots.size - this.opts.maxLiveSessions;
+    for (const s of idle) {
+      if (excess <= 0) break;
+      this.opts.log.debug({ sessionId: s.session.id, pid: s.session.pid }, 'evicting idle session (cap)');
+      s.session.close();
+      excess--;
+    }
+  }
+
+  private evictIdle(): void {
+    const now = Date.now();
+    for (const s of [...this.slots]) {
+      if (s.session.state === 'idle' && now - s.session.lastUsed > this.opts.sessionIdleMs) {
+        this.opts.log.debug({ sessionId: s.session.id, pid: s.session.pid }, 'evicting idle session (idle time)');
+        s.session.close();
+      }
+    }
+  }
+
+  /** Ends one session by id (tray "End session"). */
+  endSession(id: string): boolean {
+    for (const s of this.slots) {
+      if (s.session.id === id) {
+        s.session.close();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  get liveSessions(): number {
+    return this.slots.size;
+  }
+
+  async shutdown(graceMs: number): Promise<void> {
+    clearInterval(this.sweeper);
+    this.map.save();
+    for (const s of [...this.slots]) s.session.close();
+    await this.groups.stopAll(graceMs);
+  }
+}
+
+/**
+ * Splits a request into the history the CLI must already hold and the new user input
+ * (the trailing run of user messages, merged: the CLI takes one user message per turn).
+ */
+export function splitTurn(messages: TurnMessage[]): { history: TurnMessage[]; input: ContentBlock[] } {
+  let i = messages.length;
+  while (i > 0 && messages[i - 1].role === 'user') i--;
+  const input = messages.slice(i).flatMap((m) => m.content);
+  if (input.length === 0) {
+    if (messages.length === 0) throw invalid('messages must not be empty', 'messages');
+    throw invalid('the last message must be from the user (assistant prefill is not supported through Claude Code)', `messages.${messages.length - 1}.role`);
+  }
+  return { history: messages.slice(0, i), input };
+}
+
+export { TurnFailure };

@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import type { ContentBlock, ToolDef, TurnMessage } from '../turn/types.js';
+
+/**
+ * Conversation fingerprints: how a request is recognised as the continuation of a
+ * live session. Clients re-send history in their own shapes (a string instead of
+ * text blocks, no thinking blocks, rewritten tool-call ids), so the fingerprint is
+ * taken over a normalised form that survives those round trips.
+ */
+
+/** Tool-call ids as clients may rewrite them (OpenClaw strips `_`): compare alphanumerics only. */
+export const normalizeToolId = (id: string): string => id.replace(/[^a-zA-Z0-9]/g, '');
+
+/** JSON with sorted keys, so `{a,b}` and `{b,a}` hash alike. */
+export function stableJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+    .join(',')}}`;
+}
+
+const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+function blockKey(b: ContentBlock): string | undefined {
+  switch (b.type) {
+    case 'text':
+      return undefined; // texts are joined per message below
+    case 'image':
+      return `i:${sha(b.source.type === 'base64' ? b.source.data : b.source.url).slice(0, 24)}`;
+    case 'tool_use':
+      return `u:${normalizeToolId(b.id)}:${b.name}:${stableJson(b.input)}`;
+    case 'tool_result': {
+      const c = typeof b.content === 'string' ? b.content : b.content.map((x) => (x.type === 'text' ? x.text : blockKey(x))).join('\n');
+      return `r:${normalizeToolId(b.tool_use_id)}:${b.is_error ? 1 : 0}:${c.trim()}`;
+    }
+    case 'thinking':
+    case 'redacted_thinking':
+      return undefined; // many clients drop thinking from the history they re-send
+  }
+}
+
+/** One normalised line per message, consecutive same-role messages merged. */
+export function normalizeMessages(messages: TurnMessage[]): string[] {
+  const merged: TurnMessage[] = [];
+  for (const m of messages) {
+    const last = merged[merged.length - 1];
+    if (last && last.role === m.role) last.content = [...last.content, ...m.content];
+    else merged.push({ role: m.role, content: [...m.content] });
+  }
+  return merged.map((m) => {
+    const text = m.content
+      .filter((b): b is Extract<ContentBlock, { type: 'text' }> => b.type === 'text')
+      .map((b) => b.text.trim())
+      .filter(Boolean)
+      .join('\n');
+    const rest = m.content.map(blockKey).filter((k): k is string => k !== undefined);
+    return `${m.role}|${sha(text)}|${rest.map(sha).join(',')}`;
+  });
+}
+
+/** What must match besides the history for a live process to be reusable. */
+export function shapeKey(system: string | undefined, tools: ToolDef[]): string {
+  return sha(stableJson({ s: (system ?? '').trim(), t: tools.map((t) => ({ n: t.name, d: t.description ?? '', s: t.inputSchema })) })).slice(0, 32);
+}
+
+export function fingerprint(shape: string, messages: TurnMessage[]): string {
+  return sha(`${shape}\n${normalizeMessages(messages).join('\n')}`).slice(0, 40);
+}

@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { type Options, type Query, type SDKUserMessage, query } from '@anthropic-ai/claude-agent-sdk';
+import type { Logger } from '../log/logger.js';
+import type { ContentBlock, TurnError, TurnEvent, TurnMessage } from '../turn/types.js';
+import { Channel } from './channel.js';
+import { CliTurnTranslator } from './cli-turn-translator.js';
+import type { ProcessGroups } from './process-group.js';
+
+export type LiveState = 'starting' | 'idle' | 'busy' | 'closed';
+
+export interface LiveSessionOptions {
+  claudePath: string;
+  cwd: string;
+  env: Record<string, string>;
+  model: string;
+  system?: string;
+  /** CLI session to resume (its transcript is on disk), instead of starting empty. */
+  resume?: string;
+  /** Inactivity watchdog for a turn, ms. */
+  idleTimeoutMs: number;
+  /** A CLI retry wait longer than this ends the turn at once with retry-after. */
+  maxRetryWaitMs: number;
+  groups: ProcessGroups;
+  log: Logger;
+}
+
+export interface TurnOptions {
+  signal?: AbortSignal;
+  requestId?: string;
+}
+
+/** What a finished turn left in the conversation, for the next request's fingerprint. */
+export interface TurnOutcome {
+  ok: boolean;
+  assistant: TurnMessage;
+  /** True when the process can no longer serve this conversation. */
+  closed: boolean;
+}
+
+/**
+ * One live Claude Code process holding one conversation. Each turn pushes only the
+ * new user content into the process's stream-json input; the CLI keeps the history
+ * (and so the upstream prompt cache). One turn at a time.
+ */
+export class LiveSession {
+  readonly id: string;
+  state: LiveState = 'starting';
+  model: string;
+  pid?: number;
+  turns = 0;
+  lastUsed = Date.now();
+  private child?: ChildProcess;
+  private readonly input = new Channel<SDKUserMessage>();
+  private readonly q: Query;
+  private current?: { tr: CliTurnTranslator; out: Channel<TurnEvent>; blocks: Map<number, ContentBlock>; json: Map<number, string>; onEnd: (o: TurnOutcome) => void };
+  private readonly closedHandlers: Array<() => void> = [];
+  private stderrTail: string[] = [];
+
+  constructor(private readonly opts: LiveSessionOptions) {
+    this.id = opts.resume ?? randomUUID();
+    this.model = opts.model;
+    const options: Options = {
+      pathToClaudeCodeExecutable: opts.claudePath,
+      cwd: opts.cwd,
+      env: opts.env,
+      model: opts.model,
+      tools: [],
+      systemPrompt: opts.system ?? '',
+      settingSources: [],
+      strictMcpConfig: true,
+      includePartialMessages: true,
+      extraArgs: { 'disable-slash-commands': null },
+      ...(opts.resume ? { resume: opts.resume } : { sessionId: this.id }),
+      spawnClaudeCodeProcess: (o) => {
+        const child = opts.groups.spawn({ command: o.command, args: o.args, cwd: o.cwd, env: o.env, signal: o.signal }, (line) => {
+          this.stderrTail.push(line);
+          if (this.stderrTail.length > 20) this.stderrTail.shift();
+          opts.log.debug({ sessionId: this.id, pid: child.pid, stderr: line }, 'claude stderr');
+        });
+        this.child = child;
+        this.pid = child.pid;
+        child.once('exit', (code, signal) => {
+          opts.log.debug({ sessionId: this.id, pid: child.pid, code, signal }, 'claude exited');
+          this.fail({ kind: 'upstream', message: `Claude Code exited unexpectedly (${signal ?? `code ${code}`})${this.stderrTail.length ? `: ${this.stderrTail.slice(-3).join(' | ')}` : ''}` });
+        });
+        return child as never;
+      },
+    };
+    this.q = query({ prompt: this.input, options });
+    void this.readLoop();
+  }
+
+  get busy(): boolean {
+    return this.state === 'busy';
+  }
+
+  onClosed(fn: () => void): void {
+    this.closedHandlers.push(fn);
+  }
+
+  async setModel(model: string): Promise<void> {
+    if (model === this.model) return;
+    await this.q.setModel(model);
+    this.model = model;
+  }
+
+  /**
+   * Sends one user turn and streams its events. `done` resolves with what the turn
+   * added to the conversation once the CLI's result arrives (or the turn failed).
+   */
+  runTurn(content: ContentBlock[], topts: TurnOptions = {}): { events: AsyncIterable<TurnEvent>; done: Promise<TurnOutcome> } {
+    if (this.state === 'closed') throw new Error('session is closed');
+    if (this.state === 'busy') throw new Error('session is busy');
+    this.state = 'busy';
+    this.turns++;
+    this.lastUsed = Date.now();
+    const out = new Channel<TurnEvent>();
+    let resolveDone!: (o: TurnOutcome) => void;
+    const done = new Promise<TurnOutcome>((r) => (resolveDone = r));
+    this.current = { tr: new CliTurnTranslator(this.id), out, blocks: new Map(), json: new Map(), onEnd: resolveDone };
+    this.armWatchdog();
+    const onAbort = () => {
+      // The client left: nothing may keep running for it, and this process's history now
+      // holds an answer the client never saw, so the process cannot serve it again.
+      this.opts.log.info({ sessionId: this.id, pid: this.pid, requestId: topts.requestId }, 'client disconnected; stopping its turn');
+      this.close();
+    };
+    if (topts.signal?.aborted) queueMicrotask(onAbort);
+    else topts.signal?.addEventListener('abort', onAbort, { once: true });
+    void done.then(() => topts.signal?.removeEventListener('abort', onAbort));
+    this.input.push({ type: 'user', message: { role: 'user', content: content as never }, parent_tool_use_id: null, session_id: this.id } as SDKUserMessage);
+    return { events: out, done };
+  }
+
+  close(): void {
+    if (this.state === 'closed') return;
+    this.fail({ kind: 'upstream', message: 'the Claude Code process was stopped' });
+  }
+
+  private watchdog?: NodeJS.Timeout;
+
+  private armWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    if (this.state !== 'busy') return;
+    this.watchdog = setTimeout(() => {
+      const secs = Math.round(this.opts.idleTimeoutMs / 1000);
+      this.opts.log.warn({ sessionId: this.id, pid: this.pid, idleTimeoutMs: this.opts.idleTimeoutMs }, 'turn inactive; stopping Claude Code');
+      this.fail({ kind: 'timeout', code: 'inactivity_timeout', message: `Claude Code produced no output for ${secs} s; the turn was stopped (--idle-timeout-ms)` });
+    }, this.opts.idleTimeoutMs);
+    this.watchdog.unref();
+  }
+
+  private async readLoop(): Promise<void> {
+    try {
+      for await (const m of this.q) {
+        const msg = m as { type: string; subtype?: string; [k: string]: any };
+        if (msg.type === 'system' && msg.subtype === 'init' && this.state === 'starting') this.state = 'idle';
+        const cur = this.current;
+        if (!cur) continue;
+        this.armWatchdog();
+        const events = cur.tr.push(msg);
+        for (const ev of events) this.record(cur, ev);
+        if (msg.type === 'system' && msg.subtype === 'api_retry' && msg.retry_delay_ms > this.opts.maxRetryWaitMs && [429, 529, 503].includes(msg.error_status)) {
+          // Holding the client for a long upstream back-off helps nobody: answer now with retry-after.
+          const status = msg.error_status as number;
+          this.fail({
+            kind: status === 429 ? 'rate_limit' : 'overloaded',
+            message: `upstream answered ${status}; retry in ${Math.ceil(msg.retry_delay_ms / 1000)} s`,
+            retryAfterSeconds: Math.ceil(msg.retry_delay_ms / 1000),
+          });
+          return;
+        }
+        if (cur.tr.done) this.finishTurn(cur);
+      }
+    } catch (e) {
+      this.fail({ kind: 'upstream', message: `Claude Code failed: ${(e as Error).message}` });
+      return;
+    }
+    this.fail({ kind: 'upstream', message: 'Claude Code ended the conversation unexpectedly' });
+  }
+
+  /** Forwards an event and keeps what the client will see, to fingerprint the conversation after the turn. */
+  private record(cur: NonNullable<LiveSession['current']>, ev: TurnEvent): void {
+    if (ev.type === 'block_start') {
+      if (ev.block.type === 'text') cur.blocks.set(ev.index, { type: 'text', text: '' });
+      else if (ev.block.type === 'tool_use') {
+        cur.blocks.set(ev.index, { type: 'tool_use', id: ev.block.id, name: ev.block.name, input: {} });
+        cur.json.set(ev.index, '');
+      }
+    } else if (ev.type === 'text_delta') {
+      const b = cur.blocks.get(ev.index);
+      if (b?.type === 'text') b.text += ev.text;
+    } else if (ev.type === 'tool_input_delta') {
+      cur.json.set(ev.index, (cur.json.get(ev.index) ?? '') + ev.partialJson);
+    } else if (ev.type === 'block_stop') {
+      const b = cur.blocks.get(ev.index);
+      if (b?.type === 'tool_use') {
+        try {
+          b.input = JSON.parse(cur.json.get(ev.index) || '{}');
+        } catch {
+          /* the encoder reports it */
+        }
+      }
+    }
+    cur.out.push(ev);
+  }
+
+  private assistantOf(cur: NonNullable<LiveSession['current']>): TurnMessage {
+    return { role: 'assistant', content: [...cur.blocks.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b) };
+  }
+
+  private finishTurn(cur: NonNullable<LiveSession['current']>): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.current = undefined;
+    cur.out.end();
+    this.state = 'idle';
+    this.lastUsed = Date.now();
+    // A failed turn leaves a synthetic error message in the CLI's history: don't reuse it.
+    const ok = !cur.tr.failed;
+    cur.onEnd({ ok, assistant: this.assistantOf(cur), closed: false });
+  }
+
+  private fail(err: TurnError): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    const cur = this.current;
+    this.current = undefined;
+    if (cur) {
+      cur.out.push({ type: 'error', error: err });
+      cur.out.end();
+      cur.onEnd({ ok: false, assistant: this.assistantOf(cur), closed: true });
+    }
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.input.end();
+    try {
+      this.q.close();
+    } catch {
+      /* already closed */
+    }
+    if (this.child) void this.opts.groups.stop(this.child, 2000);
+    for (const fn of this.closedHandlers) fn();
+  }
+}

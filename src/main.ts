@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { envOverrides, parseFlags, usage } from './config/flags.js';
+import { resolveConfig } from './config/resolve.js';
+import { startDaemon } from './daemon.js';
+import { createLogger, loadPretty } from './log/logger.js';
+
+const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as { version: string };
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseFlags(argv);
+  } catch (e) {
+    process.stderr.write(`maxproxy: ${(e as Error).message}\n\n${usage}\n`);
+    return 2;
+  }
+  if (parsed.command === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (parsed.command === 'version') {
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  let resolved;
+  try {
+    resolved = resolveConfig(parsed.overrides, envOverrides(process.env));
+  } catch (e) {
+    process.stderr.write(`maxproxy: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const { config, settings, warnings } = resolved;
+  if (parsed.command === 'status' || parsed.command === 'sessions') {
+    const { printStatus } = await import('./cli/status-command.js');
+    return printStatus(parsed.command, config);
+  }
+  if (parsed.command === 'login-item') {
+    const { loginItemCommand } = await import('./cli/login-item-command.js');
+    return loginItemCommand(parsed.args, config);
+  }
+  if (parsed.command !== 'serve') {
+    process.stderr.write(`maxproxy: unknown command "${parsed.command}"\n\n${usage}\n`);
+    return 2;
+  }
+
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  if (process.stderr.isTTY) await loadPretty();
+  const log = createLogger({ level: config.logLevel, dir: path.join(config.dataDir, 'logs') });
+  for (const w of warnings) log.warn(w);
+
+  const { acquireInstanceLock } = await import('./cli/instance-lock.js');
+  const lock = await acquireInstanceLock(config.dataDir);
+  if (!lock.ok) {
+    process.stderr.write(`maxproxy is already running for ${config.dataDir} (pid ${lock.pid}) at ${lock.url ?? 'an unknown address'}\n`);
+    return 1;
+  }
+
+  let daemon;
+  try {
+    daemon = await startDaemon(config, settings, log, pkg.version);
+  } catch (e) {
+    log.fatal({ err: (e as Error).message }, 'could not start');
+    process.stderr.write(`maxproxy: ${(e as Error).message}\n`);
+    lock.release();
+    return 1;
+  }
+  process.stdout.write(`maxproxy listening on ${daemon.url}\n`);
+  log.info({ url: daemon.url, dataDir: config.dataDir }, 'listening');
+  lock.update({ url: daemon.url });
+
+  const { hasDisplay, startDesktop } = await import('./desktop/desktop-app.js');
+  const withTray = !config.headless && hasDisplay();
+  if (!config.headless && !withTray) log.info('no display found; running headless');
+  const desktop = await startDesktop(daemon, config, settings, log, { tray: withTray });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    await desktop.stop().catch(() => undefined);
+    await daemon.shutdown(signal);
+    lock.release();
+    log.flush?.();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGHUP', () => void stop('SIGHUP'));
+  return -1; // keep running
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (e) => {
+    process.stderr.write(`maxproxy: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  },
+);

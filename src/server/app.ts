@@ -1,0 +1,92 @@
+import express, { type Request, type Response } from 'express';
+import * as anthropic from '../api/anthropic/index.js';
+import * as openai from '../api/openai/index.js';
+import type { ResponseStore } from '../api/responses/index.js';
+import type { Engine } from '../engine/engine.js';
+import type { Logger } from '../log/logger.js';
+import type { StatusStore } from '../status/store.js';
+import type { TurnError } from '../turn/types.js';
+import { anthropicMessages, chatCompletions, responsesApi } from './formats.js';
+import { guards } from './guards/index.js';
+import type { Metrics } from './metrics.js';
+import { sendWireError, turnRoute } from './turn-route.js';
+
+export interface AppDeps {
+  engine: Engine;
+  status: StatusStore;
+  metrics: Metrics;
+  log: Logger;
+  responses: ResponseStore;
+  port: () => number;
+  allowedHosts: string[];
+  allowedOrigins: string[];
+  apiKey?: string;
+  maxBodyBytes: number;
+  isPaused: () => boolean;
+  /** Extra fields for /health (binary path, version...). */
+  health: () => Record<string, unknown>;
+  commitAfterMs?: number;
+}
+
+/** Anthropic clients (SDKs, OpenClaw's anthropic-messages) identify themselves by these headers. */
+const isAnthropicClient = (req: Request): boolean =>
+  req.path.startsWith('/v1/messages') || req.headers['anthropic-version'] !== undefined || (req.headers['x-api-key'] !== undefined && req.headers.authorization === undefined);
+
+/** Errors in the format of the endpoint that was called. */
+export const respondError = (req: Request, res: Response, err: TurnError): void =>
+  sendWireError(res, isAnthropicClient(req) ? anthropic.encodeMessagesError(err) : openai.encodeChatError(err));
+
+export function createApp(d: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(d.metrics.track());
+  app.use(guards({ port: d.port, allowedHosts: d.allowedHosts, allowedOrigins: d.allowedOrigins, apiKey: d.apiKey, maxBodyBytes: d.maxBodyBytes, respond: respondError }));
+
+  app.get('/health', (_req, res) => {
+    const s = d.status.snapshot();
+    res.json({
+      status: s.server.state === 'running' ? 'ok' : s.server.state,
+      version: s.version,
+      uptimeSeconds: Math.round((Date.now() - s.startedAt) / 1000),
+      claude: s.claude,
+      requests: s.requests,
+      liveSessions: d.engine.liveSessions,
+      usage: s.usage,
+      warnings: s.warnings,
+      ...d.health(),
+    });
+  });
+  app.get('/status', (_req, res) => res.json(d.status.snapshot()));
+  app.get('/metrics', d.metrics.handler());
+
+  const models = () => d.engine.models.list();
+  app.get('/v1/models', (req, res) => {
+    if (isAnthropicClient(req)) res.json(anthropic.encodeModelsList(models().map((m) => ({ id: m.id, displayName: m.displayName }))));
+    else res.json(openai.encodeModelsList(models().map((m) => ({ id: m.id, displayName: m.displayName })), Math.floor(d.status.snapshot().startedAt / 1000)));
+  });
+  app.get('/v1/models/:id', (req, res) => {
+    try {
+      const m = d.engine.resolveModel(req.params.id);
+      if (isAnthropicClient(req)) res.json({ type: 'model', id: m.id, display_name: m.displayName, created_at: '1970-01-01T00:00:00Z' });
+      else res.json({ id: m.id, object: 'model', created: Math.floor(d.status.snapshot().startedAt / 1000), owned_by: 'anthropic' });
+    } catch (e) {
+      respondError(req, res, (e as { error: TurnError }).error ?? { kind: 'not_found', message: 'model not found' });
+    }
+  });
+
+  const deps = { engine: d.engine, status: d.status, metrics: d.metrics, log: d.log, isPaused: d.isPaused, commitAfterMs: d.commitAfterMs };
+  app.post('/v1/chat/completions', turnRoute(chatCompletions, deps));
+  app.post('/v1/messages', turnRoute(anthropicMessages, deps));
+  app.post('/v1/responses', turnRoute(responsesApi(d.responses), deps));
+
+  app.use((req, res) => {
+    respondError(req, res, { kind: 'not_found', code: 'unknown_route', message: `no route for ${req.method} ${req.path}` });
+  });
+  // Express 5 forwards async errors here: a defect of ours, answered as 500 in the endpoint's format.
+  app.use((err: unknown, req: Request, res: Response, _next: express.NextFunction) => {
+    d.log.error({ err }, 'unhandled error');
+    respondError(req, res, { kind: 'internal', message: 'internal error in maxproxy; see its log' });
+  });
+  return app;
+}

@@ -1,0 +1,155 @@
+/**
+ * JSON request bodies: express.json() with a size limit, a content-type policy and a
+ * nesting-depth check, answering every failure through `respond` as a canonical error
+ * instead of express's HTML error page. The daemon must never crash or hang on absurd
+ * input: size is bounded while reading (also after gzip/deflate/br inflation, so a zip
+ * bomb stops at the limit), depth is checked by an iterative byte scan before parsing.
+ *
+ * Content types (decided; many curl users forget `-H 'content-type: application/json'`,
+ * and `curl -d` then sends `application/x-www-form-urlencoded`):
+ * - parsed as JSON: no Content-Type, `application/json`, `application/*+json`,
+ *   `text/plain`, `application/x-www-form-urlencoded`. A body that is not JSON gets
+ *   400 "malformed JSON: …". (These "simple" types let a web page POST without a CORS
+ *   preflight; that is safe only because the origin guard runs first and refuses any
+ *   request whose Origin is not allowed. Keep that order.)
+ * - anything else (multipart/form-data, application/xml, …) → 400 invalid_request,
+ *   code `unsupported_content_type` (the canonical error kinds have no 415).
+ * - charset must be UTF-8 (or absent) → else 400, code `unsupported_charset`.
+ *
+ * Errors: too large → `too_large` (413); malformed JSON, top-level scalar → 400
+ * "malformed JSON: <detail>"; deeper than `maxDepth` → 400 code `json_too_deep`;
+ * unknown Content-Encoding or a corrupt compressed body → 400.
+ *
+ * A request without a body (no Content-Length / Transfer-Encoding) leaves `req.body`
+ * undefined; an empty body (Content-Length: 0) yields `{}` (body-parser's rule).
+ */
+import express, { type RequestHandler } from 'express';
+import type { TurnError } from '../../turn/types.js';
+import { jsonTooDeep } from './json-depth.js';
+import { quoteForMessage, type RespondError } from './respond.js';
+
+export interface JsonBodyOptions {
+  /** Largest accepted body, in bytes (after decompression). */
+  maxBodyBytes: number;
+  /** Deepest accepted nesting of arrays/objects; default 64. */
+  maxDepth?: number;
+  respond: RespondError;
+}
+
+export const DEFAULT_MAX_JSON_DEPTH = 64;
+
+const JSON_LIKE_TYPES = new Set(['application/json', 'text/plain', 'application/x-www-form-urlencoded']);
+
+/** The media type of a Content-Type header, lower-cased, without parameters ('' when absent). */
+const mediaType = (contentType: string | undefined): string =>
+  (contentType ?? '').split(';', 1)[0].trim().toLowerCase();
+
+/** Whether a body with this Content-Type is read as JSON (see the module comment). */
+export const isJsonContentType = (contentType: string | undefined): boolean => {
+  const t = mediaType(contentType);
+  return t === '' || JSON_LIKE_TYPES.has(t) || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(t);
+};
+
+/** Same rule as body-parser (type-is): a body exists when either framing header does. */
+const hasBody = (headers: Record<string, string | string[] | undefined>): boolean =>
+  headers['transfer-encoding'] !== undefined || !Number.isNaN(Number(headers['content-length']));
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message?: string;
+  limit?: number;
+  charset?: string;
+  encoding?: string;
+}
+
+const detail = (s: string | undefined, max = 200): string => {
+  const t = (s ?? '').replace(/\s+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max)}…` : t;
+};
+
+/** One place that maps body-parser/raw-body errors (and ours) to canonical errors. */
+export const bodyErrorToTurnError = (e: unknown, maxBodyBytes: number, maxDepth = DEFAULT_MAX_JSON_DEPTH): TurnError => {
+  const err = (typeof e === 'object' && e !== null ? e : {}) as BodyParserError;
+  switch (err.type) {
+    case 'entity.too.large':
+      return {
+        kind: 'too_large',
+        message: `request body is larger than the limit of ${maxBodyBytes} bytes`,
+        code: 'request_too_large',
+      };
+    case 'entity.parse.failed':
+      return { kind: 'invalid_request', message: `malformed JSON: ${detail(err.message)}`, code: 'invalid_json' };
+    case 'json.too.deep':
+      return {
+        kind: 'invalid_request',
+        message: `malformed JSON: nested deeper than ${maxDepth} levels`,
+        code: 'json_too_deep',
+      };
+    case 'charset.unsupported':
+      return {
+        kind: 'invalid_request',
+        message: `unsupported charset${err.charset ? ` ${quoteForMessage(err.charset, 40)}` : ''}: send UTF-8 JSON`,
+        code: 'unsupported_charset',
+      };
+    case 'encoding.unsupported':
+      return {
+        kind: 'invalid_request',
+        message: `unsupported Content-Encoding${err.encoding ? ` ${quoteForMessage(err.encoding, 40)}` : ''}: use identity, gzip, deflate or br`,
+        code: 'unsupported_content_encoding',
+      };
+    case 'request.aborted':
+      return { kind: 'invalid_request', message: 'request aborted while the body was being read', code: 'request_aborted' };
+    case 'request.size.invalid':
+      return { kind: 'invalid_request', message: 'request body size did not match Content-Length', code: 'invalid_body_size' };
+  }
+  const status = typeof err.status === 'number' ? err.status : 500;
+  if (status >= 400 && status < 500) {
+    // e.g. a corrupt gzip stream (zlib error wrapped as 400 by body-parser).
+    return { kind: 'invalid_request', message: `could not read request body: ${detail(err.message)}`, code: 'invalid_body' };
+  }
+  return { kind: 'internal', message: 'failed to read the request body' };
+};
+
+export const jsonBody = (opts: JsonBodyOptions): RequestHandler => {
+  const maxDepth = opts.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  if (!Number.isFinite(opts.maxBodyBytes) || opts.maxBodyBytes <= 0) {
+    throw new TypeError('jsonBody: maxBodyBytes must be a positive number');
+  }
+  const parser = express.json({
+    limit: opts.maxBodyBytes,
+    strict: true,
+    inflate: true,
+    type: () => true, // the content-type policy is applied below, with its own error
+    verify: (_req, _res, buf, encoding) => {
+      if (encoding !== 'utf-8' && encoding !== 'utf8') {
+        throw Object.assign(new Error('unsupported charset'), { type: 'charset.unsupported', charset: encoding });
+      }
+      if (jsonTooDeep(buf, maxDepth)) {
+        throw Object.assign(new Error('JSON nested too deep'), { type: 'json.too.deep' });
+      }
+    },
+  });
+
+  return (req, res, next) => {
+    if (hasBody(req.headers) && !isJsonContentType(req.headers['content-type'])) {
+      opts.respond(req, res, {
+        kind: 'invalid_request',
+        message: `unsupported Content-Type ${quoteForMessage(mediaType(req.headers['content-type']), 60)}: send JSON with "Content-Type: application/json"`,
+        code: 'unsupported_content_type',
+      });
+      return;
+    }
+    const done = (err?: unknown): void => {
+      if (err === undefined || err === null) next();
+      else opts.respond(req, res, bodyErrorToTurnError(err, opts.maxBodyBytes, maxDepth));
+    };
+    try {
+      parser(req, res, done);
+    } catch (err) {
+      // Defensive: body-parser 2.4 reports through the callback, but a synchronous throw
+      // must not reach express's HTML error page either.
+      done(err ?? new Error('body parser failed'));
+    }
+  };
+};

@@ -1,0 +1,45 @@
+import type { Response } from 'express';
+import type { SseSink } from '../api/wire.js';
+
+/**
+ * An SseSink over an HTTP response: headers once, one write per event (Node
+ * flushes each write; compression is never applied to event streams here).
+ */
+export class HttpSseSink implements SseSink {
+  private started = false;
+
+  constructor(private readonly res: Response) {}
+
+  get closed(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.res.status(200);
+    this.res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+    this.res.setHeader('cache-control', 'no-cache, no-transform');
+    this.res.setHeader('connection', 'keep-alive');
+    this.res.setHeader('x-accel-buffering', 'no');
+    this.res.flushHeaders();
+    this.res.socket?.setNoDelay(true);
+  }
+
+  send(data: unknown, event?: string): void {
+    if (this.closed) return;
+    this.start();
+    const payload = typeof data === 'string' ? data : JSON.stringify(data);
+    this.res.write(`${event ? `event: ${event}\n` : ''}data: ${payload}\n\n`);
+  }
+
+  comment(text: string): void {
+    if (this.closed) return;
+    this.start();
+    this.res.write(`: ${text.replace(/[\r\n]+/g, ' ')}\n\n`);
+  }
+
+  end(): void {
+    if (!this.res.writableEnded) this.res.end();
+  }
+}
