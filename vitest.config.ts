@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // The desktop end-to-end suite needs a display stack: `npm run test:desktop`.
+    exclude: ['**/node_modules/**', '**/*.e2e.test.ts'],
     // Integration tests spawn real CLI processes (150-190 MB each); keep parallelism modest on 2 cores.
     maxWorkers: 2,
     testTimeout: 60_000,
