@@ -34,6 +34,14 @@ export class CliTurnTranslator {
   private indexBase = 0;
   private maxIndexThisMessage = -1;
   private usage = emptyUsage();
+  /** Usage of the API messages this request has seen, finished ones first. */
+  private readonly usages: Usage[] = [];
+  private toolIdsThisMessage: string[] = [];
+  private foreignToolThisMessage = false;
+  /** The turn stopped for client tool calls; the CLI turn stays open waiting for their results. */
+  suspended = false;
+  /** Ids of the client tool calls the suspended turn waits for. */
+  pendingToolIds: string[] = [];
   private stopReason: StopReason | undefined;
   private stopSequence: string | null = null;
   private failure: Partial<CliFailure> = {};
@@ -99,6 +107,9 @@ export class CliTurnTranslator {
         this.indexBase += this.maxIndexThisMessage + 1;
         this.maxIndexThisMessage = -1;
         this.usage = toUsage(e.message?.usage);
+        this.usages.push(this.usage);
+        this.toolIdsThisMessage = [];
+        this.foreignToolThisMessage = false;
         if (this.started) return [];
         this.started = true;
         return [{ type: 'start', messageId: e.message?.id ?? '', model: e.message?.model ?? '', sessionId: this.sessionId, usage: { ...this.usage } }];
@@ -116,8 +127,10 @@ export class CliTurnTranslator {
         if (cb.type === 'thinking') return [{ type: 'block_start', index, block: { type: 'thinking' } }];
         if (cb.type === 'redacted_thinking') return [{ type: 'block_start', index, block: { type: 'redacted_thinking', data: cb.data ?? '' } }];
         if (cb.type === 'tool_use') {
-          const name = this.hooks.clientToolName?.(cb.name) ?? cb.name;
-          return [{ type: 'block_start', index, block: { type: 'tool_use', id: cb.id, name } }];
+          const client = this.hooks.clientToolName?.(cb.name);
+          if (client === undefined) this.foreignToolThisMessage = true;
+          else this.toolIdsThisMessage.push(cb.id);
+          return [{ type: 'block_start', index, block: { type: 'tool_use', id: cb.id, name: client ?? cb.name } }];
         }
         return [];
       }
@@ -134,14 +147,36 @@ export class CliTurnTranslator {
         return [{ type: 'block_stop', index: this.indexBase + e.index }];
       case 'message_delta': {
         this.usage = toUsage(e.usage, this.usage);
+        if (this.usages.length) this.usages[this.usages.length - 1] = this.usage;
         const r = e.delta?.stop_reason;
         if (typeof r === 'string' && STOP_REASONS.has(r as StopReason)) this.stopReason = r as StopReason;
         this.stopSequence = e.delta?.stop_sequence ?? null;
         return [];
       }
+      case 'message_stop': {
+        if (this.stopReason === 'tool_use' && this.toolIdsThisMessage.length > 0 && !this.foreignToolThisMessage) {
+          // The client runs these tools: its response ends here; the CLI turn waits in the tool handlers.
+          this.done = true;
+          this.suspended = true;
+          this.pendingToolIds = [...this.toolIdsThisMessage];
+          return [{ type: 'stop', stopReason: 'tool_use', stopSequence: null, usage: this.totalUsage() }];
+        }
+        return [];
+      }
       default:
         return [];
     }
+  }
+
+  private totalUsage(): Usage {
+    const t = emptyUsage();
+    for (const u of this.usages) {
+      t.inputTokens += u.inputTokens;
+      t.outputTokens += u.outputTokens;
+      t.cacheReadInputTokens += u.cacheReadInputTokens;
+      t.cacheCreationInputTokens += u.cacheCreationInputTokens;
+    }
+    return t;
   }
 
   private result(m: CliMessage): TurnEvent[] {
@@ -157,8 +192,9 @@ export class CliTurnTranslator {
       this.failed = true;
       return [{ type: 'error', error: classifyCliFailure(failure) }];
     }
-    // The result's usage sums every API call of the turn; prefer it when present.
-    const usage = m.usage ? toUsage(m.usage, this.usage) : this.usage;
+    // The result's usage covers the whole CLI turn, which may span several client requests
+    // (tool round trips): count only the API messages this request saw.
+    const usage = this.usages.length ? this.totalUsage() : toUsage(m.usage);
     const stopReason = this.stopReason ?? (STOP_REASONS.has(m.stop_reason) ? (m.stop_reason as StopReason) : 'end_turn');
     return [{ type: 'stop', stopReason, stopSequence: this.stopSequence, usage }];
   }

@@ -6,6 +6,7 @@ import type { StatusStore } from '../status/store.js';
 import type { ContentBlock, TurnEvent, TurnMessage, TurnRequest } from '../turn/types.js';
 import { TurnFailure, invalid } from '../turn/types.js';
 import { buildChildEnv } from './child-env.js';
+import { toCliToolName } from './client-tools.js';
 import { fingerprint, shapeKey } from './fingerprint.js';
 import { Limiter } from './limiter.js';
 import { LiveSession } from './live-session.js';
@@ -114,9 +115,12 @@ export class Engine {
       }
     };
     try {
-      const { slot, continuity } = this.findOrStart(req, model, shape, history, fpHistory);
-      await slot.session.setModel(model.cliModel);
-      const { events, done } = slot.session.runTurn(input, { signal: ctx.signal, requestId: ctx.requestId });
+      const { slot, continuity } = this.findOrStart(req, model, shape, history, input, fpHistory);
+      if (slot.session.state !== 'waiting_tools') {
+        await slot.session.setModel(model.cliModel);
+        await slot.session.setToolsEnabled(req.toolChoice?.type !== 'none');
+      }
+      const { events, done } = slot.session.runTurn(withToolChoice(input, req), { signal: ctx.signal, requestId: ctx.requestId });
       this.publish(slot, 'busy');
       this.opts.log.debug({ requestId: ctx.requestId, sessionId: slot.session.id, pid: slot.session.pid, continuity }, 'turn started');
       void done.then((outcome) => {
@@ -128,7 +132,7 @@ export class Engine {
             { fingerprint: slot.fp, cliSessionId: slot.session.id, model: model.id, client: slot.client, explicitId: slot.explicitId, turns: slot.session.turns, inputTokens: slot.inputTokens, outputTokens: slot.outputTokens, updatedAt: Date.now() },
             prev,
           );
-          this.publish(slot, 'idle');
+          this.publish(slot, slot.session.state === 'waiting_tools' ? 'waiting_tools' : 'idle');
           this.evictOverflow();
         } else if (!outcome.closed) {
           // The CLI history now ends in an error the client never accepted: retire the process.
@@ -161,17 +165,29 @@ export class Engine {
     }
   }
 
-  private findOrStart(req: TurnRequest, model: ModelInfo, shape: string, history: TurnMessage[], fpHistory: string): { slot: Slot; continuity: Continuity } {
+  private findOrStart(req: TurnRequest, model: ModelInfo, shape: string, history: TurnMessage[], input: ContentBlock[], fpHistory: string): { slot: Slot; continuity: Continuity } {
     const client = clientName(req.conversation.userAgent);
     const explicitId = req.conversation.explicitId;
+    const bringsResults = input.some((b) => b.type === 'tool_result');
     if (history.length > 0) {
-      const candidates = [...this.slots].filter((s) => s.fp === fpHistory && s.shape === shape && s.session.state === 'idle');
-      const live = candidates.find((s) => s.explicitId === explicitId) ?? candidates[0];
+      const matching = [...this.slots].filter((s) => s.fp === fpHistory && s.shape === shape);
+      // A process suspended in tool calls can only go on with their results; one that is idle, with anything.
+      const usable = matching.filter((s) => (s.session.state === 'waiting_tools' ? bringsResults : s.session.state === 'idle'));
+      const live = usable.find((s) => s.explicitId === explicitId) ?? usable[0];
       if (live) return { slot: live, continuity: 'live' };
+      // The client moved on without answering the calls: that process cannot serve it any more.
+      for (const s of matching) if (s.session.state === 'waiting_tools') s.session.close();
     }
     let resume: string | undefined;
     let continuity: Continuity = 'new';
-    if (history.length > 0) {
+    let autoContinue = false;
+    if (bringsResults) {
+      // Tool results can only enter a new process through its transcript (see LiveSession.autoContinue).
+      resume = writeTranscript([...history, { role: 'user', content: input }], this.childEnv, { cwd: this.cwd, version: this.opts.claudeVersion, model: model.cliModel, toolName: toCliToolName });
+      continuity = 'rebuilt';
+      autoContinue = true;
+      this.opts.log.info({ messages: history.length + 1 }, 'rebuilding a tool-call conversation for a new Claude Code session');
+    } else if (history.length > 0) {
       const rec = this.map.get(fpHistory);
       const busy = rec && [...this.slots].some((s) => s.session.id === rec.cliSessionId && s.session.state !== 'closed');
       if (rec && !busy) {
@@ -180,7 +196,7 @@ export class Engine {
         // The map entry moves with the session: a second resume of the same point would fork it.
         this.map.delete(fpHistory);
       } else {
-        resume = writeTranscript(history, this.childEnv, { cwd: this.cwd, version: this.opts.claudeVersion, model: model.cliModel });
+        resume = writeTranscript(history, this.childEnv, { cwd: this.cwd, version: this.opts.claudeVersion, model: model.cliModel, toolName: toCliToolName });
         continuity = 'rebuilt';
         this.opts.log.info({ messages: history.length }, 'rebuilding conversation history for a new Claude Code session');
       }
@@ -191,7 +207,9 @@ export class Engine {
       env: this.childEnv,
       model: model.cliModel,
       system: req.system,
+      tools: req.tools,
       resume,
+      autoContinue,
       idleTimeoutMs: this.opts.idleTimeoutMs,
       maxRetryWaitMs: this.opts.maxRetryWaitMs,
       groups: this.groups,
@@ -206,7 +224,7 @@ export class Engine {
     return { slot, continuity };
   }
 
-  private publish(slot: Slot, state: 'idle' | 'busy'): void {
+  private publish(slot: Slot, state: 'idle' | 'busy' | 'waiting_tools'): void {
     this.opts.status.upsertSession({
       id: slot.session.id,
       client: slot.client,
@@ -263,6 +281,22 @@ export class Engine {
     for (const s of [...this.slots]) s.session.close();
     await this.groups.stopAll(graceMs);
   }
+}
+
+/**
+ * The CLI has no per-turn tool_choice (DESIGN.md §3): "required", a named tool and
+ * parallel_tool_calls:false become an explicit instruction in the user turn — the
+ * closest the CLI allows, and documented as not guaranteed (docs/tool-calling.md).
+ */
+export function withToolChoice(input: ContentBlock[], req: TurnRequest): ContentBlock[] {
+  if (req.tools.length === 0) return input;
+  const notes: string[] = [];
+  const tc = req.toolChoice;
+  if (tc?.type === 'any') notes.push('You must call one or more of the available tools in this response.');
+  else if (tc?.type === 'tool') notes.push(`You must call the tool "${tc.name}" in this response.`);
+  if (req.parallelToolCalls === false && tc?.type !== 'none') notes.push('Call at most one tool in this response.');
+  if (notes.length === 0 || input.every((b) => b.type === 'tool_result')) return input;
+  return [...input, { type: 'text', text: `<tool-choice>${notes.join(' ')}</tool-choice>` }];
 }
 
 /**

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { type Options, type Query, type SDKUserMessage, query } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from '../log/logger.js';
-import type { ContentBlock, TurnError, TurnEvent, TurnMessage } from '../turn/types.js';
+import type { ContentBlock, ToolDef, ToolResultBlock, TurnError, TurnEvent, TurnMessage } from '../turn/types.js';
 import { Channel } from './channel.js';
+import { CLIENT_SERVER, ClientToolBridge, fromCliToolName } from './client-tools.js';
 import { CliTurnTranslator } from './cli-turn-translator.js';
 import type { ProcessGroups } from './process-group.js';
 
-export type LiveState = 'starting' | 'idle' | 'busy' | 'closed';
+export type LiveState = 'starting' | 'idle' | 'busy' | 'waiting_tools' | 'closed';
 
 export interface LiveSessionOptions {
   claudePath: string;
@@ -15,8 +16,17 @@ export interface LiveSessionOptions {
   env: Record<string, string>;
   model: string;
   system?: string;
+  /** The client's tools, served through an in-process MCP server. */
+  tools: ToolDef[];
   /** CLI session to resume (its transcript is on disk), instead of starting empty. */
   resume?: string;
+  /**
+   * The resumed transcript ends in the client's tool results: the CLI re-runs that
+   * interrupted turn by itself at start-up (CLAUDE_CODE_RESUME_INTERRUPTED_TURN),
+   * because a stream-json user message cannot carry tool_result blocks (measured: they
+   * arrive upstream as "(no content)").
+   */
+  autoContinue?: boolean;
   /** Inactivity watchdog for a turn, ms. */
   idleTimeoutMs: number;
   /** A CLI retry wait longer than this ends the turn at once with retry-after. */
@@ -56,14 +66,19 @@ export class LiveSession {
   private current?: { tr: CliTurnTranslator; out: Channel<TurnEvent>; blocks: Map<number, ContentBlock>; json: Map<number, string>; onEnd: (o: TurnOutcome) => void };
   private readonly closedHandlers: Array<() => void> = [];
   private stderrTail: string[] = [];
+  private readonly bridge?: ClientToolBridge;
+  /** Client tool calls the open CLI turn is waiting for (state waiting_tools). */
+  pendingToolIds: string[] = [];
+  private toolsEnabled = true;
 
   constructor(private readonly opts: LiveSessionOptions) {
     this.id = opts.resume ?? randomUUID();
     this.model = opts.model;
+    if (opts.tools.length) this.bridge = new ClientToolBridge(opts.tools);
     const options: Options = {
       pathToClaudeCodeExecutable: opts.claudePath,
       cwd: opts.cwd,
-      env: opts.env,
+      env: opts.autoContinue ? { ...opts.env, CLAUDE_CODE_RESUME_INTERRUPTED_TURN: '1' } : opts.env,
       model: opts.model,
       tools: [],
       systemPrompt: opts.system ?? '',
@@ -71,6 +86,12 @@ export class LiveSession {
       strictMcpConfig: true,
       includePartialMessages: true,
       extraArgs: { 'disable-slash-commands': null },
+      ...(this.bridge
+        ? {
+            mcpServers: { [CLIENT_SERVER]: { type: 'sdk', name: CLIENT_SERVER, instance: this.bridge.server as never } },
+            allowedTools: [`mcp__${CLIENT_SERVER}`],
+          }
+        : {}),
       ...(opts.resume ? { resume: opts.resume } : { sessionId: this.id }),
       spawnClaudeCodeProcess: (o) => {
         const child = opts.groups.spawn({ command: o.command, args: o.args, cwd: o.cwd, env: o.env, signal: o.signal }, (line) => {
@@ -95,6 +116,17 @@ export class LiveSession {
     return this.state === 'busy';
   }
 
+  get hasTools(): boolean {
+    return this.bridge !== undefined;
+  }
+
+  /** tool_choice "none": hide the client's tools from the next upstream request. */
+  async setToolsEnabled(on: boolean): Promise<void> {
+    if (!this.bridge || on === this.toolsEnabled) return;
+    await this.q.toggleMcpServer(CLIENT_SERVER, on);
+    this.toolsEnabled = on;
+  }
+
   onClosed(fn: () => void): void {
     this.closedHandlers.push(fn);
   }
@@ -112,13 +144,15 @@ export class LiveSession {
   runTurn(content: ContentBlock[], topts: TurnOptions = {}): { events: AsyncIterable<TurnEvent>; done: Promise<TurnOutcome> } {
     if (this.state === 'closed') throw new Error('session is closed');
     if (this.state === 'busy') throw new Error('session is busy');
+    const continuing = this.state === 'waiting_tools';
     this.state = 'busy';
+    if (this.waitTimer) clearTimeout(this.waitTimer);
     this.turns++;
     this.lastUsed = Date.now();
     const out = new Channel<TurnEvent>();
     let resolveDone!: (o: TurnOutcome) => void;
     const done = new Promise<TurnOutcome>((r) => (resolveDone = r));
-    this.current = { tr: new CliTurnTranslator(this.id), out, blocks: new Map(), json: new Map(), onEnd: resolveDone };
+    this.current = { tr: new CliTurnTranslator(this.id, { clientToolName: fromCliToolName }), out, blocks: new Map(), json: new Map(), onEnd: resolveDone };
     this.armWatchdog();
     const onAbort = () => {
       // The client left: nothing may keep running for it, and this process's history now
@@ -129,7 +163,18 @@ export class LiveSession {
     if (topts.signal?.aborted) queueMicrotask(onAbort);
     else topts.signal?.addEventListener('abort', onAbort, { once: true });
     void done.then(() => topts.signal?.removeEventListener('abort', onAbort));
-    this.input.push({ type: 'user', message: { role: 'user', content: content as never }, parent_tool_use_id: null, session_id: this.id } as SDKUserMessage);
+    if (this.opts.autoContinue && this.turns === 1) {
+      // The CLI is already running this turn from the transcript; nothing to send.
+    } else if (continuing && this.bridge) {
+      // The CLI turn is still open inside the tool handlers: answer them, it goes on by itself.
+      const results = content.filter((b): b is ToolResultBlock => b.type === 'tool_result');
+      const texts = content.filter((b) => b.type === 'text').map((b) => (b as { text: string }).text);
+      const expected = this.pendingToolIds;
+      this.pendingToolIds = [];
+      this.bridge.deliver(results, texts, expected);
+    } else {
+      this.input.push({ type: 'user', message: { role: 'user', content: content as never }, parent_tool_use_id: null, session_id: this.id } as SDKUserMessage);
+    }
     return { events: out, done };
   }
 
@@ -139,6 +184,7 @@ export class LiveSession {
   }
 
   private watchdog?: NodeJS.Timeout;
+  private waitTimer?: NodeJS.Timeout;
 
   private armWatchdog(): void {
     if (this.watchdog) clearTimeout(this.watchdog);
@@ -214,8 +260,19 @@ export class LiveSession {
     if (this.watchdog) clearTimeout(this.watchdog);
     this.current = undefined;
     cur.out.end();
-    this.state = 'idle';
     this.lastUsed = Date.now();
+    if (cur.tr.suspended) {
+      this.state = 'waiting_tools';
+      this.pendingToolIds = cur.tr.pendingToolIds;
+      // A client that never comes back with results must not keep a process alive.
+      this.waitTimer = setTimeout(() => {
+        this.opts.log.info({ sessionId: this.id, pid: this.pid, pending: this.pendingToolIds }, 'client never returned tool results; ending the session');
+        this.close();
+      }, this.opts.idleTimeoutMs);
+      this.waitTimer.unref();
+    } else {
+      this.state = 'idle';
+    }
     // A failed turn leaves a synthetic error message in the CLI's history: don't reuse it.
     const ok = !cur.tr.failed;
     cur.onEnd({ ok, assistant: this.assistantOf(cur), closed: false });
@@ -223,6 +280,8 @@ export class LiveSession {
 
   private fail(err: TurnError): void {
     if (this.watchdog) clearTimeout(this.watchdog);
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.bridge?.abortAll();
     const cur = this.current;
     this.current = undefined;
     if (cur) {

@@ -112,14 +112,12 @@ function userContent(f: Fields): ContentBlock[] {
         return textBlocks(part.requiredString('text'));
       case 'image_url': {
         // {url, detail}; a bare string is accepted too.
-        const image = part.raw('image_url');
-        if (image === undefined) throw fieldRequired(part.at('image_url'));
-        const url = isJsonObject(image)
-          ? Fields.of(image, part.at('image_url')).nonEmptyString('url')
-          : part.nonEmptyString('image_url');
-        if (isJsonObject(image)) Fields.of(image, part.at('image_url')).string('detail');
-        const urlPath = isJsonObject(image) ? fieldPath(part.at('image_url'), 'url') : part.at('image_url');
-        return [{ type: 'image', source: imageSourceFromUrl(url, urlPath) }];
+        if (!isJsonObject(part.raw('image_url'))) {
+          return [{ type: 'image', source: imageSourceFromUrl(part.nonEmptyString('image_url'), part.at('image_url')) }];
+        }
+        const image = part.requiredObject('image_url');
+        image.string('detail');
+        return [{ type: 'image', source: imageSourceFromUrl(image.nonEmptyString('url'), image.at('url')) }];
       }
       default:
         throw unsupportedPart(type, part.at('type'), 'user');

@@ -1,0 +1,241 @@
+/**
+ * Client tool calling through the real CLI: the client's tools reach upstream as real
+ * tools (schemas intact, no built-ins), calls come back to the client, results go
+ * back into the same waiting CLI turn.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type RunningProxy, MockUpstream, childClaudePids, clientTexts, startProxy, waitFor } from './harness.js';
+import type { MockReply, RecordedRequest } from './mock-upstream.js';
+
+let upstream: MockUpstream;
+let proxy: RunningProxy;
+let openai: OpenAI;
+let anthropic: Anthropic;
+
+const weatherSchema = {
+  type: 'object',
+  properties: {
+    city: { type: 'string', description: 'City name' },
+    unit: { type: 'string', enum: ['c', 'f'] },
+    when: { anyOf: [{ type: 'string', format: 'date' }, { type: 'null' }] },
+    opts: { $ref: '#/$defs/opts' },
+  },
+  required: ['city'],
+  additionalProperties: false,
+  $defs: { opts: { type: 'object', properties: { verbose: { type: 'boolean', default: false } } } },
+};
+
+/** Last message's tool results, if the CLI is sending them back. */
+const toolResults = (req: RecordedRequest): any[] => {
+  const last = req.body.messages.at(-1);
+  return Array.isArray(last.content) ? last.content.filter((b: any) => b.type === 'tool_result') : [];
+};
+
+/** Calls the tools named in the prompt ("call:get_weather,get_time"), then summarises the results it gets back. */
+const toolResponder = (req: RecordedRequest): MockReply => {
+  const results = toolResults(req);
+  if (results.length) {
+    // The CLI may add its own <system-reminder> text to the last tool result.
+    const texts = results.map((r: any) =>
+      (typeof r.content === 'string' ? [r.content] : r.content.map((c: any) => String(c.text ?? '')))
+        .join('\n')
+        .replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '')
+        .trim(),
+    );
+    return { blocks: [{ type: 'text', text: [`results: `, texts.join(' | ')] }], usage: { input_tokens: 30, output_tokens: 6 } };
+  }
+  const prompt = clientTexts(req.body.messages.at(-1).content).join(' ');
+  const m = /call:([\w,]+)/.exec(prompt);
+  if (!m) return { blocks: [{ type: 'text', text: 'no tools needed' }] };
+  return {
+    blocks: [{ type: 'text', text: 'Let me check.' }, ...m[1].split(',').map((name, i) => ({ type: 'tool_use' as const, id: `toolu_01_${name}_${i}`, name: `mcp__client__${name}`, input: { city: `C${i}`, unit: 'c' } }))],
+    usage: { input_tokens: 20, output_tokens: 15 },
+  };
+};
+
+beforeAll(async () => {
+  upstream = await new MockUpstream().start();
+  proxy = await startProxy({ upstream, args: ['--idle-timeout-ms', '5000'] });
+  openai = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x', maxRetries: 0 });
+  anthropic = new Anthropic({ baseURL: proxy.url, apiKey: 'x', maxRetries: 0 });
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await upstream?.stop();
+});
+beforeEach(() => {
+  upstream.reset();
+  upstream.setResponder(toolResponder);
+});
+
+const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
+  { type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: weatherSchema } },
+  { type: 'function', function: { name: 'get_time', description: 'Local time', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+];
+
+describe('OpenAI chat tool calls', () => {
+  it('round trip (non-streaming): schemas intact upstream, calls to the client, results into the same CLI turn', async () => {
+    const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'call:get_weather' }];
+    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages, tools });
+    expect(r1.choices[0].finish_reason).toBe('tool_calls');
+    const calls = r1.choices[0].message.tool_calls!;
+    expect(calls).toHaveLength(1);
+    expect(calls[0].type === 'function' && calls[0].function.name).toBe('get_weather');
+    expect(calls[0].type === 'function' && JSON.parse(calls[0].function.arguments)).toEqual({ city: 'C0', unit: 'c' });
+    expect(r1.choices[0].message.content).toBe('Let me check.');
+
+    const up1 = upstream.messageRequests[0].body;
+    const upTools = up1.tools.map((t: any) => t.name).sort();
+    expect(upTools).toEqual(['mcp__client__get_time', 'mcp__client__get_weather']);
+    expect(up1.tools.find((t: any) => t.name === 'mcp__client__get_weather').input_schema).toEqual(weatherSchema);
+
+    messages.push(r1.choices[0].message, { role: 'tool', tool_call_id: calls[0].id, content: 'sunny, 21C' });
+    const r2 = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages, tools });
+    expect(r2.choices[0].message.content).toBe('results: sunny, 21C');
+    expect(r2.choices[0].finish_reason).toBe('stop');
+    const [u1, u2] = upstream.messageRequests;
+    expect(u2.headers['x-claude-code-session-id']).toBe(u1.headers['x-claude-code-session-id']);
+    const tr = toolResults(u2);
+    expect(tr).toHaveLength(1);
+    expect(tr[0].tool_use_id).toBe(calls[0].id);
+    expect(JSON.stringify(tr[0].content)).toContain('sunny, 21C');
+    expect(r2.usage?.prompt_tokens).toBe(30);
+  });
+
+  it('streams parallel tool calls with ids and names first, then argument fragments', async () => {
+    const stream = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'call:get_weather,get_time' }], tools, stream: true });
+    const calls: Record<number, { id?: string; name?: string; args: string }> = {};
+    let finish: string | null = null;
+    for await (const c of stream) {
+      for (const tc of c.choices[0]?.delta?.tool_calls ?? []) {
+        calls[tc.index] ??= { args: '' };
+        if (tc.id) {
+          expect(calls[tc.index].args).toBe('');
+          calls[tc.index].id = tc.id;
+          calls[tc.index].name = tc.function?.name;
+        }
+        calls[tc.index].args += tc.function?.arguments ?? '';
+      }
+      finish = c.choices[0]?.finish_reason ?? finish;
+    }
+    expect(finish).toBe('tool_calls');
+    expect(Object.values(calls).map((c) => c.name)).toEqual(['get_weather', 'get_time']);
+    expect(Object.values(calls).map((c) => JSON.parse(c.args).city)).toEqual(['C0', 'C1']);
+  });
+
+  it('runTools helper completes the loop with both results in one upstream message', async () => {
+    const runner = openai.chat.completions.runTools({
+      model: 'claude-sonnet-4-5',
+      messages: [{ role: 'user', content: 'call:get_weather,get_time' }],
+      tools: [
+        { type: 'function', function: { name: 'get_weather', parameters: weatherSchema as never, parse: JSON.parse, function: (a: { city: string }) => `weather in ${a.city}: rain` } },
+        { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { city: { type: 'string' } } }, parse: JSON.parse, function: (a: { city: string }) => `time in ${a.city}: noon` } },
+      ],
+    });
+    const text = await runner.finalContent();
+    expect(text).toBe('results: weather in C0: rain | time in C1: noon');
+    const last = upstream.messageRequests.at(-1)!;
+    expect(toolResults(last)).toHaveLength(2);
+    expect(upstream.messageRequests).toHaveLength(2);
+  });
+
+  it('matches tool-call ids that a client rewrote (OpenClaw strips "_")', async () => {
+    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'call:get_time' }], tools });
+    const call = r1.choices[0].message.tool_calls![0] as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall;
+    const rewritten = call.id.replace(/_/g, '');
+    expect(rewritten).not.toBe(call.id);
+    const r2 = await openai.chat.completions.create({
+      model: 'claude-sonnet-4-5',
+      tools,
+      messages: [
+        { role: 'user', content: 'call:get_time' },
+        { role: 'assistant', content: r1.choices[0].message.content, tool_calls: [{ ...call, id: rewritten }] },
+        { role: 'tool', tool_call_id: rewritten, content: '12:00' },
+        { role: 'user', content: 'internal context: none' },
+      ],
+    });
+    expect(r2.choices[0].message.content).toBe('results: 12:00\ninternal context: none');
+    const [u1, u2] = upstream.messageRequests;
+    expect(u2.headers['x-claude-code-session-id']).toBe(u1.headers['x-claude-code-session-id']);
+  });
+
+  it('rebuilds a tool-call history the proxy never saw as structured tool_use/tool_result', async () => {
+    const r = await openai.chat.completions.create({
+      model: 'claude-sonnet-4-5',
+      tools,
+      messages: [
+        { role: 'user', content: 'call:get_time' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_abc', type: 'function', function: { name: 'get_time', arguments: '{"city":"Oslo"}' } }] },
+        { role: 'tool', tool_call_id: 'call_abc', content: '09:30' },
+      ],
+    });
+    expect(r.choices[0].message.content).toBe('results: 09:30');
+    const body = upstream.messageRequests[0].body;
+    expect(body.messages.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user']);
+    const use = body.messages[1].content.find((b: any) => b.type === 'tool_use');
+    expect(use).toMatchObject({ id: 'call_abc', name: 'mcp__client__get_time', input: { city: 'Oslo' } });
+    expect(toolResults(upstream.messageRequests[0])[0].tool_use_id).toBe('call_abc');
+  });
+
+  it('tool_choice none hides the tools for that turn', async () => {
+    await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'just chat' }], tools, tool_choice: 'none' });
+    expect(upstream.messageRequests[0].body.tools ?? []).toEqual([]);
+  });
+
+  it('ends the waiting turn and its process when the client never returns results', async () => {
+    const pid = proxy.child.pid!;
+    const before = new Set(childClaudePids(pid));
+    await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'call:get_time' }], tools });
+    const waiting = childClaudePids(pid).filter((p) => !before.has(p));
+    expect(waiting).toHaveLength(1);
+    // --idle-timeout-ms 5000: the suspended turn is given up and its process ends.
+    await waitFor(() => !childClaudePids(pid).includes(waiting[0]), 15_000, 200);
+  });
+});
+
+describe('Anthropic messages tool calls', () => {
+  it('tool_use round trip with .stream() and finalMessage()', async () => {
+    const atools: Anthropic.Tool[] = [{ name: 'get_weather', description: 'Weather', input_schema: weatherSchema as never }];
+    const s = anthropic.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 1024, tools: atools, messages: [{ role: 'user', content: 'call:get_weather' }] });
+    const m1 = await s.finalMessage();
+    expect(m1.stop_reason).toBe('tool_use');
+    const use = m1.content.find((b) => b.type === 'tool_use') as Anthropic.ToolUseBlock;
+    expect(use.name).toBe('get_weather');
+    expect(use.input).toEqual({ city: 'C0', unit: 'c' });
+    const m2 = await anthropic.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 1024,
+      tools: atools,
+      messages: [
+        { role: 'user', content: 'call:get_weather' },
+        { role: 'assistant', content: m1.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: [{ type: 'text', text: 'hail' }], is_error: true }] },
+      ],
+    });
+    expect(m2.content).toEqual([{ type: 'text', text: 'results: hail' }]);
+    const tr = toolResults(upstream.messageRequests[1]);
+    expect(tr[0].is_error).toBe(true);
+    expect(upstream.messageRequests[1].headers['x-claude-code-session-id']).toBe(upstream.messageRequests[0].headers['x-claude-code-session-id']);
+  });
+});
+
+describe('Responses API tool calls', () => {
+  it('function_call items out, function_call_output back in, via responses.stream()', async () => {
+    const rtools: OpenAI.Responses.Tool[] = [{ type: 'function', name: 'get_time', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }];
+    const s1 = openai.responses.stream({ model: 'claude-sonnet-4-5', input: 'call:get_time', tools: rtools });
+    const r1 = await s1.finalResponse();
+    const fc = r1.output.find((o) => o.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
+    expect(fc.name).toBe('get_time');
+    const s2 = openai.responses.stream({
+      model: 'claude-sonnet-4-5',
+      tools: rtools,
+      input: [{ role: 'user', content: 'call:get_time' }, ...r1.output.filter((o) => o.type !== 'reasoning'), { type: 'function_call_output', call_id: fc.call_id, output: '23:59' }] as never,
+    });
+    const r2 = await s2.finalResponse();
+    expect(r2.output_text).toBe('results: 23:59');
+    expect(r2.status).toBe('completed');
+    expect(upstream.messageRequests[1].headers['x-claude-code-session-id']).toBe(upstream.messageRequests[0].headers['x-claude-code-session-id']);
+  });
+});
