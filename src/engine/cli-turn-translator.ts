@@ -21,7 +21,16 @@ const STOP_REASONS = new Set<StopReason>(['end_turn', 'max_tokens', 'stop_sequen
 export interface TranslatorHooks {
   /** Maps an MCP tool name the CLI sees (mcp__client__x) back to the client's name; undefined = not a client tool. */
   clientToolName?: (cliName: string) => string | undefined;
+  /**
+   * The client asked for JSON output: the CLI enforces the schema through its
+   * StructuredOutput tool, so that tool call and any prose around it are held back
+   * and the validated JSON is sent as the answer's text at the end.
+   */
+  structuredOutput?: boolean;
 }
+
+/** The CLI's built-in tool behind `outputFormat: json_schema`. */
+export const STRUCTURED_OUTPUT_TOOL = 'StructuredOutput';
 
 /**
  * Turns the CLI's stream-json messages of ONE turn into canonical events.
@@ -42,6 +51,8 @@ export class CliTurnTranslator {
   suspended = false;
   /** Ids of the client tool calls the suspended turn waits for. */
   pendingToolIds: string[] = [];
+  /** Block indices (turn-wide) not shown to the client. */
+  private readonly hidden = new Set<number>();
   private stopReason: StopReason | undefined;
   private stopSequence: string | null = null;
   private failure: Partial<CliFailure> = {};
@@ -119,6 +130,11 @@ export class CliTurnTranslator {
         this.maxIndexThisMessage = Math.max(this.maxIndexThisMessage, e.index);
         const cb = e.content_block ?? {};
         this.sawOutput = true;
+        if (this.hooks.structuredOutput && (cb.type === 'text' || (cb.type === 'tool_use' && cb.name === STRUCTURED_OUTPUT_TOOL))) {
+          this.hidden.add(index);
+          if (cb.type === 'tool_use') this.foreignToolThisMessage = true;
+          return [];
+        }
         if (cb.type === 'text') {
           const out: TurnEvent[] = [{ type: 'block_start', index, block: { type: 'text' } }];
           if (cb.text) out.push({ type: 'text_delta', index, text: cb.text });
@@ -136,6 +152,7 @@ export class CliTurnTranslator {
       }
       case 'content_block_delta': {
         const index = this.indexBase + e.index;
+        if (this.hidden.has(index)) return [];
         const d = e.delta ?? {};
         if (d.type === 'text_delta') return [{ type: 'text_delta', index, text: d.text ?? '' }];
         if (d.type === 'thinking_delta') return [{ type: 'thinking_delta', index, thinking: d.thinking ?? '' }];
@@ -144,6 +161,7 @@ export class CliTurnTranslator {
         return [];
       }
       case 'content_block_stop':
+        if (this.hidden.has(this.indexBase + e.index)) return [];
         return [{ type: 'block_stop', index: this.indexBase + e.index }];
       case 'message_delta': {
         this.usage = toUsage(e.usage, this.usage);
@@ -191,6 +209,21 @@ export class CliTurnTranslator {
       if (typeof m.result === 'string' && m.result) failure.message = m.result;
       this.failed = true;
       return [{ type: 'error', error: classifyCliFailure(failure) }];
+    }
+    if (this.hooks.structuredOutput) {
+      if (m.structured_output === undefined) {
+        this.failed = true;
+        return [{ type: 'error', error: { kind: 'upstream', code: 'structured_output_failed', message: 'the model did not produce JSON matching the requested schema' } }];
+      }
+      const index = this.indexBase + this.maxIndexThisMessage + 1;
+      const usage = this.usages.length ? this.totalUsage() : toUsage(m.usage);
+      return [
+        ...(this.started ? [] : [{ type: 'start' as const, messageId: '', model: '', sessionId: this.sessionId, usage }]),
+        { type: 'block_start', index, block: { type: 'text' } },
+        { type: 'text_delta', index, text: JSON.stringify(m.structured_output) },
+        { type: 'block_stop', index },
+        { type: 'stop', stopReason: 'end_turn', stopSequence: null, usage },
+      ];
     }
     // The result's usage covers the whole CLI turn, which may span several client requests
     // (tool round trips): count only the API messages this request saw.

@@ -104,7 +104,8 @@ export class Engine {
   async run(req: TurnRequest, ctx: RunContext): Promise<{ events: AsyncIterable<TurnEvent>; sessionId: string; continuity: Continuity; pid?: number }> {
     const model = this.models.resolve(req.model);
     const { history, input } = splitTurn(req.messages);
-    const shape = shapeKey(req.system, req.tools);
+    const outputSchema = outputSchemaOf(req);
+    const shape = shapeKey(req.system, req.tools, outputSchema);
     const fpHistory = fingerprint(shape, history);
     const release = await this.limiter.acquire(ctx.signal);
     let released = false;
@@ -115,7 +116,7 @@ export class Engine {
       }
     };
     try {
-      const { slot, continuity } = this.findOrStart(req, model, shape, history, input, fpHistory);
+      const { slot, continuity } = this.findOrStart(req, model, shape, history, input, fpHistory, outputSchema);
       if (slot.session.state !== 'waiting_tools') {
         await slot.session.setModel(model.cliModel);
         await slot.session.setToolsEnabled(req.toolChoice?.type !== 'none');
@@ -165,7 +166,7 @@ export class Engine {
     }
   }
 
-  private findOrStart(req: TurnRequest, model: ModelInfo, shape: string, history: TurnMessage[], input: ContentBlock[], fpHistory: string): { slot: Slot; continuity: Continuity } {
+  private findOrStart(req: TurnRequest, model: ModelInfo, shape: string, history: TurnMessage[], input: ContentBlock[], fpHistory: string, outputSchema: Record<string, unknown> | undefined): { slot: Slot; continuity: Continuity } {
     const client = clientName(req.conversation.userAgent);
     const explicitId = req.conversation.explicitId;
     const bringsResults = input.some((b) => b.type === 'tool_result');
@@ -208,6 +209,7 @@ export class Engine {
       model: model.cliModel,
       system: req.system,
       tools: req.tools,
+      outputSchema,
       resume,
       autoContinue,
       idleTimeoutMs: this.opts.idleTimeoutMs,
@@ -281,6 +283,13 @@ export class Engine {
     for (const s of [...this.slots]) s.session.close();
     await this.groups.stopAll(graceMs);
   }
+}
+
+/** JSON output requested by the client, as the schema the CLI must enforce. */
+export function outputSchemaOf(req: TurnRequest): Record<string, unknown> | undefined {
+  const f = req.responseFormat;
+  if (!f || f.type === 'text') return undefined;
+  return f.type === 'json_schema' ? f.schema : { type: 'object' };
 }
 
 /**

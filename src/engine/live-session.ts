@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger.js';
 import type { ContentBlock, ToolDef, ToolResultBlock, TurnError, TurnEvent, TurnMessage } from '../turn/types.js';
 import { Channel } from './channel.js';
 import { CLIENT_SERVER, ClientToolBridge, fromCliToolName } from './client-tools.js';
-import { CliTurnTranslator } from './cli-turn-translator.js';
+import { CliTurnTranslator, STRUCTURED_OUTPUT_TOOL } from './cli-turn-translator.js';
 import type { ProcessGroups } from './process-group.js';
 
 export type LiveState = 'starting' | 'idle' | 'busy' | 'waiting_tools' | 'closed';
@@ -18,6 +18,8 @@ export interface LiveSessionOptions {
   system?: string;
   /** The client's tools, served through an in-process MCP server. */
   tools: ToolDef[];
+  /** JSON Schema the answer must satisfy (response_format / text.format), enforced by the CLI. */
+  outputSchema?: Record<string, unknown>;
   /** CLI session to resume (its transcript is on disk), instead of starting empty. */
   resume?: string;
   /**
@@ -80,7 +82,9 @@ export class LiveSession {
       cwd: opts.cwd,
       env: opts.autoContinue ? { ...opts.env, CLAUDE_CODE_RESUME_INTERRUPTED_TURN: '1' } : opts.env,
       model: opts.model,
-      tools: [],
+      // No built-in tools: only the CLI's StructuredOutput tool when JSON output was asked for.
+      tools: opts.outputSchema ? [STRUCTURED_OUTPUT_TOOL] : [],
+      ...(opts.outputSchema ? { outputFormat: { type: 'json_schema' as const, schema: opts.outputSchema } } : {}),
       systemPrompt: opts.system ?? '',
       settingSources: [],
       strictMcpConfig: true,
@@ -152,7 +156,7 @@ export class LiveSession {
     const out = new Channel<TurnEvent>();
     let resolveDone!: (o: TurnOutcome) => void;
     const done = new Promise<TurnOutcome>((r) => (resolveDone = r));
-    this.current = { tr: new CliTurnTranslator(this.id, { clientToolName: fromCliToolName }), out, blocks: new Map(), json: new Map(), onEnd: resolveDone };
+    this.current = { tr: new CliTurnTranslator(this.id, { clientToolName: fromCliToolName, structuredOutput: this.opts.outputSchema !== undefined }), out, blocks: new Map(), json: new Map(), onEnd: resolveDone };
     this.armWatchdog();
     const onAbort = () => {
       // The client left: nothing may keep running for it, and this process's history now
