@@ -20,7 +20,12 @@ export interface ProxyOptions {
   /** Extra --claude-env entries; `auth: 'none'` gives the CLI no credentials at all. */
   claudeEnv?: Record<string, string>;
   auth?: 'api-key' | 'oauth' | 'none';
+  /** Environment for the daemon, applied after the credentials and display are removed from the test's own. */
   env?: NodeJS.ProcessEnv;
+  /** false: tray mode (no --headless); give it a DISPLAY through `env`. Default true. */
+  headless?: boolean;
+  /** Which executable runs the daemon (default: node dist/main.js). */
+  command?: { file: string; args: string[] };
 }
 
 export interface RunningProxy {
@@ -49,10 +54,11 @@ export async function startProxy(opts: ProxyOptions = {}): Promise<RunningProxy>
     ...(opts.auth === 'none' ? {} : opts.auth === 'oauth' ? { CLAUDE_CODE_OAUTH_TOKEN: 'test-oauth-token' } : { ANTHROPIC_API_KEY: 'sk-test' }),
     ...opts.claudeEnv,
   };
-  const args = [MAIN, '--headless', '--port', '0', '--data-dir', dataDir, '--log-level', 'debug', ...Object.entries(claudeEnv).flatMap(([k, v]) => ['--claude-env', `${k}=${v}`]), ...(opts.args ?? [])];
-  const env = { ...process.env, ...opts.env };
+  const args = [...(opts.command?.args ?? [MAIN]), ...(opts.headless === false ? [] : ['--headless']), '--port', '0', '--data-dir', dataDir, '--log-level', 'debug', ...Object.entries(claudeEnv).flatMap(([k, v]) => ['--claude-env', `${k}=${v}`]), ...(opts.args ?? [])];
+  const env = { ...process.env };
   for (const k of ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'CLAUDE_CODE_OAUTH_TOKEN', 'DISPLAY', 'WAYLAND_DISPLAY']) delete env[k];
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  Object.assign(env, opts.env);
+  const child = spawn(opts.command?.file ?? process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -1,42 +1,79 @@
 import type { Config } from '../config/defaults.js';
-import type { StatusSnapshot } from '../status/types.js';
+import { formatAgo, formatIn, formatTokens, shortModel } from '../desktop/menu-model.js';
+import type { StatusSnapshot, UsageWindow } from '../status/types.js';
 import { readLock } from './instance-lock.js';
 
-const ago = (t: number) => {
-  const s = Math.round((Date.now() - t) / 1000);
-  return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
-};
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const stdio: Output = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+function usageText(name: string, w: UsageWindow | undefined, now: number): string {
+  if (!w || (w.utilization === undefined && w.status !== 'rejected')) return `${name} no data yet`;
+  const used = w.status === 'rejected' ? 'limit reached' : `${Math.round(w.utilization! * 100)}%`;
+  return `${name} ${used}${typeof w.resetsAt === 'number' ? ` (resets ${formatIn(w.resetsAt * 1000, now)})` : ''}`;
+}
+
+/** The `maxproxy status` text for a snapshot (pure, for tests). */
+export function formatStatus(s: StatusSnapshot, where: { pid: number; url: string }, now = Date.now()): string {
+  const lines: string[] = [];
+  const state = s.server.state === 'error' ? `not serving: ${s.server.error ?? 'unknown error'}` : s.server.state;
+  lines.push(`maxproxy ${s.version} (pid ${where.pid}): ${state} on ${where.url}`);
+  lines.push(`Base URL: ${where.url}/v1`);
+  const login = s.claude.login === 'logged_in' ? 'logged in' : s.claude.login === 'not_logged_in' ? 'NOT logged in (run `claude`, then /login)' : 'login not checked yet';
+  lines.push(`Claude Code ${s.claude.version}, ${login}${s.claude.path ? ` (${s.claude.path})` : ''}`);
+  const q = s.requests.queued ? `, ${s.requests.queued} queued` : '';
+  lines.push(`Requests: ${s.requests.active} in flight${q}; sessions: ${s.sessions.length}`);
+  const other = Object.entries(s.usage.other).map(([k, w]) => usageText(k.replace(/_/g, ' '), w, now));
+  lines.push(`Usage: ${[usageText('5-hour', s.usage.fiveHour, now), usageText('weekly', s.usage.weekly, now), ...other].join('; ')}; tokens today ${formatTokens(s.usage.tokensToday)}`);
+  if (s.usage.isUsingOverage) lines.push(`Extra usage in use${s.usage.overageStatus ? ` (${s.usage.overageStatus})` : ''}`);
+  for (const w of s.warnings) lines.push(`${w.level}: ${w.message}`);
+  return lines.join('\n');
+}
+
+/** The `maxproxy sessions` table for a snapshot (pure, for tests). */
+export function formatSessions(s: StatusSnapshot, now = Date.now()): string {
+  if (s.sessions.length === 0) return 'No active sessions.';
+  const rows = [['SESSION', 'CLIENT', 'MODEL', 'TURNS', 'TOKENS IN/OUT', 'STATE', 'LAST ACTIVITY', 'PID']];
+  for (const x of s.sessions) {
+    rows.push([
+      x.id,
+      x.client,
+      shortModel(x.model),
+      String(x.turns),
+      `${formatTokens(x.inputTokens)}/${formatTokens(x.outputTokens)}`,
+      x.state === 'waiting_tools' ? 'waiting for tools' : x.state,
+      formatAgo(x.lastActivity, now),
+      x.pid ? String(x.pid) : '-',
+    ]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
+}
 
 /** `maxproxy status|sessions`: asks the running daemon over its local API. */
-export async function printStatus(what: 'status' | 'sessions', config: Config): Promise<number> {
+export async function printStatus(what: 'status' | 'sessions', config: Config, io: Output = stdio): Promise<number> {
   const lock = readLock(config.dataDir);
-  if (!lock?.url) {
-    process.stderr.write(`maxproxy is not running for ${config.dataDir}\n`);
+  if (!lock) {
+    io.err(`maxproxy is not running for ${config.dataDir}\n`);
+    return 1;
+  }
+  if (!lock.url) {
+    io.err(`maxproxy (pid ${lock.pid}) is starting for ${config.dataDir}; try again in a moment\n`);
     return 1;
   }
   const headers: Record<string, string> = config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {};
   let s: StatusSnapshot;
   try {
-    const r = await fetch(`${lock.url}/status`, { headers });
-    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    const r = await fetch(`${lock.url}/status`, { headers, signal: AbortSignal.timeout(5_000) });
+    if (!r.ok) throw new Error(`HTTP ${r.status}${r.status === 401 ? ' (pass --api-key or set MAXPROXY_API_KEY)' : ''}`);
     s = (await r.json()) as StatusSnapshot;
   } catch (e) {
-    process.stderr.write(`maxproxy (pid ${lock.pid}) did not answer at ${lock.url}: ${(e as Error).message}\n`);
+    io.err(`maxproxy (pid ${lock.pid}) did not answer at ${lock.url}: ${(e as Error).message}\n`);
     return 1;
   }
-  const out: string[] = [];
-  if (what === 'status') {
-    out.push(`maxproxy ${s.version} (pid ${lock.pid}) — ${s.server.state} on ${lock.url}`);
-    out.push(`Claude Code ${s.claude.version} (${s.claude.login.replace('_', ' ')}) at ${s.claude.path}`);
-    out.push(`Requests: ${s.requests.active} running, ${s.requests.queued} queued; live sessions: ${s.sessions.length}`);
-    const w = (name: string, x?: { utilization?: number; resetsAt?: number }) =>
-      x?.utilization !== undefined ? `${name} ${Math.round(x.utilization * 100)}%${x.resetsAt ? ` (resets ${new Date(x.resetsAt * 1000).toLocaleString()})` : ''}` : `${name} unknown`;
-    out.push(`Usage: ${w('5-hour', s.usage.fiveHour)}; ${w('weekly', s.usage.weekly)}; tokens today ${s.usage.tokensToday}`);
-    for (const warn of s.warnings) out.push(`${warn.level}: ${warn.message}`);
-  } else {
-    if (s.sessions.length === 0) out.push('No live sessions.');
-    for (const x of s.sessions) out.push(`${x.id}  ${x.client.padEnd(14)} ${x.model.padEnd(20)} ${String(x.turns).padStart(3)} turns  in ${x.inputTokens} / out ${x.outputTokens} tokens  ${x.state}  ${ago(x.lastActivity)}${x.pid ? `  pid ${x.pid}` : ''}`);
-  }
-  process.stdout.write(`${out.join('\n')}\n`);
+  io.out(`${what === 'status' ? formatStatus(s, { pid: lock.pid, url: lock.url }) : formatSessions(s)}\n`);
   return 0;
 }

@@ -15,7 +15,7 @@ export function resolveConfig(flags: Partial<Config>, env: Partial<Config>): Res
   const dataDir = flags.dataDir ?? env.dataDir ?? defaultDataDir();
   const settings = new SettingsStore(dataDir);
   const warnings: string[] = [];
-  if (settings.error) warnings.push(settings.error);
+  warnings.push(...settings.warnings);
   const merged: Config = { ...defaults(), ...settings.get(), ...env, ...flags, dataDir };
   merged.models = { ...settings.get().models, ...env.models, ...flags.models };
   if (merged.apiKey === '') merged.apiKey = undefined;

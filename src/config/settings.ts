@@ -47,21 +47,39 @@ export const settingsSchema = {
   portPresets: { type: 'array', items: int(1, 65535), maxItems: 16 },
 } as const;
 
+const KNOWN_KEYS = new Set(Object.keys(settingsSchema));
+
+/** Checks the schema cannot express; returns the offending key and why. */
+function crossCheck(s: Settings): string | undefined {
+  if (s.thresholds && s.thresholds.warn > s.thresholds.critical) {
+    return `\`thresholds\`: warn (${s.thresholds.warn}) must not be above critical (${s.thresholds.critical})`;
+  }
+  return undefined;
+}
+
+/** conf's message names the key (`thresholds/warn` must be <= 1); say what the numbers mean. */
+function explain(message: string): string {
+  return /thresholds/.test(message) ? `${message} (thresholds are fractions: 0.75 means 75%)` : message;
+}
+
 /**
  * The settings file (<data-dir>/settings.json), schema-validated by conf with atomic
  * writes. An invalid file is reported (with the offending key) and left untouched:
- * the run uses defaults and refuses to write until the user fixes it.
+ * the run uses defaults and refuses to write until the user fixes it. Unknown keys
+ * (a typo, or something only a flag can set) are reported and ignored.
  */
 export class SettingsStore {
   private conf?: Conf<Settings>;
   readonly file: string;
   /** Why the file could not be used, if it could not. */
   readonly error?: string;
+  /** Keys in the file that are not settings (ignored). */
+  readonly unknownKeys: string[] = [];
 
   constructor(dataDir: string) {
     this.file = path.join(dataDir, 'settings.json');
     try {
-      this.conf = new Conf<Settings>({
+      const conf = new Conf<Settings>({
         cwd: dataDir,
         configName: 'settings',
         projectName: 'maxproxy',
@@ -69,20 +87,45 @@ export class SettingsStore {
         schema: settingsSchema as never,
         clearInvalidConfig: false,
       });
+      const problem = crossCheck(conf.store);
+      if (problem) throw new Error(problem);
+      this.conf = conf;
+      this.unknownKeys = Object.keys(conf.store).filter((k) => !KNOWN_KEYS.has(k));
     } catch (e) {
-      this.error = `settings file ${this.file} is invalid and was not changed: ${(e as Error).message}`;
+      this.error = `settings file ${this.file} is invalid and was not changed: ${explain((e as Error).message)}. Using the defaults until it is fixed.`;
     }
   }
 
+  /** Problems worth a log line: an invalid file, unknown keys. */
+  get warnings(): string[] {
+    const w: string[] = [];
+    if (this.error) w.push(this.error);
+    if (this.unknownKeys.length) {
+      w.push(`settings file ${this.file}: ignoring unknown ${this.unknownKeys.length === 1 ? 'key' : 'keys'} ${this.unknownKeys.map((k) => `\`${k}\``).join(', ')}`);
+    }
+    return w;
+  }
+
+  /** The valid settings in the file; {} when the file is invalid or missing. */
   get(): Settings {
-    return this.conf ? { ...this.conf.store } : {};
+    if (!this.conf) return {};
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this.conf.store)) if (KNOWN_KEYS.has(k)) out[k] = v;
+    return out as Settings;
   }
 
   /** Throws with conf's schema message when the value is invalid, or when the file itself is invalid. */
   set<K extends keyof Settings>(key: K, value: Settings[K]): void {
     if (!this.conf) throw new Error(this.error ?? 'settings are not writable');
-    if (value === undefined) this.conf.delete(key);
-    else this.conf.set(key, value as never);
+    if (value === undefined) {
+      this.conf.delete(key);
+      return;
+    }
+    if (key === 'thresholds') {
+      const problem = crossCheck({ thresholds: value as Settings['thresholds'] });
+      if (problem) throw new Error(problem);
+    }
+    this.conf.set(key, value as never);
   }
 
   exists(): boolean {

@@ -2,9 +2,42 @@ import type { StatusSnapshot } from '../status/types.js';
 import type { Notifier } from './notifier.js';
 
 /**
+ * One-off events the daemon reports on the status store as `status.emit('notice', n)`.
+ * They are not state (nothing to render), only something to tell the user once.
+ */
+export type StatusNotice =
+  /** A turn stopped by the inactivity watchdog (server/turn-route.ts). */
+  | { kind: 'timeout'; client: string; sessionId?: string; afterMs: number }
+  /**
+   * A Claude Code process died while it was serving a turn (not when we stopped it).
+   * `stderr` is the tail of what it printed, if anything.
+   */
+  | {
+      kind: 'cli-crash';
+      client?: string;
+      sessionId?: string;
+      pid?: number;
+      code: number | null;
+      signal: string | null;
+      stderr?: string;
+    };
+
+const seconds = (ms: number): string => {
+  const s = Math.round(ms / 1000);
+  return s < 120 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+};
+
+/** The last non-empty line of a process's stderr, bounded: enough to recognise the failure. */
+function lastLine(text: string | undefined, max = 160): string {
+  const line = (text ?? '').split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/**
  * Turns status changes into notifications: usage thresholds (once per window and
- * level), login lost, server errors. Request timeouts are reported by the caller
- * through `timeout()`. Pure bookkeeping over snapshots, so it is unit-testable.
+ * level), login lost; and notices (timeouts, CLI crashes) into their own. Pure
+ * bookkeeping over snapshots, so it is unit-testable. Thresholds are fractions (0..1),
+ * as in the settings.
  */
 export class Alerts {
   private notified = new Set<string>();
@@ -22,24 +55,58 @@ export class Alerts {
       ['weekly', s.usage.weekly],
     ];
     for (const [name, w] of windows) {
-      if (!w || typeof w.utilization !== 'number') continue;
-      const pct = Math.round(w.utilization * 100);
-      const level = w.status === 'rejected' ? 'limit' : w.utilization >= t.critical ? 'critical' : w.utilization >= t.warn ? 'warn' : undefined;
+      if (!w) continue;
+      const util = typeof w.utilization === 'number' ? w.utilization : undefined;
+      const level = w.status === 'rejected' ? 'limit' : util === undefined ? undefined : util >= t.critical ? 'critical' : util >= t.warn ? 'warn' : undefined;
       if (!level) continue;
       const key = `${name}:${level}:${w.resetsAt ?? ''}`;
       if (this.notified.has(key)) continue;
       this.notified.add(key);
       const reset = w.resetsAt ? ` Resets ${new Date(w.resetsAt * 1000).toLocaleString()}.` : '';
-      if (level === 'limit') this.notifier.notify('usage-limit', 'Claude usage limit reached', `The ${name} limit is used up.${reset}`);
-      else this.notifier.notify('usage-warning', `Claude ${name} usage at ${pct}%`, `You have used ${pct}% of your ${name} limit.${reset}`);
+      if (level === 'limit') {
+        this.notifier.notify('usage-limit', 'Claude usage limit reached', `The ${name} limit is used up.${reset}`);
+      } else {
+        const pct = Math.round(util! * 100);
+        this.notifier.notify('usage-warning', `Claude ${name} usage at ${pct}%`, `You have used ${pct}% of your ${name} limit.${reset}`);
+      }
     }
     if (s.claude.login !== this.lastLogin) {
-      if (s.claude.login === 'not_logged_in') this.notifier.notify('not-logged-in', 'Claude Code is not logged in', 'Run `claude login` in a terminal, then retry.');
+      if (s.claude.login === 'not_logged_in') {
+        this.notifier.notify('not-logged-in', 'Claude Code is not logged in', 'Run `claude` in a terminal and log in with /login, then retry.');
+      }
       this.lastLogin = s.claude.login;
     }
   }
 
+  notice(n: StatusNotice): void {
+    if (n.kind === 'timeout') this.timeout(n.client, n.sessionId, n.afterMs);
+    else if (n.kind === 'cli-crash') this.cliCrash(n);
+  }
+
   timeout(client: string, sessionId: string | undefined, afterMs: number): void {
-    this.notifier.notify('request-timeout', 'A request timed out', `${client}${sessionId ? ` (session ${sessionId.slice(0, 8)})` : ''}: no output from Claude Code for ${Math.round(afterMs / 1000)} s.`);
+    this.notifier.notify(
+      'request-timeout',
+      'A request timed out',
+      `${client}${sessionId ? ` (session ${sessionId.slice(0, 8)})` : ''}: stopped after ${seconds(afterMs)} without output from Claude Code.`,
+    );
+  }
+
+  cliCrash(n: Extract<StatusNotice, { kind: 'cli-crash' }>): void {
+    const who = n.client ? `${n.client}${n.sessionId ? ` (session ${n.sessionId.slice(0, 8)})` : ''}: ` : '';
+    const how = n.signal ? `was killed by ${n.signal}` : `exited with code ${n.code ?? 'unknown'}`;
+    const pid = n.pid ? ` (pid ${n.pid})` : '';
+    const why = lastLine(n.stderr);
+    this.notifier.notify('cli-crash', 'Claude Code crashed', `${who}Claude Code${pid} ${how}.${why ? ` ${why}` : ''} The next request starts a new process.`);
+  }
+
+  /** A port the user chose from the menu could not be used. */
+  portConflict(port: number, err: NodeJS.ErrnoException, stillOn: number): void {
+    const why =
+      err.code === 'EADDRINUSE'
+        ? 'Another program is using it'
+        : err.code === 'EACCES'
+          ? 'Not allowed (ports below 1024 need extra privileges)'
+          : err.message;
+    this.notifier.notify('port-conflict', `Port ${port} is not available`, `${why}. Still listening on port ${stillOn}.`);
   }
 }

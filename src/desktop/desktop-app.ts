@@ -1,14 +1,15 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/defaults.js';
 import type { SettingsStore } from '../config/settings.js';
 import type { Daemon } from '../daemon.js';
 import type { Logger } from '../log/logger.js';
-import { Alerts } from './alerts.js';
-import { disableLoginItem, enableLoginItem, loginItemStatus } from './login-item.js';
-import type { MenuAction } from './menu-model.js';
-import { createNotifier } from './notifier.js';
-import { Tray } from './tray.js';
+import { Alerts, type StatusNotice } from './alerts.js';
+import { disableLoginItem, enableLoginItem, loginItemStatus, type LoginItemOptions } from './login-item.js';
+import type { MenuAction, MenuPrefs } from './menu-model.js';
+import { createNotifier, type CoalescingNotifier } from './notifier.js';
+import { defaultAssetsDir, Tray, type TrayOptions } from './tray.js';
 
 /** Whether a tray can be shown at all on this machine right now. */
 export function hasDisplay(env = process.env, platform = process.platform): boolean {
@@ -33,28 +34,73 @@ function copyText(text: string, log: Logger): void {
   tryNext(0);
 }
 
+export interface DesktopOptions {
+  /** Show the tray icon (false: headless; actions and notifications still work). */
+  tray: boolean;
+  /** Where notifications go; node-notifier behind coalescing by default (tests pass their own). */
+  notifier?: CoalescingNotifier;
+  /** What Quit does; SIGTERM to this process by default, which main.ts answers by draining, then exiting. */
+  quit?: () => void;
+  /** Where the login item lives (tests: a temporary home). */
+  loginItem?: Pick<LoginItemOptions, 'home' | 'configHome' | 'platform' | 'run' | 'execPath' | 'scriptPath'>;
+  /** Called with the new base URL after the listener moved (main.ts updates the instance lock with it). */
+  onPortMoved?: (url: string) => void;
+  /** Passed to the Tray (tests). */
+  trayOptions?: Partial<TrayOptions>;
+}
+
+export interface Desktop {
+  /** Runs a menu action as if it had been clicked. */
+  act(action: MenuAction): Promise<void>;
+  /** The preferences the menu is drawn with right now. */
+  prefs(): MenuPrefs;
+  readonly tray?: Tray;
+  stop(): Promise<void>;
+}
+
 /**
  * The desktop side of the daemon: tray menu, its actions, and notifications.
  * Renders only from the status store; never talks to the CLI.
  */
-export async function startDesktop(daemon: Daemon, config: Config, settings: SettingsStore, log: Logger, opts: { tray: boolean }): Promise<{ stop(): Promise<void> }> {
-  const notifier = createNotifier({ logger: log, enabled: config.notifications });
+export async function startDesktop(daemon: Daemon, config: Config, settings: SettingsStore, log: Logger, opts: DesktopOptions): Promise<Desktop> {
+  const notifier = opts.notifier ?? createNotifier({ logger: log, enabled: config.notifications, icon: notificationIcon() });
+  notifier.setEnabled(config.notifications);
+  // Settings keep thresholds as fractions (0..1); the menu takes percentages.
   const thresholds = () => ({ warn: config.thresholds.warn, critical: config.thresholds.critical });
   const alerts = new Alerts(notifier, thresholds);
   const onStatus = (s: Parameters<Alerts['onStatus']>[0]) => alerts.onStatus(s);
+  const onNotice = (n: StatusNotice) => alerts.notice(n);
   daemon.status.on('change', onStatus);
-  daemon.status.on('notice', (n: { kind: string; client: string; sessionId?: string; afterMs: number }) => {
-    if (n.kind === 'timeout') alerts.timeout(n.client, n.sessionId, n.afterMs);
+  daemon.status.on('notice', onNotice);
+
+  const loginOpts = { dataDir: config.dataDir, ...opts.loginItem };
+  let startAtLogin = (await loginItemStatus(loginOpts).catch(() => ({ enabled: false }))).enabled;
+  // The port submenu keeps one shape for the life of the process (the tray binary cannot
+  // add items): the presets plus the port we started on.
+  const portPresets = [...new Set([...config.portPresets, daemon.port])];
+  const quit = opts.quit ?? (() => process.kill(process.pid, 'SIGTERM'));
+  let tray: Tray | undefined;
+
+  const prefs = (): MenuPrefs => ({
+    startAtLogin,
+    notifications: config.notifications,
+    port: daemon.port,
+    portPresets,
+    thresholds: { warn: Math.round(config.thresholds.warn * 100), critical: Math.round(config.thresholds.critical * 100) },
   });
 
-  let startAtLogin = (await loginItemStatus({ dataDir: config.dataDir }).catch(() => ({ enabled: false }))).enabled;
-  const onAction = async (a: MenuAction): Promise<void> => {
+  const act = async (a: MenuAction): Promise<void> => {
     switch (a.type) {
       case 'toggle-login': {
         // activate:false: registering must not start (or stop) a second copy of this running daemon.
-        if (startAtLogin) await disableLoginItem({ dataDir: config.dataDir, activate: false, logger: log });
-        else await enableLoginItem({ dataDir: config.dataDir, activate: false, logger: log });
-        startAtLogin = (await loginItemStatus({ dataDir: config.dataDir })).enabled;
+        try {
+          if (startAtLogin) await disableLoginItem({ ...loginOpts, activate: false, logger: log });
+          else await enableLoginItem({ ...loginOpts, activate: false, logger: log });
+        } catch (e) {
+          log.warn({ err: (e as Error).message }, 'start at login not changed');
+          notifier.notify('login-item', 'Start at login was not changed', (e as Error).message);
+        }
+        startAtLogin = (await loginItemStatus(loginOpts).catch(() => ({ enabled: startAtLogin }))).enabled;
         try {
           settings.set('startAtLogin', startAtLogin);
         } catch {
@@ -63,16 +109,21 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
         tray?.refresh();
         return;
       }
-      case 'set-port':
+      case 'set-port': {
+        if (a.port === daemon.port) return;
+        const before = daemon.port;
         try {
           await daemon.movePort(a.port);
           config.port = a.port;
-          log.info({ port: a.port }, 'listening on a new port');
+          log.info({ from: before, port: a.port }, 'listening on a new port');
+          opts.onPortMoved?.(daemon.url);
         } catch (e) {
-          notifier.notify('server-error', `Port ${a.port} is not available`, `${(e as Error).message}. Still listening on ${daemon.port}.`);
+          log.warn({ port: a.port, err: (e as Error).message }, 'port not available; keeping the old one');
+          alerts.portConflict(a.port, e as NodeJS.ErrnoException, daemon.port);
         }
         tray?.refresh();
         return;
+      }
       case 'toggle-notifications':
         config.notifications = !config.notifications;
         notifier.setEnabled(config.notifications);
@@ -86,10 +137,12 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
       case 'pause':
         daemon.paused = true;
         daemon.status.setServer({ state: 'paused' });
+        log.info('paused: new requests are refused with 503');
         return;
       case 'resume':
         daemon.paused = false;
         daemon.status.setServer({ state: 'running' });
+        log.info('resumed');
         return;
       case 'end-session':
         daemon.engine.endSession(a.id);
@@ -104,35 +157,41 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
         openPath(settings.file);
         return;
       case 'quit':
-        process.kill(process.pid, 'SIGTERM');
+        log.info('quit from the tray menu');
+        quit();
         return;
     }
   };
 
-  let tray: Tray | undefined;
   if (opts.tray) {
     tray = new Tray({
       store: daemon.status,
-      prefs: () => ({
-        startAtLogin,
-        notifications: config.notifications,
-        port: daemon.port,
-        portPresets: [...new Set([...config.portPresets, daemon.port])],
-        thresholds: { warn: Math.round(config.thresholds.warn * 100), critical: Math.round(config.thresholds.critical * 100) },
-      }),
-      onAction,
+      prefs,
+      onAction: act,
       dataDir: config.dataDir,
       logger: log,
+      ...opts.trayOptions,
     });
     tray.on('headless', (reason: string) => log.warn({ reason }, 'no tray; running headless'));
     const ok = await tray.start();
     if (ok) log.info('tray icon shown');
   }
+  log.debug({ tray: tray?.state ?? 'off' }, 'desktop ready');
   return {
+    act,
+    prefs,
+    tray,
     stop: async () => {
       daemon.status.off('change', onStatus);
+      daemon.status.off('notice', onNotice);
       await tray?.stop();
       notifier.close();
     },
   };
+}
+
+/** The app icon shown beside notifications (Linux; macOS uses the app's own). */
+function notificationIcon(): string | undefined {
+  const file = path.join(defaultAssetsDir(), 'tray', 'linux', 'idle-44.png');
+  return fs.existsSync(file) ? file : undefined;
 }
