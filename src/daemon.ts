@@ -39,6 +39,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     maxQueue: config.maxQueue,
     maxLiveSessions: config.maxLiveSessions,
     sessionIdleMs: config.sessionIdleMs,
+    warmSpares: config.warmSpares,
     models: config.models,
     status,
     log,

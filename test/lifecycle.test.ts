@@ -54,7 +54,7 @@ describe('daemon', () => {
 
   it('keeps a conversation across a restart (session map + the CLI transcript) and leaves no process behind', async () => {
     const dataDir = tempDir();
-    let proxy = await startProxy({ upstream, dataDir });
+    let proxy = await startProxy({ upstream, dataDir, args: ['--warm-spares', '0'] });
     const client1 = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x' });
     const a1 = (await client1.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'remember 7' }] })).choices[0].message.content!;
     const firstSession = upstream.messageRequests.at(-1)!.headers['x-claude-code-session-id'];
@@ -98,7 +98,7 @@ describe('daemon', () => {
   });
 
   it('ends the CLI process of a client that disconnects mid-stream', async () => {
-    const proxy = await startProxy({ upstream });
+    const proxy = await startProxy({ upstream, args: ['--warm-spares', '0'] });
     try {
       upstream.enqueue({ blocks: [{ type: 'text', text: Array.from({ length: 40 }, (_, i) => `w${i} `) }], delayMs: 100 });
       const ctrl = new AbortController();
@@ -120,4 +120,29 @@ describe('daemon', () => {
       await proxy.stop();
     }
   });
+
+  it('starts a new conversation on a warm spare of the same shape, and keeps one parked', async () => {
+    const proxy = await startProxy({ upstream, args: ['--warm-spares', '1'] });
+    try {
+      const client = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x' });
+      const ask = (content: string) => client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'system', content: 'Shape A' }, { role: 'user', content }] });
+      await ask('first conversation');
+      await waitFor(async () => (await (await fetch(`${proxy.url}/health`)).json()).warmSpares === 1);
+      const pid = proxy.child.pid!;
+      const served = (await (await fetch(`${proxy.url}/status`)).json()).sessions.map((s: any) => s.pid);
+      const spare = childClaudePids(pid).filter((p) => !served.includes(p));
+      expect(spare).toHaveLength(1);
+      const r = await ask('second conversation');
+      expect(r.choices[0].message.content).toBe('echo: second conversation');
+      const sessions = (await (await fetch(`${proxy.url}/status`)).json()).sessions;
+      // The second conversation ran in the process that was parked before it arrived.
+      expect(sessions.map((s: any) => s.pid)).toContain(spare[0]);
+      expect(systemTextOf(upstream.messageRequests.at(-1)!.body)).toContain('Shape A');
+      await waitFor(async () => (await (await fetch(`${proxy.url}/health`)).json()).warmSpares === 1);
+    } finally {
+      await proxy.stop();
+    }
+  });
 });
+
+const systemTextOf = (body: any): string => (typeof body.system === 'string' ? body.system : body.system.map((b: any) => b.text).join('\n'));

@@ -57,7 +57,8 @@ const toolResponder = (req: RecordedRequest): MockReply => {
 
 beforeAll(async () => {
   upstream = await new MockUpstream().start();
-  proxy = await startProxy({ upstream, args: ['--idle-timeout-ms', '5000'] });
+  // No warm spares: one test counts the CLI processes this proxy runs.
+  proxy = await startProxy({ upstream, args: ['--idle-timeout-ms', '5000', '--warm-spares', '0'] });
   openai = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x', maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: proxy.url, apiKey: 'x', maxRetries: 0 });
 });

@@ -27,6 +27,8 @@ export interface EngineOptions {
   maxQueue: number;
   maxLiveSessions: number;
   sessionIdleMs: number;
+  /** Pre-started CLI processes kept for new conversations (0 = none). */
+  warmSpares: number;
   models: Record<string, string>;
   status: StatusStore;
   log: Logger;
@@ -52,7 +54,9 @@ interface Slot {
 }
 
 /** How a request found its session, for logs and tests. */
-export type Continuity = 'live' | 'resumed' | 'rebuilt' | 'new';
+export type Continuity = 'live' | 'resumed' | 'rebuilt' | 'new' | 'warm';
+
+type SpawnOptions = { model: string; system?: string; tools: TurnRequest['tools']; outputSchema?: Record<string, unknown>; resume?: string; autoContinue?: boolean };
 
 /**
  * The only code that knows Claude Code: it maps each canonical request onto a live
@@ -118,7 +122,12 @@ export class Engine {
     try {
       const { slot, continuity } = this.findOrStart(req, model, shape, history, input, fpHistory, outputSchema);
       if (slot.session.state !== 'waiting_tools') {
-        await slot.session.setModel(model.cliModel);
+        try {
+          await slot.session.setModel(model.cliModel);
+        } catch (e) {
+          // The CLI refuses a model it cannot use: that is the client's model name, not our failure.
+          throw new TurnFailure({ kind: 'not_found', code: 'model_not_found', param: 'model', message: `Claude Code cannot switch this conversation to '${req.model}': ${(e as Error).message}` });
+        }
         await slot.session.setToolsEnabled(req.toolChoice?.type !== 'none');
       }
       const { events, done } = slot.session.runTurn(withToolChoice(input, req), { signal: ctx.signal, requestId: ctx.requestId });
@@ -202,28 +211,70 @@ export class Engine {
         this.opts.log.info({ messages: history.length }, 'rebuilding conversation history for a new Claude Code session');
       }
     }
-    const session = new LiveSession({
-      claudePath: this.opts.claudePath,
-      cwd: this.cwd,
-      env: this.childEnv,
-      model: model.cliModel,
-      system: req.system,
-      tools: req.tools,
-      outputSchema,
-      resume,
-      autoContinue,
-      idleTimeoutMs: this.opts.idleTimeoutMs,
-      maxRetryWaitMs: this.opts.maxRetryWaitMs,
-      groups: this.groups,
-      log: this.opts.log,
-    });
-    const slot: Slot = { session, shape, fp: continuity === 'new' ? undefined : fpHistory, client, explicitId, inputTokens: 0, outputTokens: 0 };
+    const spawnOpts = { model: model.cliModel, system: req.system, tools: req.tools, outputSchema };
+    let session: LiveSession | undefined;
+    if (continuity === 'new') {
+      // Spares are per shape and model: switching a parked process's model can fail for names it does not know.
+      const spareKey = `${shape}|${model.cliModel}`;
+      session = this.takeSpare(spareKey);
+      if (session) continuity = 'warm';
+      // The next conversation of this shape starts warm too.
+      this.replenish(spareKey, spawnOpts);
+    }
+    session ??= this.spawn({ ...spawnOpts, resume, autoContinue });
+    const slot: Slot = { session, shape, fp: continuity === 'new' || continuity === 'warm' ? undefined : fpHistory, client, explicitId, inputTokens: 0, outputTokens: 0 };
     this.slots.add(slot);
     session.onClosed(() => {
       this.slots.delete(slot);
       this.opts.status.removeSession(session.id);
     });
     return { slot, continuity };
+  }
+
+  private spawn(o: SpawnOptions): LiveSession {
+    return new LiveSession({
+      claudePath: this.opts.claudePath,
+      cwd: this.cwd,
+      env: this.childEnv,
+      ...o,
+      idleTimeoutMs: this.opts.idleTimeoutMs,
+      maxRetryWaitMs: this.opts.maxRetryWaitMs,
+      groups: this.groups,
+      log: this.opts.log,
+    });
+  }
+
+  /**
+   * Warm spares: a started, initialised CLI process per recently seen request shape
+   * (system prompt + tools + output schema; the model is switched at claim time), so
+   * a new conversation skips the CLI's start-up. Bounded by `warmSpares` in total.
+   */
+  private readonly spares = new Map<string, LiveSession>();
+
+  private takeSpare(shape: string): LiveSession | undefined {
+    const s = this.spares.get(shape);
+    this.spares.delete(shape);
+    if (s && (s.state === 'idle' || s.state === 'starting')) return s;
+    s?.close();
+    return undefined;
+  }
+
+  private replenish(shape: string, o: SpawnOptions): void {
+    if (this.opts.warmSpares <= 0 || this.closing || this.spares.has(shape)) return;
+    while (this.spares.size >= this.opts.warmSpares) {
+      const [oldest, spare] = this.spares.entries().next().value as [string, LiveSession];
+      this.spares.delete(oldest);
+      spare.close();
+    }
+    const spare = this.spawn(o);
+    this.spares.set(shape, spare);
+    spare.onClosed(() => {
+      if (this.spares.get(shape) === spare) this.spares.delete(shape);
+    });
+  }
+
+  get spareCount(): number {
+    return this.spares.size;
   }
 
   private publish(slot: Slot, state: 'idle' | 'busy' | 'waiting_tools'): void {
@@ -254,6 +305,12 @@ export class Engine {
 
   private evictIdle(): void {
     const now = Date.now();
+    for (const [shape, spare] of [...this.spares]) {
+      if (now - spare.lastUsed > this.opts.sessionIdleMs) {
+        this.spares.delete(shape);
+        spare.close();
+      }
+    }
     for (const s of [...this.slots]) {
       if (s.session.state === 'idle' && now - s.session.lastUsed > this.opts.sessionIdleMs) {
         this.opts.log.debug({ sessionId: s.session.id, pid: s.session.pid }, 'evicting idle session (idle time)');
@@ -277,8 +334,13 @@ export class Engine {
     return this.slots.size;
   }
 
+  private closing = false;
+
   async shutdown(graceMs: number): Promise<void> {
+    this.closing = true;
     clearInterval(this.sweeper);
+    for (const s of this.spares.values()) s.close();
+    this.spares.clear();
     this.map.save();
     for (const s of [...this.slots]) s.session.close();
     await this.groups.stopAll(graceMs);

@@ -52,6 +52,7 @@ export function createApp(d: AppDeps): express.Express {
       claude: s.claude,
       requests: s.requests,
       liveSessions: d.engine.liveSessions,
+      warmSpares: d.engine.spareCount,
       usage: s.usage,
       warnings: s.warnings,
       ...d.health(),
