@@ -68,6 +68,15 @@ export function lastUserText(body: any): string {
   return '';
 }
 
+/**
+ * The user/assistant turns of a Messages request. For newer models (claude-*-5-5) the CLI
+ * interleaves its own `role: "system"` messages (environment, per-turn output_config);
+ * they are the CLI's, not the client's, so conversation assertions leave them out.
+ */
+export function conversationTurns(body: any): any[] {
+  return (body?.messages ?? []).filter((m: any) => m.role !== 'system');
+}
+
 /** Default behaviour: echo the last user text, in three deltas, with fixed usage. */
 export const echoResponder: Responder = (req) => {
   const t = `echo: ${lastUserText(req.body).slice(0, 200)}`;
