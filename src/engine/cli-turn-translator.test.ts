@@ -1,0 +1,226 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { TurnEvent } from '../turn/types.js';
+import { fromCliToolName } from './client-tools.js';
+import { type CliMessage, CliTurnTranslator } from './cli-turn-translator.js';
+
+/**
+ * Replays the CLI's own output (captured from the pinned CLI by
+ * test/fixtures/capture-cli.ts against test/mock-upstream.ts) through the translator.
+ * Usage numbers below are the ones the capture script gave the mock.
+ */
+const FIXTURES = fileURLToPath(new URL('../../test/fixtures/cli/', import.meta.url));
+
+function load(name: string): CliMessage[] {
+  return fs
+    .readFileSync(`${FIXTURES}${name}.jsonl`, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as CliMessage);
+}
+
+function run(name: string, tr = new CliTurnTranslator('sess-1', { clientToolName: fromCliToolName })): { events: TurnEvent[]; tr: CliTurnTranslator; messages: CliMessage[] } {
+  const messages = load(name);
+  const events = messages.flatMap((m) => tr.push(m));
+  return { events, tr, messages };
+}
+
+const streamed = (messages: CliMessage[], type: string) => messages.filter((m) => m.type === 'stream_event' && m.event?.type === type).map((m) => m.event);
+const retryDelay = (messages: CliMessage[]) => messages.find((m) => m.type === 'system' && m.subtype === 'api_retry')?.retry_delay_ms as number;
+const errorOf = (events: TurnEvent[]) => {
+  const errors = events.filter((e) => e.type === 'error');
+  expect(errors).toHaveLength(1);
+  expect(events[events.length - 1].type).toBe('error');
+  return (errors[0] as Extract<TurnEvent, { type: 'error' }>).error;
+};
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('CliTurnTranslator on captured CLI output', () => {
+  it('text reply: start, one text block, stop with the upstream usage', () => {
+    const { events, tr, messages } = run('text');
+    const [start] = streamed(messages, 'message_start');
+    expect(events).toEqual([
+      { type: 'start', messageId: start.message.id, model: 'claude-sonnet-4-5', sessionId: 'sess-1', usage: { inputTokens: 21, outputTokens: 1, cacheReadInputTokens: 5, cacheCreationInputTokens: 3 } },
+      { type: 'block_start', index: 0, block: { type: 'text' } },
+      { type: 'text_delta', index: 0, text: 'Hello' },
+      { type: 'text_delta', index: 0, text: ' from' },
+      { type: 'text_delta', index: 0, text: ' the mock.' },
+      { type: 'block_stop', index: 0 },
+      { type: 'stop', stopReason: 'end_turn', stopSequence: null, usage: { inputTokens: 21, outputTokens: 13, cacheReadInputTokens: 5, cacheCreationInputTokens: 3 } },
+    ]);
+    expect(tr.done).toBe(true);
+    expect(tr.failed).toBe(false);
+    expect(tr.suspended).toBe(false);
+    expect(tr.sawOutput).toBe(true);
+    const assistant = messages.filter((m) => m.type === 'assistant');
+    expect(tr.lastAssistantUuid).toBe(assistant[assistant.length - 1].uuid);
+  });
+
+  it('thinking + text: thinking deltas and signature, then the text block at the next index', () => {
+    const { events, messages } = run('thinking');
+    const [start] = streamed(messages, 'message_start');
+    expect(events).toEqual([
+      { type: 'start', messageId: start.message.id, model: 'claude-sonnet-4-5', sessionId: 'sess-1', usage: { inputTokens: 34, outputTokens: 1, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } },
+      { type: 'block_start', index: 0, block: { type: 'thinking' } },
+      { type: 'thinking_delta', index: 0, thinking: 'Let me think' },
+      { type: 'thinking_delta', index: 0, thinking: ' about it.' },
+      { type: 'signature_delta', index: 0, signature: 'c2lnbmF0dXJlLWNhcHR1cmU=' },
+      { type: 'block_stop', index: 0 },
+      { type: 'block_start', index: 1, block: { type: 'text' } },
+      { type: 'text_delta', index: 1, text: 'The answer' },
+      { type: 'text_delta', index: 1, text: ' is 42.' },
+      { type: 'block_stop', index: 1 },
+      { type: 'stop', stopReason: 'end_turn', stopSequence: null, usage: { inputTokens: 34, outputTokens: 27, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } },
+    ]);
+  });
+
+  it('client tool call: the response stops at tool_use and the CLI turn stays suspended', () => {
+    const { events, tr, messages } = run('tool-use');
+    const [start] = streamed(messages, 'message_start');
+    expect(events).toEqual([
+      { type: 'start', messageId: start.message.id, model: 'claude-sonnet-4-5', sessionId: 'sess-1', usage: { inputTokens: 40, outputTokens: 1, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } },
+      { type: 'block_start', index: 0, block: { type: 'text' } },
+      { type: 'text_delta', index: 0, text: 'Let me check.' },
+      { type: 'block_stop', index: 0 },
+      // The client's own name, not the CLI's mcp__client__get_time.
+      { type: 'block_start', index: 1, block: { type: 'tool_use', id: 'toolu_capture_get_time_01', name: 'get_time' } },
+      { type: 'tool_input_delta', index: 1, partialJson: '{"timezon' },
+      { type: 'tool_input_delta', index: 1, partialJson: 'e":"UTC"}' },
+      { type: 'block_stop', index: 1 },
+      { type: 'stop', stopReason: 'tool_use', stopSequence: null, usage: { inputTokens: 40, outputTokens: 17, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } },
+    ]);
+    expect(tr.done).toBe(true);
+    expect(tr.suspended).toBe(true);
+    expect(tr.pendingToolIds).toEqual(['toolu_capture_get_time_01']);
+    expect(tr.failed).toBe(false);
+    // Anything after the suspension belongs to the next request's translator.
+    expect(tr.push({ type: 'result', subtype: 'success', is_error: false })).toEqual([]);
+  });
+
+  it('tool result continuation: a fresh translator reports only the continuation message and its usage', () => {
+    const { events, tr, messages } = run('tool-use-continued');
+    const [start] = streamed(messages, 'message_start');
+    expect(events).toEqual([
+      { type: 'start', messageId: start.message.id, model: 'claude-sonnet-4-5', sessionId: 'sess-1', usage: { inputTokens: 62, outputTokens: 1, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } },
+      { type: 'block_start', index: 0, block: { type: 'text' } },
+      { type: 'text_delta', index: 0, text: 'It is' },
+      { type: 'text_delta', index: 0, text: ' 12:00 UTC.' },
+      { type: 'block_stop', index: 0 },
+      // The CLI's result counts the whole CLI turn (102/26): only this request's message is reported.
+      { type: 'stop', stopReason: 'end_turn', stopSequence: null, usage: { inputTokens: 62, outputTokens: 9, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } },
+    ]);
+    expect(messages[messages.length - 1].usage).toMatchObject({ input_tokens: 102, output_tokens: 26 });
+    expect(tr.suspended).toBe(false);
+  });
+
+  it('a tool the client did not define is not a suspension point (name kept as the CLI knows it)', () => {
+    const { events, tr } = run('tool-use', new CliTurnTranslator('sess-1'));
+    expect(events).toContainEqual({ type: 'block_start', index: 1, block: { type: 'tool_use', id: 'toolu_capture_get_time_01', name: 'mcp__client__get_time' } });
+    expect(events.some((e) => e.type === 'stop')).toBe(false);
+    expect(tr.suspended).toBe(false);
+    expect(tr.done).toBe(false);
+  });
+
+  it('rate-limit headers at 90% (subscription login): a rate_limit event, then a normal stop', () => {
+    const { events } = run('rate-limit-event');
+    expect(events.filter((e) => e.type === 'rate_limit')).toEqual([
+      { type: 'rate_limit', info: { status: 'allowed_warning', resetsAt: 1900000000, rateLimitType: 'five_hour', utilization: 0.9, isUsingOverage: false } },
+    ]);
+    expect(events[events.length - 1]).toEqual({ type: 'stop', stopReason: 'end_turn', stopSequence: null, usage: { inputTokens: 12, outputTokens: 4, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } });
+  });
+
+  it('mid-stream error: the partial text was already streamed, the turn ends in the final upstream error', () => {
+    const { events, tr } = run('stream-error');
+    expect(events.slice(0, 4)).toMatchObject([
+      { type: 'start', usage: { inputTokens: 10, outputTokens: 1 } },
+      { type: 'block_start', index: 0, block: { type: 'text' } },
+      { type: 'text_delta', index: 0, text: 'Partial ans' },
+      { type: 'block_stop', index: 0 },
+    ]);
+    const error = errorOf(events);
+    expect(error.kind).toBe('overloaded');
+    expect(error.message).toMatch(/529 Overloaded/);
+    expect(events.some((e) => e.type === 'stop')).toBe(false);
+    expect(tr.failed).toBe(true);
+  });
+});
+
+describe('CliTurnTranslator error classification on captured CLI failures', () => {
+  it('401 → authentication (after the CLI announced its retry as a keep-alive)', () => {
+    const { events, tr, messages } = run('error-401');
+    expect(events[0]).toEqual({ type: 'keepalive', reason: `upstream 401; Claude Code retries in ${retryDelay(messages)} ms (attempt 1/1)` });
+    expect(errorOf(events)).toEqual({ kind: 'authentication', code: 'authentication_failed', message: 'Claude Code could not authenticate: Invalid API key · Fix external API key' });
+    expect(tr.failed).toBe(true);
+    expect(tr.sawOutput).toBe(false);
+  });
+
+  it('no credentials at all → authentication, not_logged_in, telling the user to run claude login', () => {
+    const { events } = run('not-logged-in');
+    const error = errorOf(events);
+    expect(error.kind).toBe('authentication');
+    expect(error.code).toBe('not_logged_in');
+    expect(error.message).toContain('claude login');
+  });
+
+  it('429 → rate_limit with retryAfterSeconds from the CLI retry delay', () => {
+    const { events, messages } = run('error-429');
+    const error = errorOf(events);
+    expect(error).toMatchObject({ kind: 'rate_limit', code: 'rate_limit_exceeded' });
+    expect(error.message).toContain('429');
+    expect(error.retryAfterSeconds).toBe(Math.ceil(retryDelay(messages) / 1000));
+    expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+  });
+
+  it('429 on a subscription whose 5-hour window is exhausted → rate_limit event (rejected) and retry-after until the reset', () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date((1900000000 - 3600) * 1000));
+    const { events } = run('error-429-oauth-rejected');
+    expect(events).toContainEqual({ type: 'rate_limit', info: { status: 'rejected', resetsAt: 1900000000, rateLimitType: 'five_hour', isUsingOverage: false } });
+    const error = errorOf(events);
+    expect(error).toMatchObject({ kind: 'rate_limit', code: 'rate_limit_exceeded', retryAfterSeconds: 3600 });
+    expect(error.message).toMatch(/hit your 5-hour limit/);
+  });
+
+  it('529 → overloaded', () => {
+    const { events, messages } = run('error-529');
+    expect(errorOf(events)).toMatchObject({ kind: 'overloaded', retryAfterSeconds: Math.ceil(retryDelay(messages) / 1000) });
+  });
+
+  it('500 → upstream', () => {
+    const { events } = run('error-500');
+    const error = errorOf(events);
+    expect(error.kind).toBe('upstream');
+    expect(error.message).toMatch(/500 Internal server error/);
+  });
+
+  it('400 prompt too long → invalid_request with the CLI terminal reason as code', () => {
+    const { events } = run('error-400-prompt-too-long');
+    const error = errorOf(events);
+    expect(error).toMatchObject({ kind: 'invalid_request', code: 'prompt_too_long' });
+    expect(error.message).toMatch(/^Prompt is too long/);
+  });
+
+  it('404 model → not_found, model_not_found', () => {
+    const { events } = run('error-404-model');
+    const error = errorOf(events);
+    expect(error).toMatchObject({ kind: 'not_found', code: 'model_not_found' });
+    expect(error.message).toContain('claude-opus-9-9');
+  });
+
+  it('credit balance too low → billing', () => {
+    const { events } = run('error-billing');
+    expect(errorOf(events)).toEqual({ kind: 'billing', code: 'billing_error', message: 'Credit balance is too low' });
+  });
+
+  it('failureSoFar exposes what was gathered before the result (for a turn cut short by us)', () => {
+    const messages = load('error-429');
+    const tr = new CliTurnTranslator('sess-1');
+    for (const m of messages.filter((x) => x.type !== 'result')) tr.push(m);
+    expect(tr.failureSoFar()).toMatchObject({ assistantError: 'rate_limit', retryDelayMs: retryDelay(messages) });
+    expect(tr.done).toBe(false);
+  });
+});
