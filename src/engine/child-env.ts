@@ -4,7 +4,20 @@
  */
 
 /** Would make the CLI bill an API key or talk to another endpoint instead of the user's subscription. */
-export const STRIPPED_VARS = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'CLAUDECODE', 'CLAUDE_CODE_ENTRYPOINT'];
+export const STRIPPED_VARS = [
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_AUTH_TOKEN',
+  'ANTHROPIC_BASE_URL',
+  'CLAUDECODE',
+  'CLAUDE_CODE_ENTRYPOINT',
+  // Cloud providers would bill a cloud account instead of the subscription.
+  'CLAUDE_CODE_USE_BEDROCK',
+  'CLAUDE_CODE_USE_VERTEX',
+  'CLAUDE_CODE_USE_FOUNDRY',
+  'ANTHROPIC_BEDROCK_BASE_URL',
+  'ANTHROPIC_VERTEX_BASE_URL',
+  'ANTHROPIC_FOUNDRY_BASE_URL',
+];
 
 export interface ChildEnvOptions {
   /** --claude-env: set on purpose by the user, so these win over the stripping. */

@@ -40,6 +40,21 @@ afterEach(() => {
 });
 
 describe('CliTurnTranslator on captured CLI output', () => {
+  it('mid-stream error then a successful non-streaming retry: the recovered answer reaches the client', () => {
+    const { events, tr } = run('stream-error-recovered');
+    expect(events.slice(1)).toEqual([
+      { type: 'block_start', index: 0, block: { type: 'text' } },
+      { type: 'text_delta', index: 0, text: 'Partial ans' },
+      { type: 'block_stop', index: 0 },
+      { type: 'block_start', index: 1, block: { type: 'text' } },
+      { type: 'text_delta', index: 1, text: 'Recovered answer.' },
+      { type: 'block_stop', index: 1 },
+      // both upstream attempts were billed; equal to the CLI result's usage (25/7)
+      { type: 'stop', stopReason: 'end_turn', stopSequence: null, usage: { inputTokens: 25, outputTokens: 7, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } },
+    ]);
+    expect(tr.failed).toBe(false);
+  });
+
   it('text reply: start, one text block, stop with the upstream usage', () => {
     const { events, tr, messages } = run('text');
     const [start] = streamed(messages, 'message_start');

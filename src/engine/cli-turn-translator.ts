@@ -53,6 +53,10 @@ export class CliTurnTranslator {
   pendingToolIds: string[] = [];
   /** Block indices (turn-wide) not shown to the client. */
   private readonly hidden = new Set<number>();
+  /** Ids of API messages seen as stream events. */
+  private readonly streamedIds = new Set<string>();
+  private replayId?: string;
+  private replayNext = 0;
   private stopReason: StopReason | undefined;
   private stopSequence: string | null = null;
   private failure: Partial<CliFailure> = {};
@@ -82,8 +86,11 @@ export class CliTurnTranslator {
           if (m.error) this.failure.assistantError = m.error;
           const text = (m.message.content ?? []).map((b: any) => b.text ?? '').join('');
           if (text) this.failure.message = text;
-        } else if (typeof m.uuid === 'string') {
-          this.lastAssistantUuid = m.uuid;
+        } else {
+          if (typeof m.uuid === 'string') this.lastAssistantUuid = m.uuid;
+          // After a failed stream the CLI retries without streaming: that answer arrives only
+          // as an assistant message whose id was never streamed. Replay it as stream events.
+          if (typeof m.message?.id === 'string' && !this.streamedIds.has(m.message.id)) return this.replayUnstreamed(m.message);
         }
         return [];
       }
@@ -115,6 +122,7 @@ export class CliTurnTranslator {
     if (!e || typeof e.type !== 'string') return [];
     switch (e.type) {
       case 'message_start': {
+        if (typeof e.message?.id === 'string' && e.message.id !== this.replayId) this.streamedIds.add(e.message.id);
         this.indexBase += this.maxIndexThisMessage + 1;
         this.maxIndexThisMessage = -1;
         this.usage = toUsage(e.message?.usage);
@@ -184,6 +192,41 @@ export class CliTurnTranslator {
       default:
         return [];
     }
+  }
+
+  /** Feeds a non-streamed assistant message through the stream path, block by block. */
+  private replayUnstreamed(msg: any): TurnEvent[] {
+    const out: TurnEvent[] = [];
+    if (msg.id !== this.replayId) {
+      this.replayId = msg.id;
+      this.replayNext = 0;
+      out.push(...this.streamEvent({ type: 'message_start', message: msg }));
+    }
+    for (const b of msg.content ?? []) {
+      const index = this.replayNext++;
+      const deltas: any[] = [];
+      let start: any;
+      if (b.type === 'text') {
+        start = { type: 'text', text: '' };
+        deltas.push({ type: 'text_delta', text: b.text ?? '' });
+      } else if (b.type === 'thinking') {
+        start = { type: 'thinking', thinking: '' };
+        deltas.push({ type: 'thinking_delta', thinking: b.thinking ?? '' });
+        if (b.signature) deltas.push({ type: 'signature_delta', signature: b.signature });
+      } else if (b.type === 'redacted_thinking') start = b;
+      else if (b.type === 'tool_use') {
+        start = { type: 'tool_use', id: b.id, name: b.name, input: {} };
+        deltas.push({ type: 'input_json_delta', partial_json: JSON.stringify(b.input ?? {}) });
+      } else continue;
+      out.push(...this.streamEvent({ type: 'content_block_start', index, content_block: start }));
+      for (const delta of deltas) out.push(...this.streamEvent({ type: 'content_block_delta', index, delta }));
+      out.push(...this.streamEvent({ type: 'content_block_stop', index }));
+    }
+    if (msg.stop_reason) {
+      out.push(...this.streamEvent({ type: 'message_delta', delta: { stop_reason: msg.stop_reason, stop_sequence: msg.stop_sequence ?? null }, usage: msg.usage }));
+      out.push(...this.streamEvent({ type: 'message_stop' }));
+    }
+    return out;
   }
 
   private totalUsage(): Usage {

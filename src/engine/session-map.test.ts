@@ -125,4 +125,13 @@ describe('SessionMap', () => {
     expect(m.size).toBe(1);
     expect(m.get('ok')).toBeDefined();
   });
+
+  it('a failing background save does not throw out of its timer', () => {
+    const blocker = path.join(dir, 'blocker');
+    fs.writeFileSync(blocker, ''); // a file where the data dir should be
+    const m = new SessionMap(path.join(blocker, 'sessions.json'));
+    m.put(rec('a'));
+    expect(() => vi.advanceTimersByTime(250)).not.toThrow();
+    expect(m.get('a')).toBeDefined();
+  });
 });

@@ -60,7 +60,11 @@ export class SessionMap {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.save();
+      try {
+        this.save();
+      } catch {
+        /* kept in memory; the next change or shutdown tries again */
+      }
     }, 200);
     this.timer.unref();
   }
