@@ -1,11 +1,24 @@
 import { parseArgs } from 'node:util';
 import type { Config } from './defaults.js';
+import { settingsSchema } from './settings.js';
 
 export interface ParsedCommand {
   /** The subcommand: serve (default), status, sessions, login-item, help, version. */
   command: string;
   args: string[];
   overrides: Partial<Config>;
+}
+
+/**
+ * The same bounds as settings.json (one table): `--max-concurrent 0` would queue every
+ * request forever and `--idle-timeout-ms 0` would kill every turn, so they are refused.
+ */
+function checkRange(label: string, key: keyof Config, v: number): number {
+  const rule = (settingsSchema as Record<string, { minimum?: number; maximum?: number }>)[key];
+  if (rule && ((rule.minimum !== undefined && v < rule.minimum) || (rule.maximum !== undefined && v > rule.maximum))) {
+    throw new Error(`${label} must be between ${rule.minimum} and ${rule.maximum}, got ${v}`);
+  }
+  return v;
 }
 
 const intFlag = (name: string, v: string | undefined): number | undefined => {
@@ -91,7 +104,7 @@ export function parseFlags(argv: string[]): ParsedCommand {
   if (values['api-key'] !== undefined) o.apiKey = values['api-key'];
   const n = (k: keyof typeof values, c: keyof Config) => {
     const v = intFlag(String(k), values[k] as string | undefined);
-    if (v !== undefined) (o as Record<string, unknown>)[c] = v;
+    if (v !== undefined) (o as Record<string, unknown>)[c] = checkRange(`--${String(k)}`, c, v);
   };
   n('max-concurrent', 'maxConcurrent');
   n('max-queue', 'maxQueue');
@@ -136,7 +149,7 @@ export function envOverrides(env: NodeJS.ProcessEnv): Partial<Config> {
   ];
   for (const [name, key] of map) {
     const v = int(name);
-    if (v !== undefined) (o as Record<string, unknown>)[key] = v;
+    if (v !== undefined) (o as Record<string, unknown>)[key] = checkRange(name, key, v);
   }
   const origins = list('MAXPROXY_ALLOWED_ORIGINS');
   if (origins) o.allowedOrigins = origins;

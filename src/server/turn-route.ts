@@ -141,7 +141,7 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
       const durationMs = performance.now() - t0;
       const u = outcome.result?.usage;
       const status = abort.signal.aborted && !res.writableFinished ? 499 : res.statusCode;
-      deps.metrics.observeRequest(adapter.route, status, durationMs / 1000);
+      // requests_total/duration are counted once for every route by metrics.track().
       if (ttftMs !== undefined) deps.metrics.observeTimeToFirstToken(adapter.route, ttftMs / 1000);
       if (u) deps.metrics.addUsage(u);
       if (outcome.error?.kind === 'timeout') {
