@@ -13,6 +13,7 @@ import { LiveSession } from './live-session.js';
 import { type ModelInfo, ModelRegistry } from './models.js';
 import { ProcessGroups } from './process-group.js';
 import { SessionMap } from './session-map.js';
+import { countTokens } from './token-counter.js';
 import { writeTranscript } from './transcript.js';
 
 export interface EngineOptions {
@@ -154,6 +155,28 @@ export class Engine {
     } catch (e) {
       releaseOnce();
       throw e;
+    }
+  }
+
+  /** Input tokens of a request, counted by Claude Code through upstream's token-count API. */
+  async countTokens(req: TurnRequest, ctx: RunContext): Promise<number> {
+    const model = this.models.resolve(req.model);
+    const release = await this.limiter.acquire(ctx.signal);
+    try {
+      return await countTokens(req, {
+        claudePath: this.opts.claudePath,
+        claudeVersion: this.opts.claudeVersion,
+        cwd: this.cwd,
+        env: this.childEnv,
+        model: model.cliModel,
+        groups: this.groups,
+        timeoutMs: Math.min(this.opts.idleTimeoutMs, 60_000),
+      });
+    } catch (e) {
+      if (e instanceof TurnFailure) throw e;
+      throw new TurnFailure({ kind: 'upstream', message: `Claude Code could not count tokens: ${(e as Error).message}` });
+    } finally {
+      release();
     }
   }
 

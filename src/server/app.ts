@@ -81,6 +81,22 @@ export function createApp(d: AppDeps): express.Express {
   app.post('/v1/messages', turnRoute(anthropicMessages, deps));
   app.post('/v1/responses', turnRoute(responsesApi(d.responses), deps));
 
+  app.post('/v1/messages/count_tokens', async (req, res) => {
+    try {
+      const request = anthropic.parseCountTokensRequest(req.body, { headers: req.headers as Record<string, string | undefined> });
+      const abort = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) abort.abort();
+      });
+      const n = await d.engine.countTokens(request, { requestId: String(req.headers['x-request-id'] ?? ''), signal: abort.signal });
+      res.json({ input_tokens: n });
+    } catch (e) {
+      const err = (e as { error?: TurnError }).error;
+      if (!err) throw e;
+      respondError(req, res, err);
+    }
+  });
+
   app.use((req, res) => {
     respondError(req, res, { kind: 'not_found', code: 'unknown_route', message: `no route for ${req.method} ${req.path}` });
   });
