@@ -223,6 +223,24 @@ describe('messages.stream()', () => {
   });
 });
 
+describe('upstream retries', () => {
+  it('a stream the CLI had to retry still opens with message_start (no event before it)', async () => {
+    upstream.enqueue({ kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' }, { blocks: [{ type: 'text', text: ['after ', 'retry'] }] });
+    const res = await post('/v1/messages', { model: MODEL, max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'retry me' }] });
+    expect(res.status).toBe(200);
+    const events = parseSse(await res.text());
+    expect(events[0].event).toBe('message_start');
+    expect(events.at(-1)!.event).toBe('message_stop');
+    expect(events.filter((e) => e.event === 'content_block_delta').map((e) => e.data.delta.text).join('')).toBe('after retry');
+    expect(upstream.messageRequests).toHaveLength(2);
+
+    // The SDK helper gets the answer too.
+    upstream.enqueue({ kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' }, { blocks: [{ type: 'text', text: 'fine' }] });
+    const m = await bearer.messages.stream({ model: MODEL, max_tokens: 100, messages: [{ role: 'user', content: 'again' }] }).finalMessage();
+    expect(m.content).toEqual([{ type: 'text', text: 'fine' }]);
+  });
+});
+
 describe('errors in Anthropic format', () => {
   const expectAnthropicError = (e: any, status: number, type: string) => {
     expect(e).toBeInstanceOf(Anthropic.APIError);

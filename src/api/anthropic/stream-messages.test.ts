@@ -95,7 +95,7 @@ describe('streamMessages', () => {
     ]);
   });
 
-  it('sends keep-alives as ping events, even before message_start, and ignores rate-limit info', async () => {
+  it('sends keep-alives as ping events after message_start, as comments before it, and ignores rate-limit info', async () => {
     const sink = await run([
       { type: 'keepalive', reason: 'queued' },
       start,
@@ -103,8 +103,10 @@ describe('streamMessages', () => {
       { type: 'keepalive', reason: 'api_retry' },
       { type: 'stop', stopReason: 'end_turn', usage: usage(1, 1) },
     ]);
-    expect(sink.frames.map((f) => f.event)).toEqual(['ping', 'message_start', 'ping', 'message_delta', 'message_stop']);
-    expect(sink.frames[0].data).toEqual({ type: 'ping' });
+    // Anthropic never sends an event before message_start (a CLI retry happens before it).
+    expect(sink.frames.map((f) => f.event)).toEqual(['message_start', 'ping', 'message_delta', 'message_stop']);
+    expect(sink.frames[1].data).toEqual({ type: 'ping' });
+    expect(sink.comments).toEqual(['ping']);
   });
 
   it('closes blocks the engine left open before message_delta, and carries the stop sequence', async () => {

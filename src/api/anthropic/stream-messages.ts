@@ -3,6 +3,8 @@
  * line, in the order Anthropic sends them:
  *   message_start → (content_block_start → content_block_delta* → content_block_stop)*
  *   → message_delta → message_stop, with `ping` for keep-alives and `error` on failure.
+ *   A keep-alive before message_start is an SSE comment instead: Anthropic never sends
+ *   an event before message_start.
  *
  * - Block indices are renumbered 0, 1, 2… in the order blocks start, whatever the
  *   engine's indices are (gaps, or an index reused for a later block).
@@ -83,7 +85,10 @@ class MessagesStreamEncoder {
         this.blockStop(ev.index);
         break;
       case 'keepalive':
-        this.emit({ type: 'ping' });
+        // Anthropic's streams always open with message_start; before it a keep-alive is
+        // an SSE comment (CLI retries happen before the first upstream event).
+        if (this.started) this.emit({ type: 'ping' });
+        else if (!this.sink.closed) this.sink.comment('ping');
         break;
       case 'rate_limit':
         break; // status information; the wire has no place for it
