@@ -7,16 +7,17 @@
  * - notifications reach org.freedesktop.Notifications (dunst), and a missing daemon is
  *   logged once, not thrown.
  *
- * Part of the e2e suite only: it runs when MAXPROXY_E2E=1 and is skipped otherwise. When
- * it runs, a missing tool FAILS the suite, naming the package. Debian/Ubuntu:
+ * Part of the desktop e2e suite (`npm run test:desktop`, not `npm test`). It always runs
+ * there: a missing tool FAILS the suite, naming the package. Debian/Ubuntu:
  *   apt-get install -y desktop-file-utils libglib2.0-bin systemd python3 xvfb trayer \
  *     xdotool x11-utils imagemagick libgtk-3-0 libayatana-appindicator3-1 libnotify-bin dunst dbus
- * Run: MAXPROXY_E2E=1 npx vitest run src/desktop/desktop.e2e.test.ts
+ * Screenshots go to test-artifacts/desktop-e2e-tray/.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusStore } from '../status/store.js';
@@ -27,8 +28,8 @@ import { CoalescingNotifier, createNodeNotifierBackend } from './notifier.js';
 import { defaultAssetsDir, loadTrayIcons } from './tray.js';
 import { TrayProcess } from './tray-process.js';
 
-const E2E = process.env.MAXPROXY_E2E === '1';
 const run = promisify(execFile);
+const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-artifacts', 'desktop-e2e-tray');
 
 const TOOLS: Record<string, string> = {
   'desktop-file-validate': 'desktop-file-utils',
@@ -85,7 +86,12 @@ async function privateBus(env: NodeJS.ProcessEnv): Promise<string> {
   return waitFor('dbus address', () => (out.includes('\n') ? out.trim().split('\n')[0] : undefined));
 }
 
-describe.runIf(E2E && process.platform === 'linux')('desktop e2e (Linux)', () => {
+describe('desktop e2e (Linux)', () => {
+  beforeAll(() => {
+    if (process.platform !== 'linux') throw new Error(`the desktop e2e suite runs on Linux (Xvfb); this is ${process.platform}`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+
   describe('login item files', () => {
     // Paths with a space, quotes, `$`, `%`, `&`, `<`, `>` and a backslash.
     let root: string;
@@ -190,7 +196,7 @@ describe.runIf(E2E && process.platform === 'linux')('desktop e2e (Linux)', () =>
         const clicked = new Promise<string>((resolve) => tray.once('click', resolve));
         await run('xdotool', ['mousemove', String(x + w / 2), String(y + h / 2), 'click', '1'], { env });
         await sleep(700);
-        const shot = path.join(os.tmpdir(), 'maxproxy-tray-e2e.png');
+        const shot = path.join(ARTIFACTS, 'menu.png');
         await run('import', ['-window', 'root', shot], { env });
         console.log(`tray menu screenshot: ${shot}`);
         // Keyboard: the first enabled, visible item is "Start at login".
@@ -239,7 +245,7 @@ describe.runIf(E2E && process.platform === 'linux')('desktop e2e (Linux)', () =>
         await sleep(200);
         await run('xdotool', ['key', 'Right'], { env });
         await sleep(400);
-        const shot = path.join(os.tmpdir(), 'maxproxy-tray-e2e-session.png');
+        const shot = path.join(ARTIFACTS, 'session-submenu.png');
         await run('import', ['-window', 'root', shot], { env });
         console.log(`tray session submenu screenshot: ${shot}`);
         await run('xdotool', ['key', 'Return'], { env });
