@@ -33,7 +33,7 @@ interface InProcess {
   stop(): Promise<void>;
 }
 
-async function startInProcess(upstream: MockUpstream, o: { auth?: 'api-key' | 'oauth'; idleTimeoutMs?: number } = {}): Promise<InProcess> {
+async function startInProcess(upstream: MockUpstream, o: { auth?: 'api-key' | 'oauth' | 'none'; idleTimeoutMs?: number } = {}): Promise<InProcess> {
   const dataDir = tempDir('maxproxy-actions-');
   const home = path.join(dataDir, 'home');
   const userHome = path.join(dataDir, 'user-home');
@@ -42,7 +42,7 @@ async function startInProcess(upstream: MockUpstream, o: { auth?: 'api-key' | 'o
     HOME: home,
     DISABLE_TELEMETRY: '1',
     ANTHROPIC_BASE_URL: upstream.url,
-    ...(o.auth === 'oauth' ? { CLAUDE_CODE_OAUTH_TOKEN: 'test-oauth-token' } : { ANTHROPIC_API_KEY: 'sk-test' }),
+    ...(o.auth === 'none' ? {} : o.auth === 'oauth' ? { CLAUDE_CODE_OAUTH_TOKEN: 'test-oauth-token' } : { ANTHROPIC_API_KEY: 'sk-test' }),
   };
   const { config, settings } = resolveConfig(
     { dataDir, port: 0, headless: true, logLevel: 'silent', claudeEnv, shutdownGraceMs: 5_000, ...(o.idleTimeoutMs ? { idleTimeoutMs: o.idleTimeoutMs } : {}) },
@@ -299,6 +299,29 @@ describe('usage limits reported by Claude Code (subscription-style login)', () =
     await chat(p.daemon.url, 'and now?');
     await sleep(300);
     expect(p.sent.length).toBe(n);
+  });
+});
+
+describe('Claude Code not logged in', () => {
+  let p: InProcess;
+  beforeAll(async () => {
+    p = await startInProcess(upstream, { auth: 'none' });
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  it('notifies once with what to run, and the menu shows the error', async () => {
+    for (const content of ['first', 'second']) {
+      const r = await chat(p.daemon.url, content);
+      expect(r.status).toBe(401);
+    }
+    await waitFor(() => p.sent.length > 0, 5_000);
+    await sleep(300);
+    expect(p.sent).toEqual([{ title: 'Claude Code is not logged in', message: 'Run `claude` in a terminal and log in with /login, then retry.' }]);
+    const menu = buildMenu(p.daemon.status.snapshot(), p.desktop.prefs(), Date.now());
+    expect(menu.icon).toBe('error');
+    expect(menu.items.find((i) => i.id === 'claude')?.title).toMatch(/· NOT logged in$/);
   });
 });
 
