@@ -4,8 +4,10 @@
  * through the real CLI against the recording mock. Asserts both sides: what the client
  * reads back and what the upstream received.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningProxy, MockUpstream, clientTexts, startProxy, systemText } from './harness.js';
+import { type RunningProxy, MockUpstream, ROOT, clientTexts, startProxy, systemText } from './harness.js';
 import { type MockReply, type RecordedRequest, conversationTurns } from './mock-upstream.js';
 
 let upstream: MockUpstream;
@@ -350,5 +352,73 @@ describe('Vercel AI SDK (openai-compatible)', () => {
     expect(turns.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user']);
     expect(turns[1].content.find((b: any) => b.type === 'tool_use')).toMatchObject({ id: 'call_vercel_1', name: 'mcp__client__weather', input: { location: 'Oslo' } });
     expect(toolResultsOf(upstream.messageRequests[0])[0].tool_use_id).toBe('call_vercel_1');
+  });
+});
+
+/** The recorded-shape requests kept beside the translators (src/api/<format>/testdata), replayed end to end. */
+describe('recorded request fixtures, end to end', () => {
+  const fixture = (rel: string) => JSON.parse(fs.readFileSync(path.join(ROOT, 'src/api', rel), 'utf8'));
+  const sse = async (res: Response) =>
+    (await res.text())
+      .split('\n\n')
+      .map((c) => c.split('\n').filter((l) => l && !l.startsWith(':')))
+      .filter((ls) => ls.length)
+      .map((ls) => ({ event: ls.find((l) => l.startsWith('event: '))?.slice(7), data: JSON.parse(ls.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n')) }));
+
+  it('OpenClaw anthropic-messages (tool result in history it never saw, server tool, thinking, metadata)', async () => {
+    const body = fixture('anthropic/testdata/openclaw-messages.request.json');
+    const res = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-openclaw', 'anthropic-version': '2023-06-01' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(200);
+    const events = await sse(res);
+    expect(events[0].event).toBe('message_start');
+    expect(events.at(-1)!.event).toBe('message_stop');
+    const text = events.filter((e) => e.event === 'content_block_delta' && e.data.delta.type === 'text_delta').map((e) => e.data.delta.text).join('');
+    expect(text.startsWith('results: - buy milk')).toBe(true);
+    const up = upstream.messageRequests[0].body;
+    expect(up.tools.map((t: any) => t.name)).toEqual(['mcp__client__read_file']);
+    const turns = conversationTurns(up);
+    expect(turns.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(turns[1].content.find((b: any) => b.type === 'tool_use')).toMatchObject({ id: 'toolu_01A', name: 'mcp__client__read_file', input: { path: 'todo.md' } });
+    expect(toolResultsOf(upstream.messageRequests[0]).map((r) => r.tool_use_id)).toEqual(['toolu_01A']);
+  });
+
+  it('OpenClaw openai-completions (developer prompt, rewritten id, trailing internal context)', async () => {
+    const body = fixture('openai/testdata/openclaw-chat.request.json');
+    const s = await readChatStream(await fetch(`${proxy.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x' }, body: JSON.stringify(body) }));
+    expect(s.status).toBe(200);
+    expect(s.doneCount).toBe(1);
+    expect(s.text.startsWith('results: Paris: 18°C, sunny')).toBe(true);
+    expect(s.finish).toEqual(['stop']);
+    expect(s.usage).toBeDefined();
+    const up = upstream.messageRequests[0].body;
+    expect(up.tools.map((t: any) => t.name).sort()).toEqual(['mcp__client__read', 'mcp__client__web_fetch']);
+    const turns = conversationTurns(up);
+    expect(turns.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(clientTexts(turns[0].content)).toEqual(["What's the weather in Paris?", '<internal-context>time: 09:00</internal-context>']);
+    expect(turns[1].content.find((b: any) => b.type === 'tool_use')).toMatchObject({ id: 'call01ab', name: 'mcp__client__web_fetch' });
+  });
+
+  it('Codex responses (namespace + hosted + custom tools, reasoning item, function calls with ids, store:false)', async () => {
+    // Codex users point it at a Claude model; the fixture's own model name is OpenAI's.
+    const body = { ...fixture('responses/testdata/codex-responses.request.json'), model: MODEL };
+    const res = await fetch(`${proxy.baseURL}/responses`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x', 'session-id': '0199c0de-thread' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(200);
+    const events = await sse(res);
+    expect(events[0].event).toBe('response.created');
+    expect(events.at(-1)!.event).toBe('response.completed');
+    events.forEach((e, i) => expect(e.data.sequence_number).toBe(i));
+    const out = events.at(-1)!.data.response.output;
+    expect(out.at(-1).content[0].text.startsWith('echo: Thanks')).toBe(true);
+    const up = upstream.messageRequests[0].body;
+    expect(up.tools.map((t: any) => t.name).sort()).toEqual(['mcp__client__mcp__github__search', 'mcp__client__shell']);
+    const turns = conversationTurns(up);
+    expect(turns.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user', 'assistant', 'user']);
+    const uses = turns.flatMap((m: any) => (Array.isArray(m.content) ? m.content : [])).filter((b: any) => b.type === 'tool_use');
+    expect(uses.map((b: any) => [b.id, b.name])).toEqual([
+      ['toolu_01', 'mcp__client__shell'],
+      ['toolu_02', 'mcp__client__mcp__github__search'],
+    ]);
+    expect(systemText(up)).toContain('You are Codex, a coding agent.');
+    expect(systemText(up)).toContain('<permissions>sandbox: workspace-write</permissions>');
   });
 });

@@ -182,6 +182,22 @@ describe('previous_response_id', () => {
     expect(conversationTurns(u3.body).map((m: any) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user']);
   });
 
+  it('a function_call_output sent with only previous_response_id finishes the waiting CLI turn', async () => {
+    upstream.setResponder(codexResponder);
+    const tools: OpenAI.Responses.Tool[] = [{ type: 'function', name: 'shell', parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } } }, strict: false }];
+    upstream.enqueue({ blocks: [{ type: 'text', text: 'Running it.' }, { type: 'tool_use', id: 'toolu_01_prev', name: 'mcp__client__shell', input: { command: ['date'] } }] });
+    const r1 = await client.responses.create({ model: MODEL, input: 'what time is it?', tools });
+    const fc = r1.output.find((o) => o.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
+    expect(fc).toMatchObject({ name: 'shell', call_id: 'toolu_01_prev' });
+    const r2 = await client.responses.create({ model: MODEL, previous_response_id: r1.id, tools, input: [{ type: 'function_call_output', call_id: fc.call_id, output: 'Sat Nov 21' }] });
+    expect(r2.output_text).toBe('done: Sat Nov 21');
+    expect(r2.status).toBe('completed');
+    const [u1, u2] = upstream.messageRequests;
+    expect(u2.headers['x-claude-code-session-id']).toBe(u1.headers['x-claude-code-session-id']);
+    const results = conversationTurns(u2.body).at(-1).content.filter((b: any) => b.type === 'tool_result');
+    expect(results.map((r: any) => r.tool_use_id)).toEqual(['toolu_01_prev']);
+  });
+
   it('an unknown previous_response_id is a 404 and nothing goes upstream', async () => {
     const e = await client.responses.create({ model: MODEL, previous_response_id: 'resp_doesnotexist', input: 'hi' }).catch((x) => x);
     expect(e).toBeInstanceOf(OpenAI.NotFoundError);
