@@ -27,10 +27,16 @@ export interface Daemon {
 export async function startDaemon(config: Config, settings: SettingsStore, log: Logger, version: string): Promise<Daemon> {
   const status = new StatusStore(version);
   const bin = findClaude(config.claudePath || undefined);
-  const engine = new Engine({
+  // `--version` needs no credentials; the transcripts we write carry it like the CLI's own.
+  const cliVersion = await claudeVersion(bin.path, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' });
+  // Sampled at scrape time, after the engine below exists.
+  const metrics: Metrics = new Metrics({
+    sample: () => ({ activeSessions: engine.liveSessions, queueDepth: engine.limiter.queued, liveProcesses: engine.groups.pids.length }),
+  });
+  const engine: Engine = new Engine({
     dataDir: config.dataDir,
     claudePath: bin.path,
-    claudeVersion: 'unknown',
+    claudeVersion: cliVersion,
     claudeEnv: config.claudeEnv,
     cliMaxRetries: config.cliMaxRetries,
     maxRetryWaitMs: config.maxRetryWaitMs,
@@ -43,14 +49,14 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     models: config.models,
     status,
     log,
+    onCliCrash: (info) => {
+      metrics.cliRestart();
+      status.emit('notice', { kind: 'cli-crash', ...info });
+    },
   });
-  const cliVersion = await claudeVersion(bin.path, engine.env);
   status.setClaude({ path: bin.path, version: cliVersion });
   log.info({ claude: bin.path, source: bin.source, version: cliVersion }, 'using Claude Code');
 
-  const metrics = new Metrics({
-    sample: () => ({ activeSessions: engine.liveSessions, queueDepth: engine.limiter.queued, liveProcesses: engine.groups.pids.length }),
-  });
   const responses = new ResponseStore({ filePath: path.join(config.dataDir, 'responses.json'), onError: (e) => log.warn({ err: e }, 'response store') });
   let listener!: Listener;
   const daemon: Daemon = {

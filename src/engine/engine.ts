@@ -35,6 +35,8 @@ export interface EngineOptions {
   log: Logger;
   /** Parent environment the child's is derived from (tests pass their own). */
   parentEnv?: NodeJS.ProcessEnv;
+  /** A CLI process died unexpectedly (for metrics and a notification). */
+  onCliCrash?: (info: { sessionId: string; pid?: number; code: number | null; signal: string | null; stderr: string[] }) => void;
 }
 
 export interface RunContext {
@@ -264,6 +266,7 @@ export class Engine {
       maxRetryWaitMs: this.opts.maxRetryWaitMs,
       groups: this.groups,
       log: this.opts.log,
+      onCrash: this.opts.onCliCrash,
     });
   }
 

@@ -35,6 +35,8 @@ export interface LiveSessionOptions {
   maxRetryWaitMs: number;
   groups: ProcessGroups;
   log: Logger;
+  /** The process died without being asked to (crash, OOM kill, external SIGKILL). */
+  onCrash?: (info: { sessionId: string; pid?: number; code: number | null; signal: string | null; stderr: string[] }) => void;
 }
 
 export interface TurnOptions {
@@ -107,6 +109,10 @@ export class LiveSession {
         this.pid = child.pid;
         child.once('exit', (code, signal) => {
           opts.log.debug({ sessionId: this.id, pid: child.pid, code, signal }, 'claude exited');
+          if (this.state !== 'closed') {
+            opts.log.warn({ sessionId: this.id, pid: child.pid, code, signal, stderr: this.stderrTail.slice(-5) }, 'Claude Code exited unexpectedly');
+            opts.onCrash?.({ sessionId: this.id, pid: child.pid, code, signal, stderr: this.stderrTail.slice(-5) });
+          }
           this.fail({ kind: 'upstream', message: `Claude Code exited unexpectedly (${signal ?? `code ${code}`})${this.stderrTail.length ? `: ${this.stderrTail.slice(-3).join(' | ')}` : ''}` });
         });
         return child as never;
