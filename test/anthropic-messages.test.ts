@@ -164,6 +164,26 @@ describe('messages.create (non-streaming)', () => {
   });
 });
 
+describe('structured output (output_config.format json_schema)', () => {
+  it('the answer text is JSON matching the schema, which reached upstream as the StructuredOutput tool', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' }, temp: { type: 'integer' } }, required: ['city', 'temp'], additionalProperties: false };
+    upstream.setResponder((req) => {
+      const last = conversationTurns(req.body).at(-1);
+      if (Array.isArray(last.content) && last.content.some((b: any) => b.type === 'tool_result')) return { blocks: [{ type: 'text', text: 'Done.' }] };
+      const names = (req.body.tools ?? []).map((t: any) => t.name);
+      if (names.includes('StructuredOutput')) return { blocks: [{ type: 'text', text: 'Sure:' }, { type: 'tool_use', name: 'StructuredOutput', input: { city: 'Oslo', temp: 4 } }] };
+      return { blocks: [{ type: 'text', text: 'It is 4 degrees in Oslo.' }] };
+    });
+    const res = await post('/v1/messages', { model: MODEL, max_tokens: 1000, output_config: { format: { type: 'json_schema', schema } }, messages: [{ role: 'user', content: 'Weather in Oslo as JSON' }] });
+    expect(res.status).toBe(200);
+    const m = await res.json();
+    expect(m.stop_reason).toBe('end_turn');
+    expect(m.content).toHaveLength(1);
+    expect(JSON.parse(m.content[0].text)).toEqual({ city: 'Oslo', temp: 4 });
+    expect(upstream.messageRequests[0].body.tools.find((t: any) => t.name === 'StructuredOutput')?.input_schema).toMatchObject(schema);
+  });
+});
+
 describe('messages.stream()', () => {
   it('streams text with the SDK helper and finalMessage() carries content and usage', async () => {
     upstream.enqueue({ blocks: [{ type: 'text', text: ['one ', 'two ', 'three'] }], usage: { input_tokens: 12, output_tokens: 4, cache_read_input_tokens: 7, cache_creation_input_tokens: 2 } });

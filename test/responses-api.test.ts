@@ -105,6 +105,23 @@ describe('responses.create (non-streaming)', () => {
   });
 });
 
+describe('input images', () => {
+  it('input_image data: and https URLs reach upstream as image blocks', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    const r = await client.responses.create({
+      model: MODEL,
+      input: [{ role: 'user', content: [{ type: 'input_text', text: 'What are these?' }, { type: 'input_image', image_url: 'https://example.com/a.png', detail: 'auto' }, { type: 'input_image', image_url: `data:image/png;base64,${png}`, detail: 'high' }] }],
+    });
+    expect(r.status).toBe('completed');
+    const content = conversationTurns(upstream.messageRequests[0].body)[0].content as any[];
+    const images = content.filter((b) => b.type === 'image');
+    expect(images.map((b) => b.source.type)).toEqual(['url', 'base64']);
+    expect(images[0].source.url).toBe('https://example.com/a.png');
+    expect(images[1].source.media_type).toMatch(/^image\//);
+    expect(clientTexts(content)).toContain('What are these?');
+  });
+});
+
 describe('responses.stream()', () => {
   const expectedOrder = [
     'response.created',
