@@ -85,9 +85,11 @@ export class Engine {
     if (reaped.length) opts.log.warn({ pids: reaped }, 'reaped Claude Code processes left by an earlier run');
     this.map = new SessionMap(path.join(opts.dataDir, 'sessions.json'));
     this.childEnv = buildChildEnv(opts.parentEnv ?? process.env, { explicit: opts.claudeEnv, maxRetries: opts.cliMaxRetries });
-    this.limiter = new Limiter(opts.maxConcurrent, opts.maxQueue, () =>
-      opts.status.setRequests({ active: this.limiter.running, queued: this.limiter.queued, oldestQueuedMs: this.limiter.oldestWaitMs }),
-    );
+    this.limiter = new Limiter(opts.maxConcurrent, opts.maxQueue, () => {
+      opts.status.setRequests({ active: this.limiter.running, queued: this.limiter.queued, oldestQueuedMs: this.limiter.oldestWaitMs });
+      if (this.limiter.queued >= opts.maxQueue && opts.maxQueue > 0) opts.status.setWarning({ id: 'queue-full', level: 'warning', message: `Queue full: ${this.limiter.running} running, ${this.limiter.queued} waiting; new requests get 503` });
+      else opts.status.clearWarning('queue-full');
+    });
     this.sweeper = setInterval(() => this.evictIdle(), Math.min(30_000, opts.sessionIdleMs)).unref();
   }
 
@@ -191,6 +193,10 @@ export class Engine {
         slot.outputTokens += u.outputTokens;
         this.opts.status.addTokens(u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens + u.outputTokens);
         this.opts.status.setClaude({ login: 'logged_in' });
+        this.opts.status.clearWarning('upstream-retry');
+      } else if (ev.type === 'keepalive') {
+        // The CLI is retrying upstream: visible in the tray and /health until a turn succeeds.
+        this.opts.status.setWarning({ id: 'upstream-retry', level: 'warning', message: `Anthropic API trouble: ${ev.reason}` });
       } else if (ev.type === 'rate_limit') {
         this.opts.status.recordRateLimit(ev.info);
       } else if (ev.type === 'error' && ev.error.code === 'not_logged_in') {
