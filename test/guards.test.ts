@@ -117,7 +117,7 @@ describe('API key', () => {
 
   it.each(routes)('$method $path: missing or wrong key → 401 in the endpoint format; the right key passes', async ({ method, path, anthropic, body: b }) => {
     const send = (headers: Record<string, string>) => rawRequest(proxy.port, { method, path, headers: { ...json, ...headers }, body: b });
-    for (const headers of [{}, { authorization: `Bearer ${WRONG}` }, { 'x-api-key': WRONG }, { authorization: KEY }, { authorization: `Basic ${KEY}` }]) {
+    for (const headers of [{}, { authorization: `Bearer ${WRONG}` }, { 'x-api-key': WRONG }, { authorization: KEY }, { authorization: `Basic ${KEY}` }] as Array<Record<string, string>>) {
       const r = await send(headers);
       expect(r.status, JSON.stringify(headers)).toBe(401);
       if (anthropic) expectAnthropicError(r, 'authentication_error');
@@ -126,7 +126,7 @@ describe('API key', () => {
       expect(r.body).not.toContain(WRONG);
       expect(r.body).not.toContain(KEY);
     }
-    for (const headers of [{ authorization: `Bearer ${KEY}` }, { 'x-api-key': KEY }, { authorization: `Bearer ${WRONG}`, 'x-api-key': KEY }]) {
+    for (const headers of [{ authorization: `Bearer ${KEY}` }, { 'x-api-key': KEY }, { authorization: `Bearer ${WRONG}`, 'x-api-key': KEY }] as Array<Record<string, string>>) {
       const r = await send(headers);
       expect(r.status, JSON.stringify(headers)).not.toBe(401);
       // Bodies are only read after the key check: an empty turn request is a 400, not a 401.

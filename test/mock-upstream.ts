@@ -86,6 +86,12 @@ export const echoResponder: Responder = (req) => {
 
 export class MockUpstream {
   readonly requests: RecordedRequest[] = [];
+  /**
+   * When set, every streamed text delta is appended here with the time it was written
+   * (process.hrtime.bigint(): CLOCK_MONOTONIC, comparable across processes), for
+   * latency measurements (npm run bench).
+   */
+  deltaLog?: Array<{ text: string; at: bigint }>;
   private server: http.Server;
   private queue: MockReply[] = [];
   private responder: Responder = echoResponder;
@@ -233,6 +239,7 @@ export class MockUpstream {
         for (const piece of [b.text].flat()) {
           await pause();
           sse('content_block_delta', { type: 'content_block_delta', index: i, delta: { type: 'text_delta', text: piece } });
+          this.deltaLog?.push({ text: piece, at: process.hrtime.bigint() });
         }
       } else if (b.type === 'thinking') {
         sse('content_block_start', { type: 'content_block_start', index: i, content_block: { type: 'thinking', thinking: '', signature: '' } });
