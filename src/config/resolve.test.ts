@@ -71,6 +71,12 @@ describe('resolveConfig: defaults < settings.json < MAXPROXY_* env < flags', () 
     expect(resolve(['--data-dir', dataDir, '--api-key', 'k'.repeat(16)]).config.host).toBe('0.0.0.0');
   });
 
+  it('a relative --data-dir becomes absolute (login items and the lock name it from elsewhere)', () => {
+    const dataDir = dataDirWith();
+    const rel = path.relative(process.cwd(), dataDir);
+    expect(resolve(['--data-dir', rel]).config.dataDir).toBe(dataDir);
+  });
+
   it('MAXPROXY_DATA_DIR picks the data dir (and so the settings file) when there is no flag', () => {
     const dataDir = dataDirWith({ port: 8082 });
     expect(resolve([], { MAXPROXY_DATA_DIR: dataDir }).config).toMatchObject({ dataDir, port: 8082 });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { type Config, defaultDataDir, defaults } from './defaults.js';
 import { SettingsStore } from './settings.js';
 
@@ -12,7 +13,8 @@ const isLoopback = (h: string) => h === '127.0.0.1' || h === 'localhost' || h ==
 
 /** defaults < settings.json < MAXPROXY_* env < flags. */
 export function resolveConfig(flags: Partial<Config>, env: Partial<Config>): ResolvedConfig {
-  const dataDir = flags.dataDir ?? env.dataDir ?? defaultDataDir();
+  // Absolute: login items, the lock file and `maxproxy status` name it from elsewhere.
+  const dataDir = path.resolve(flags.dataDir ?? env.dataDir ?? defaultDataDir());
   const settings = new SettingsStore(dataDir);
   const warnings: string[] = [];
   warnings.push(...settings.warnings);
