@@ -14,7 +14,7 @@
  * one-line request, the daemon's RSS idle and per live session. Prints a table against
  * the issue's targets and writes bench/results/latest.json.
  *
- * Options: --runs N (default 15), --out FILE.
+ * Options: --runs N (default 15), --out FILE, --idle-wait-ms N (default 35000).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,8 +31,10 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MODEL = 'claude-sonnet-4-5';
 const SYSTEM = 'You are a helpful assistant.';
 
-const { values: argv } = parseArgs({ options: { runs: { type: 'string' }, out: { type: 'string' } } });
+const { values: argv } = parseArgs({ options: { runs: { type: 'string' }, out: { type: 'string' }, 'idle-wait-ms': { type: 'string' } } });
 const RUNS = Number(argv.runs ?? process.env.BENCH_RUNS ?? 15);
+/** How long the daemon is left idle before its RSS is read (V8 returns start-up garbage after ~30 s idle). */
+const IDLE_WAIT_MS = Number(argv['idle-wait-ms'] ?? 35_000);
 const OUT = argv.out ?? path.join(HERE, 'results', 'latest.json');
 
 // ---------------------------------------------------------------- statistics
@@ -61,6 +63,8 @@ interface TurnTiming {
   ttftMs: number;
   totalMs: number;
   text: string;
+  /** hrtime when the request was sent (maxproxy clients only). */
+  sentAt?: bigint;
 }
 
 // ---------------------------------------------------------------- clients
@@ -107,7 +111,7 @@ function streamChat(port: number, messages: unknown[], onDelta?: (text: string, 
       res.on('end', () => {
         const end = now();
         if (first === undefined) return reject(new Error('stream ended without content'));
-        resolve({ ttftMs: ms(first - t0), totalMs: ms(end - t0), text });
+        resolve({ ttftMs: ms(first - t0), totalMs: ms(end - t0), text, sentAt: t0 });
       });
       res.on('error', reject);
     });
@@ -242,6 +246,13 @@ class DirectSession {
 const health = async (p: RunningProxy): Promise<any> => (await fetch(`${p.url}/health`)).json();
 const statusOf = async (p: RunningProxy): Promise<any> => (await fetch(`${p.url}/status`)).json();
 
+/** utime+stime of a process in ms (from /proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
 /** VmRSS of a process in MB (0 when gone). */
 function rssMb(pid: number): number {
   try {
@@ -273,9 +284,22 @@ function writeTap(dir: string): string {
 const { spawn } = require('child_process');
 const fs = require('fs');
 const child = spawn(process.env.BENCH_TAP_REAL, process.argv.slice(2), { stdio: ['pipe', 'pipe', 'inherit'] });
-process.stdin.pipe(child.stdin);
 child.stdin.on('error', () => {});
 const log = process.env.BENCH_TAP_LOG ? fs.openSync(process.env.BENCH_TAP_LOG, 'a') : undefined;
+let inBuf = '';
+process.stdin.on('data', (d) => {
+  const at = process.hrtime.bigint();
+  child.stdin.write(d);
+  if (log === undefined) return;
+  inBuf += d.toString('utf8');
+  let i;
+  while ((i = inBuf.indexOf('\\n')) >= 0) {
+    const line = inBuf.slice(0, i);
+    inBuf = inBuf.slice(i + 1);
+    if (line.startsWith('{"type":"user"')) fs.writeSync(log, at + ' U\\n');
+  }
+});
+process.stdin.on('end', () => child.stdin.end());
 let buf = '';
 child.stdout.on('data', (d) => {
   const at = process.hrtime.bigint();
@@ -313,7 +337,7 @@ interface Report {
   cold: { ttft: Dist; total: Dist };
   warm: { available: boolean; ttft?: Dist; total?: Dist; hits?: number; note?: string };
   continuation: { ttft: Dist; total: Dist };
-  forwarding: { overhead: Dist; cliLatency: Dist; endToEnd: Dist; unmatched: number };
+  forwarding: { overhead: Dist; cliLatency: Dist; endToEnd: Dist; unmatched: number; requestPath: Dist; daemonCpuPerTurnMs: number; deltasPerTurn: number };
   upstream: {
     maxproxy: { requestBytes: number; systemBytes: number; toolsBytes: number; systemPlusToolsBytes: number };
     directPlain: { requestBytes: number; systemPlusToolsBytes: number };
@@ -392,8 +416,8 @@ async function main(): Promise<void> {
       await sleep(2000);
       report.memory = { daemonFreshMb: rssMb(proxy.child.pid!) } as Report['memory'];
       // V8 collects the start-up garbage once the process has been idle for a while (~30 s).
-      log('memory: waiting 35 s for the idle daemon to settle');
-      await sleep(35_000);
+      log(`memory: waiting ${IDLE_WAIT_MS / 1000} s for the idle daemon to settle`);
+      await sleep(IDLE_WAIT_MS);
       report.memory.daemonIdleMb = rssMb(proxy.child.pid!);
       report.claude.version = (await health(proxy)).claude?.version;
       await streamChat(proxy.port, [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'warm up' }]);
@@ -436,8 +460,8 @@ async function main(): Promise<void> {
       if (sessions.size !== 1) throw new Error(`continuation turns used ${sessions.size} CLI sessions, not one live session`);
       report.continuation = { ttft: dist(cont.map((x) => x.ttftMs)), total: dist(cont.map((x) => x.totalMs)) };
       log(`continuation: ttft p50 ${report.continuation.ttft.p50.toFixed(0)} ms`);
-      log('memory: waiting 35 s for the daemon to be idle after the run');
-      await sleep(35_000);
+      log(`memory: waiting ${IDLE_WAIT_MS / 1000} s for the daemon to be idle after the run`);
+      await sleep(IDLE_WAIT_MS);
       report.memory.daemonAfterRunMb = rssMb(proxy.child.pid!);
       await stopDaemon(proxy);
     }
@@ -490,19 +514,28 @@ async function main(): Promise<void> {
       const w = await streamChat(proxy.port, messages);
       messages.push({ role: 'assistant', content: w.text });
       const received = new Map<string, bigint>();
+      const sentAt: bigint[] = [];
+      const cpu0 = cpuMs(proxy.child.pid!);
       upstream.deltaLog = [];
       fs.writeFileSync(tapLog, '');
       for (turn = 1; turn <= TURNS; turn++) {
         messages.push({ role: 'user', content: `overhead ${turn}` });
         const r = await streamChat(proxy.port, messages, (text, at) => received.set(text, at));
         messages.push({ role: 'assistant', content: r.text });
+        sentAt.push(r.sentAt!);
         await settle(100);
       }
+      const daemonCpuPerTurnMs = (cpuMs(proxy.child.pid!) - cpu0) / TURNS;
       const tapped = new Map<string, bigint>();
+      const userLines: bigint[] = [];
       for (const line of fs.readFileSync(tapLog, 'utf8').split('\n')) {
         const i = line.indexOf(' ');
-        if (i > 0) tapped.set(JSON.parse(line.slice(i + 1)), BigInt(line.slice(0, i)));
+        if (i <= 0) continue;
+        if (line.slice(i + 1) === 'U') userLines.push(BigInt(line.slice(0, i)));
+        else tapped.set(JSON.parse(line.slice(i + 1)), BigInt(line.slice(0, i)));
       }
+      // Request path: client sends → the user message reaches the CLI's stdin.
+      const inbound = userLines.length === sentAt.length ? sentAt.map((t, k) => ms(userLines[k] - t)) : [];
       const sent = new Map(upstream.deltaLog.map((d) => [d.text, d.at]));
       upstream.deltaLog = undefined;
       const overhead: number[] = [];
@@ -520,7 +553,7 @@ async function main(): Promise<void> {
         cli.push(ms(t - s));
         e2e.push(ms(at - s));
       }
-      report.forwarding = { overhead: dist(overhead), cliLatency: dist(cli), endToEnd: dist(e2e), unmatched };
+      report.forwarding = { overhead: dist(overhead), cliLatency: dist(cli), endToEnd: dist(e2e), unmatched, requestPath: dist(inbound), daemonCpuPerTurnMs, deltasPerTurn: DELTAS };
       log(`forwarding: overhead p99 ${report.forwarding.overhead.p99.toFixed(2)} ms over ${overhead.length} deltas`);
       upstream.reset();
       await stopDaemon(proxy);
@@ -569,10 +602,12 @@ async function main(): Promise<void> {
     row('(b) maxproxy continuation turn', report.continuation),
     '',
     `  per-delta forwarding overhead (CLI stdout → client): p50 ${f2(report.forwarding.overhead.p50)}, p95 ${f2(report.forwarding.overhead.p95)}, p99 ${f2(report.forwarding.overhead.p99)}, max ${f2(report.forwarding.overhead.max)} (n=${report.forwarding.overhead.n}${report.forwarding.unmatched ? `, ${report.forwarding.unmatched} unmatched` : ''})`,
-    `    for scale: mock → CLI stdout p50 ${f2(report.forwarding.cliLatency.p50)}, mock → client p50 ${f2(report.forwarding.endToEnd.p50)}`,
+    `    for scale: mock → CLI stdout (the CLI itself) p50 ${f2(report.forwarding.cliLatency.p50)}, p99 ${f2(report.forwarding.cliLatency.p99)}; mock → client p50 ${f2(report.forwarding.endToEnd.p50)}, p99 ${f2(report.forwarding.endToEnd.p99)}`,
+    `    daemon CPU time per continuation turn of ${report.forwarding.deltasPerTurn} deltas: ${report.forwarding.daemonCpuPerTurnMs.toFixed(1)} ms (utime+stime, 10 ms ticks)`,
+    `  request path of a continuation turn (client sends → user message on the CLI's stdin): p50 ${f2(report.forwarding.requestPath.p50)}, p95 ${f2(report.forwarding.requestPath.p95)} (n=${report.forwarding.requestPath.n})`,
     `  upstream per one-line request: maxproxy ${report.upstream.maxproxy.requestBytes} B (system ${report.upstream.maxproxy.systemBytes} B + tools ${report.upstream.maxproxy.toolsBytes} B); ` +
       `claude -p plain-chat flags ${report.upstream.directPlain.requestBytes} B; claude -p defaults ${report.upstream.directDefault.requestBytes} B (system+tools ${report.upstream.directDefault.systemPlusToolsBytes} B, ${report.upstream.directDefault.tools} tools)`,
-    `  memory (VmRSS, without CLI children): daemon 2 s after start ${report.memory.daemonFreshMb.toFixed(1)} MB, idle 35 s ${report.memory.daemonIdleMb.toFixed(1)} MB, idle after the run ${report.memory.daemonAfterRunMb.toFixed(1)} MB; ` +
+    `  memory (VmRSS, without CLI children): daemon 2 s after start ${report.memory.daemonFreshMb.toFixed(1)} MB, idle ${IDLE_WAIT_MS / 1000} s ${report.memory.daemonIdleMb.toFixed(1)} MB, idle after the run ${report.memory.daemonAfterRunMb.toFixed(1)} MB; ` +
       `per live session ${report.memory.perLiveSessionMb.toFixed(0)} MB (${report.memory.liveSessions} sessions)${report.memory.perWarmSpareMb ? `; per warm spare ${report.memory.perWarmSpareMb.toFixed(0)} MB` : ''}`,
     '',
     '  target                                          goal        measured     ',

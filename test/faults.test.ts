@@ -146,6 +146,9 @@ describe('upstream errors reported by the CLI', () => {
     expect(r.openai.body.error).toMatchObject({ type: 'service_unavailable' });
     expect(r.anthropic.status).toBe(529);
     expect(r.anthropic.body).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
+    // The CLI's last back-off is passed on as retry-after.
+    expect(Number(r.openai.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(Number(r.anthropic.retryAfter)).toBeGreaterThanOrEqual(1);
   }, 90_000);
 
   it('500 → 502 server error in both formats', async () => {
