@@ -23,7 +23,7 @@ const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwA
 
 beforeAll(async () => {
   upstream = await new MockUpstream().start();
-  proxy = await startProxy({ upstream, args: ['--idle-timeout-ms', '4000'] });
+  proxy = await startProxy({ upstream, args: ['--idle-timeout-ms', '10000'] });
   xApiKey = new Anthropic({ baseURL: proxy.url, apiKey: null, maxRetries: 0, defaultHeaders: { 'x-api-key': 'sk-ant-openclaw', 'anthropic-version': '2023-06-01' } });
   bearer = new Anthropic({ baseURL: proxy.url, authToken: 'sk-ant-oat-token', maxRetries: 0, defaultHeaders: { 'anthropic-beta': 'interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14' } });
 });

@@ -17,7 +17,7 @@ const MODEL = 'claude-sonnet-4-5';
 
 beforeAll(async () => {
   upstream = await new MockUpstream().start();
-  proxy = await startProxy({ upstream, args: ['--idle-timeout-ms', '8000'] });
+  proxy = await startProxy({ upstream, args: ['--idle-timeout-ms', '15000'] });
 });
 
 afterAll(async () => {

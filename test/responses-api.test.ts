@@ -15,7 +15,7 @@ const MODEL = 'claude-sonnet-4-5';
 
 beforeAll(async () => {
   upstream = await new MockUpstream().start();
-  proxy = await startProxy({ upstream, args: ['--idle-timeout-ms', '4000'] });
+  proxy = await startProxy({ upstream, args: ['--idle-timeout-ms', '10000'] });
   client = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'unused', maxRetries: 0 });
 });
 
