@@ -51,7 +51,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     log,
     onCliCrash: (info) => {
       metrics.cliRestart();
-      status.emit('notice', { kind: 'cli-crash', ...info });
+      status.emit('notice', { kind: 'cli-crash', ...info, stderr: info.stderr.join('\n') });
     },
   });
   status.setClaude({ path: bin.path, version: cliVersion });
@@ -73,6 +73,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
       daemon.port = listener.port;
       daemon.url = `http://${urlHost(config.host)}:${listener.port}`;
       status.setServer({ state: daemon.paused ? 'paused' : 'running', port: listener.port });
+      writeDaemonInfo(config.dataDir, daemon.url);
       try {
         settings.set('port', port);
       } catch (e) {
@@ -115,8 +116,15 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
   daemon.port = listener.port;
   daemon.url = `http://${urlHost(config.host)}:${listener.port}`;
   status.setServer({ state: 'running', port: listener.port });
-  fs.writeFileSync(path.join(config.dataDir, 'daemon.json'), JSON.stringify({ pid: process.pid, url: daemon.url, startedAt: Date.now() }));
+  writeDaemonInfo(config.dataDir, daemon.url);
   return daemon;
+}
+
+/** <data-dir>/daemon.json: where this daemon answers (for scripts; the lock file says the same). */
+function writeDaemonInfo(dataDir: string, url: string): void {
+  const file = path.join(dataDir, 'daemon.json');
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ pid: process.pid, url, startedAt: Date.now() }));
+  fs.renameSync(`${file}.tmp`, file);
 }
 
 const urlHost = (h: string) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h);

@@ -58,7 +58,24 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
 
-  let daemon;
+  // Signal handlers first: a SIGTERM arriving while we start must still clean up.
+  let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined;
+  let desktop: { stop(): Promise<void> } | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    // Drain first (the tray still shows "Stopping…"), then take the tray down.
+    await daemon?.shutdown(signal).catch((e: Error) => log.error({ err: e.message }, 'shutdown'));
+    await desktop?.stop().catch(() => undefined);
+    lock.release();
+    log.flush?.();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGHUP', () => void stop('SIGHUP'));
+
   try {
     daemon = await startDaemon(config, settings, log, pkg.version);
   } catch (e) {
@@ -74,21 +91,8 @@ async function main(argv: string[]): Promise<number> {
   const { hasDisplay, startDesktop } = await import('./desktop/desktop-app.js');
   const withTray = !config.headless && hasDisplay();
   if (!config.headless && !withTray) log.info('no display found; running headless');
-  const desktop = await startDesktop(daemon, config, settings, log, { tray: withTray });
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    await desktop.stop().catch(() => undefined);
-    await daemon.shutdown(signal);
-    lock.release();
-    log.flush?.();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGHUP', () => void stop('SIGHUP'));
+  desktop = await startDesktop(daemon, config, settings, log, { tray: withTray, onPortMoved: (url: string) => lock.update({ url }) });
+  if (stopping) return -1;
   return -1; // keep running
 }
 

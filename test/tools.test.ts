@@ -6,7 +6,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningProxy, MockUpstream, childClaudePids, clientTexts, startProxy, waitFor } from './harness.js';
+import { type RunningProxy, MockUpstream, childClaudePids, clientTexts, startProxy, systemText, waitFor } from './harness.js';
 import type { MockReply, RecordedRequest } from './mock-upstream.js';
 
 let upstream: MockUpstream;
@@ -167,6 +167,7 @@ describe('OpenAI chat tool calls', () => {
       model: 'claude-sonnet-4-5',
       tools,
       messages: [
+        { role: 'system', content: 'You are the rebuild test.' },
         { role: 'user', content: 'call:get_time' },
         { role: 'assistant', content: null, tool_calls: [{ id: 'call_abc', type: 'function', function: { name: 'get_time', arguments: '{"city":"Oslo"}' } }] },
         { role: 'tool', tool_call_id: 'call_abc', content: '09:30' },
@@ -178,6 +179,10 @@ describe('OpenAI chat tool calls', () => {
     const use = body.messages[1].content.find((b: any) => b.type === 'tool_use');
     expect(use).toMatchObject({ id: 'call_abc', name: 'mcp__client__get_time', input: { city: 'Oslo' } });
     expect(toolResults(upstream.messageRequests[0])[0].tool_use_id).toBe('call_abc');
+    // The client's system prompt (not Claude Code's default agent prompt) even though the CLI
+    // starts this turn by itself before the SDK's initialize request is applied.
+    expect(systemText(body)).toContain('You are the rebuild test.');
+    expect(systemText(body)).not.toContain('# Doing tasks');
   });
 
   it('tool_choice none hides the tools for that turn', async () => {

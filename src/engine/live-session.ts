@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { type Options, type Query, type SDKUserMessage, query } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from '../log/logger.js';
@@ -7,6 +9,15 @@ import { Channel } from './channel.js';
 import { CLIENT_SERVER, ClientToolBridge, fromCliToolName } from './client-tools.js';
 import { CliTurnTranslator, STRUCTURED_OUTPUT_TOOL } from './cli-turn-translator.js';
 import type { ProcessGroups } from './process-group.js';
+
+/** Writes the system prompt where only this user can read it (prompts can be private). */
+function systemPromptFile(cwd: string, id: string, text: string): string {
+  const dir = path.join(path.dirname(cwd), 'prompts');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, `${id}.txt`);
+  fs.writeFileSync(file, text, { mode: 0o600 });
+  return file;
+}
 
 export type LiveState = 'starting' | 'idle' | 'busy' | 'waiting_tools' | 'closed';
 
@@ -91,7 +102,9 @@ export class LiveSession {
       settingSources: [],
       strictMcpConfig: true,
       includePartialMessages: true,
-      extraArgs: { 'disable-slash-commands': null },
+      // An auto-continued turn starts before the SDK's initialize request (which carries the
+      // system prompt) is applied: give it the prompt on the command line, from a file.
+      extraArgs: { 'disable-slash-commands': null, ...(opts.autoContinue ? { 'system-prompt-file': systemPromptFile(opts.cwd, this.id, opts.system ?? '') } : {}) },
       ...(this.bridge
         ? {
             mcpServers: { [CLIENT_SERVER]: { type: 'sdk', name: CLIENT_SERVER, instance: this.bridge.server as never } },
@@ -301,6 +314,7 @@ export class LiveSession {
     }
     if (this.state === 'closed') return;
     this.state = 'closed';
+    if (this.opts.autoContinue) fs.rm(path.join(path.dirname(this.opts.cwd), 'prompts', `${this.id}.txt`), { force: true }, () => undefined);
     this.input.end();
     try {
       this.q.close();

@@ -48,10 +48,14 @@ export class Listener {
     if (!server) return;
     this.server = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Keep-alive sockets become idle as their last request ends: close them as they do,
+    // so a drained server does not wait for clients to hang up.
     server.closeIdleConnections?.();
+    const sweep = setInterval(() => server.closeIdleConnections?.(), 100);
     const timer = setTimeout(() => server.closeAllConnections?.(), graceMs);
     timer.unref();
     await closed;
+    clearInterval(sweep);
     clearTimeout(timer);
   }
 }

@@ -99,7 +99,8 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
       sessionId = run.sessionId;
       pid = run.pid;
       const it = run.events[Symbol.asyncIterator]();
-      const peek = await peekFirst(it, request.stream ? commitAfterMs : Number.MAX_SAFE_INTEGER);
+      // Non-streaming answers wait as long as the turn runs (the engine's watchdog bounds it).
+      const peek = await peekFirst(it, request.stream ? commitAfterMs : 2 ** 31 - 1);
       if (peek.first?.type === 'error') {
         outcome = { ok: false, error: peek.first.error };
         await it.return?.();
@@ -124,7 +125,10 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
         }
       } else {
         const collected = await collectTurn(events);
-        if (!collected.ok) return fail(collected.error);
+        if (!collected.ok) {
+          outcome = { ok: false, error: collected.error };
+          return fail(collected.error);
+        }
         res.json(adapter.encodeResult(collected.result, meta, extra));
       }
       if (outcome.ok && outcome.result) adapter.finished?.(outcome.result, meta, extra);
