@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TurnEvent } from '../turn/types.js';
-import { fromCliToolName } from './client-tools.js';
+import { fromCliToolName } from './client-tool-names.js';
 import { type CliMessage, CliTurnTranslator } from './cli-turn-translator.js';
 
 /**

@@ -3,12 +3,9 @@ import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprot
 import type { ImageBlock, TextBlock, ToolDef, ToolResultBlock } from '../turn/types.js';
 import { normalizeToolId } from './fingerprint.js';
 
-/** The MCP server name the client's tools live under; the CLI calls them mcp__client__<name>. */
-export const CLIENT_SERVER = 'client';
-const PREFIX = `mcp__${CLIENT_SERVER}__`;
+import { CLIENT_SERVER } from './client-tool-names.js';
 
-export const toCliToolName = (name: string): string => `${PREFIX}${name}`;
-export const fromCliToolName = (name: string): string | undefined => (name.startsWith(PREFIX) ? name.slice(PREFIX.length) : undefined);
+export { CLIENT_SERVER, fromCliToolName, toCliToolName } from './client-tool-names.js';
 
 type CallResult = { content: Array<{ type: 'text'; text: string } | { type: 'image'; data: string; mimeType: string }>; isError?: boolean };
 

@@ -6,7 +6,7 @@ import type { StatusStore } from '../status/store.js';
 import type { ContentBlock, TurnEvent, TurnMessage, TurnRequest } from '../turn/types.js';
 import { TurnFailure, invalid } from '../turn/types.js';
 import { buildChildEnv } from './child-env.js';
-import { toCliToolName } from './client-tools.js';
+import { toCliToolName } from './client-tool-names.js';
 import { fingerprint, shapeKey } from './fingerprint.js';
 import { Limiter } from './limiter.js';
 import { LiveSession } from './live-session.js';
@@ -116,6 +116,8 @@ export class Engine {
     const outputSchema = outputSchemaOf(req);
     const shape = shapeKey(req.system, req.tools, outputSchema);
     const fpHistory = fingerprint(shape, history);
+    // The MCP server behind client tools is loaded the first time a request brings tools.
+    if (req.tools.length && !this.toolsModule) this.toolsModule = await import('./client-tools.js');
     const release = await this.limiter.acquire(ctx.signal);
     let released = false;
     const releaseOnce = () => {
@@ -263,11 +265,13 @@ export class Engine {
   }
 
   private spawn(o: SpawnOptions): LiveSession {
+    const { tools, ...rest } = o;
     return new LiveSession({
       claudePath: this.opts.claudePath,
       cwd: this.cwd,
       env: this.childEnv,
-      ...o,
+      ...rest,
+      bridge: tools.length && this.toolsModule ? new this.toolsModule.ClientToolBridge(tools) : undefined,
       idleTimeoutMs: this.opts.idleTimeoutMs,
       maxRetryWaitMs: this.opts.maxRetryWaitMs,
       groups: this.groups,
@@ -282,6 +286,7 @@ export class Engine {
    * a new conversation skips the CLI's start-up. Bounded by `warmSpares` in total.
    */
   private readonly spares = new Map<string, LiveSession>();
+  private toolsModule?: typeof import('./client-tools.js');
 
   private takeSpare(shape: string): LiveSession | undefined {
     const s = this.spares.get(shape);
@@ -373,6 +378,7 @@ export class Engine {
     clearInterval(this.sweeper);
     for (const s of this.spares.values()) s.close();
     this.spares.clear();
+    await this.map.flushed();
     this.map.save();
     for (const s of [...this.slots]) s.session.close();
     await this.groups.stopAll(graceMs);

@@ -6,7 +6,8 @@ import { type Options, type Query, type SDKUserMessage, query } from '@anthropic
 import type { Logger } from '../log/logger.js';
 import type { ContentBlock, ToolDef, ToolResultBlock, TurnError, TurnEvent, TurnMessage } from '../turn/types.js';
 import { Channel } from './channel.js';
-import { CLIENT_SERVER, ClientToolBridge, fromCliToolName } from './client-tools.js';
+import { CLIENT_SERVER, fromCliToolName } from './client-tool-names.js';
+import type { ClientToolBridge } from './client-tools.js';
 import { CliTurnTranslator, STRUCTURED_OUTPUT_TOOL } from './cli-turn-translator.js';
 import type { ProcessGroups } from './process-group.js';
 
@@ -27,8 +28,8 @@ export interface LiveSessionOptions {
   env: Record<string, string>;
   model: string;
   system?: string;
-  /** The client's tools, served through an in-process MCP server. */
-  tools: ToolDef[];
+  /** The client's tools, served through this in-process MCP server (engine loads it on demand). */
+  bridge?: ClientToolBridge;
   /** JSON Schema the answer must satisfy (response_format / text.format), enforced by the CLI. */
   outputSchema?: Record<string, unknown>;
   /** CLI session to resume (its transcript is on disk), instead of starting empty. */
@@ -89,7 +90,7 @@ export class LiveSession {
   constructor(private readonly opts: LiveSessionOptions) {
     this.id = opts.resume ?? randomUUID();
     this.model = opts.model;
-    if (opts.tools.length) this.bridge = new ClientToolBridge(opts.tools);
+    this.bridge = opts.bridge;
     const options: Options = {
       pathToClaudeCodeExecutable: opts.claudePath,
       cwd: opts.cwd,

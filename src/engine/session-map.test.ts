@@ -59,12 +59,13 @@ describe('SessionMap', () => {
     if (process.platform !== 'win32') expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   });
 
-  it('saves by itself shortly after a change', () => {
+  it('saves by itself shortly after a change', async () => {
     const m = new SessionMap(file);
     m.put(rec('fp1'));
     m.put(rec('fp2'));
     expect(fs.existsSync(file)).toBe(false);
     vi.advanceTimersByTime(250);
+    await m.flushed();
     expect(new SessionMap(file).size).toBe(2);
   });
 

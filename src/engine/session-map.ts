@@ -60,15 +60,32 @@ export class SessionMap {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      try {
-        this.save();
-      } catch {
+      // Off the event loop: a synchronous write here stalled the next turn's stream (bench).
+      // Chained so an older snapshot can never be renamed over a newer one.
+      this.saving = this.saving.then(() => this.saveAsync()).catch(() => {
         /* kept in memory; the next change or shutdown tries again */
-      }
+      });
     }, 200);
     this.timer.unref();
   }
 
+  private async saveAsync(): Promise<void> {
+    const body = JSON.stringify({ version: 1, sessions: [...this.byFp.values()] });
+    await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.${++this.seq}.tmp`;
+    await fs.promises.writeFile(tmp, body, { mode: 0o600 });
+    await fs.promises.rename(tmp, this.file);
+  }
+
+  private seq = 0;
+  private saving: Promise<void> = Promise.resolve();
+
+  /** Resolves once the scheduled background saves so far have finished (tests, shutdown). */
+  async flushed(): Promise<void> {
+    await this.saving;
+  }
+
+  /** Synchronous save, for shutdown. */
   save(): void {
     if (this.timer) {
       clearTimeout(this.timer);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ContentBlock, TurnMessage } from '../turn/types.js';
-import { toCliToolName } from './client-tools.js';
+import { toCliToolName } from './client-tool-names.js';
 import { buildTranscript, claudeConfigDir, projectDirName, transcriptPath, writeTranscript } from './transcript.js';
 
 /** Transcripts the pinned CLI wrote itself (test/fixtures/capture-cli.ts). */

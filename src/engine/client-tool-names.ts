@@ -1,0 +1,12 @@
+/**
+ * How the client's tools are named inside Claude Code. Kept apart from the MCP
+ * server itself so that naming costs nothing to load (the MCP SDK is ~20 MB of RSS,
+ * loaded only when a request brings tools).
+ */
+
+/** The MCP server name the client's tools live under; the CLI calls them mcp__client__<name>. */
+export const CLIENT_SERVER = 'client';
+const PREFIX = `mcp__${CLIENT_SERVER}__`;
+
+export const toCliToolName = (name: string): string => `${PREFIX}${name}`;
+export const fromCliToolName = (name: string): string | undefined => (name.startsWith(PREFIX) ? name.slice(PREFIX.length) : undefined);
