@@ -162,6 +162,24 @@ describe('OpenAI chat tool calls', () => {
     expect(u2.headers['x-claude-code-session-id']).toBe(u1.headers['x-claude-code-session-id']);
   });
 
+  it('continues the waiting turn when the client drops the assistant text of the tool-call turn (content:null)', async () => {
+    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'call:get_time' }], tools });
+    expect(r1.choices[0].message.content).toBe('Let me check.');
+    const call = r1.choices[0].message.tool_calls![0];
+    const r2 = await openai.chat.completions.create({
+      model: 'claude-sonnet-4-5',
+      tools,
+      messages: [
+        { role: 'user', content: 'call:get_time' },
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: call.id, content: '07:15' },
+      ],
+    });
+    expect(r2.choices[0].message.content).toBe('results: 07:15');
+    const [u1, u2] = upstream.messageRequests;
+    expect(u2.headers['x-claude-code-session-id']).toBe(u1.headers['x-claude-code-session-id']);
+  });
+
   it('rebuilds a tool-call history the proxy never saw as structured tool_use/tool_result', async () => {
     const r = await openai.chat.completions.create({
       model: 'claude-sonnet-4-5',

@@ -7,7 +7,7 @@ import type { ContentBlock, TurnEvent, TurnMessage, TurnRequest } from '../turn/
 import { TurnFailure, invalid } from '../turn/types.js';
 import { buildChildEnv } from './child-env.js';
 import { toCliToolName } from './client-tool-names.js';
-import { fingerprint, shapeKey } from './fingerprint.js';
+import { fingerprint, normalizeToolId, shapeKey } from './fingerprint.js';
 import { Limiter } from './limiter.js';
 import { LiveSession } from './live-session.js';
 import { type ModelInfo, ModelRegistry } from './models.js';
@@ -218,6 +218,15 @@ export class Engine {
       const usable = matching.filter((s) => (s.session.state === 'waiting_tools' ? bringsResults : s.session.state === 'idle'));
       const live = usable.find((s) => s.explicitId === explicitId) ?? usable[0];
       if (live) return { slot: live, continuity: 'live' };
+      // Some clients re-send a tool-call turn without its text (content:null): the results
+      // themselves still name the calls a waiting process is suspended in.
+      if (bringsResults) {
+        const ids = new Set(input.filter((b) => b.type === 'tool_result').map((b) => normalizeToolId((b as { tool_use_id: string }).tool_use_id)));
+        const byIds = [...this.slots].find(
+          (s) => s.shape === shape && s.session.state === 'waiting_tools' && s.session.pendingToolIds.length === ids.size && s.session.pendingToolIds.every((id) => ids.has(normalizeToolId(id))),
+        );
+        if (byIds) return { slot: byIds, continuity: 'live' };
+      }
       // The client moved on without answering the calls: that process cannot serve it any more.
       for (const s of matching) if (s.session.state === 'waiting_tools') s.session.close();
     }
