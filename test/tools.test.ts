@@ -203,6 +203,30 @@ describe('OpenAI chat tool calls', () => {
     expect(systemText(body)).not.toContain('# Doing tasks');
   });
 
+  it('concurrent rebuilt tool-result turns all answer, each from a CLI that had the client tools', async () => {
+    // The CLI starts such a turn by itself and can race the SDK's tool registration; the
+    // engine detects a start without the tools and starts the turn again.
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        openai.chat.completions.create({
+          model: 'claude-sonnet-4-5',
+          tools,
+          messages: [
+            { role: 'system', content: `race ${i}` },
+            { role: 'user', content: `call:get_time ${i}` },
+            { role: 'assistant', content: null, tool_calls: [{ id: `call_race_${i}`, type: 'function', function: { name: 'get_time', arguments: '{}' } }] },
+            { role: 'tool', tool_call_id: `call_race_${i}`, content: `r${i}` },
+          ],
+        }),
+      ),
+    );
+    answers.forEach((a, i) => expect(a.choices[0].message.content).toBe(`results: r${i}`));
+    for (let i = 0; i < 6; i++) {
+      const answered = upstream.messageRequests.filter((r) => systemText(r.body).includes(`race ${i}`)).at(-1)!;
+      expect(answered.body.tools.map((t: any) => t.name)).toContain('mcp__client__get_time');
+    }
+  });
+
   it('tool_choice none hides the tools for that turn', async () => {
     await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'just chat' }], tools, tool_choice: 'none' });
     expect(upstream.messageRequests[0].body.tools ?? []).toEqual([]);

@@ -127,37 +127,51 @@ export class Engine {
       }
     };
     try {
-      const { slot, continuity } = this.findOrStart(req, model, shape, history, input, fpHistory, outputSchema);
-      if (slot.session.state !== 'waiting_tools') {
-        try {
-          await slot.session.setModel(model.cliModel);
-        } catch (e) {
-          // The CLI refuses a model it cannot use: that is the client's model name, not our failure.
-          throw new TurnFailure({ kind: 'not_found', code: 'model_not_found', param: 'model', message: `Claude Code cannot switch this conversation to '${req.model}': ${(e as Error).message}` });
+      for (let attempt = 1; ; attempt++) {
+        const { slot, continuity } = this.findOrStart(req, model, shape, history, input, fpHistory, outputSchema);
+        if (slot.session.state !== 'waiting_tools') {
+          try {
+            await slot.session.setModel(model.cliModel);
+          } catch (e) {
+            // The CLI refuses a model it cannot use: that is the client's model name, not our failure.
+            throw new TurnFailure({ kind: 'not_found', code: 'model_not_found', param: 'model', message: `Claude Code cannot switch this conversation to '${req.model}': ${(e as Error).message}` });
+          }
+          await slot.session.setToolsEnabled(req.toolChoice?.type !== 'none');
         }
-        await slot.session.setToolsEnabled(req.toolChoice?.type !== 'none');
+        const { events, done } = slot.session.runTurn(withToolChoice(input, req), { signal: ctx.signal, requestId: ctx.requestId });
+        let stream: AsyncIterable<TurnEvent> = events;
+        if (slot.session.autoContinues) {
+          // A turn the CLI starts by itself can race the SDK's registration of the client's
+          // tools (measured: ~1 in 6 under load). The session refuses such a start; try again.
+          const it = events[Symbol.asyncIterator]();
+          const first = await it.next();
+          if (!first.done && first.value.type === 'error' && first.value.error.code === 'tools_not_ready' && attempt < 3) {
+            this.opts.log.info({ requestId: ctx.requestId, attempt }, 'client tools were not ready for the resumed turn; starting it again');
+            continue;
+          }
+          stream = prepend(first, it);
+        }
+        this.publish(slot, 'busy');
+        this.opts.log.debug({ requestId: ctx.requestId, sessionId: slot.session.id, pid: slot.session.pid, continuity }, 'turn started');
+        void done.then((outcome) => {
+          releaseOnce();
+          if (outcome.ok) {
+            const prev = slot.fp;
+            slot.fp = fingerprint(shape, [...history, { role: 'user', content: input }, outcome.assistant]);
+            this.map.put(
+              { fingerprint: slot.fp, cliSessionId: slot.session.id, model: model.id, client: slot.client, explicitId: slot.explicitId, turns: slot.session.turns, inputTokens: slot.inputTokens, outputTokens: slot.outputTokens, updatedAt: Date.now() },
+              prev,
+            );
+            this.publish(slot, slot.session.state === 'waiting_tools' ? 'waiting_tools' : 'idle');
+            this.evictOverflow();
+          } else if (!outcome.closed) {
+            // The CLI history now ends in an error the client never accepted: retire the process.
+            slot.session.close();
+          }
+        });
+        const tracked = this.track(slot, stream);
+        return { events: tracked, sessionId: slot.session.id, continuity, pid: slot.session.pid };
       }
-      const { events, done } = slot.session.runTurn(withToolChoice(input, req), { signal: ctx.signal, requestId: ctx.requestId });
-      this.publish(slot, 'busy');
-      this.opts.log.debug({ requestId: ctx.requestId, sessionId: slot.session.id, pid: slot.session.pid, continuity }, 'turn started');
-      void done.then((outcome) => {
-        releaseOnce();
-        if (outcome.ok) {
-          const prev = slot.fp;
-          slot.fp = fingerprint(shape, [...history, { role: 'user', content: input }, outcome.assistant]);
-          this.map.put(
-            { fingerprint: slot.fp, cliSessionId: slot.session.id, model: model.id, client: slot.client, explicitId: slot.explicitId, turns: slot.session.turns, inputTokens: slot.inputTokens, outputTokens: slot.outputTokens, updatedAt: Date.now() },
-            prev,
-          );
-          this.publish(slot, slot.session.state === 'waiting_tools' ? 'waiting_tools' : 'idle');
-          this.evictOverflow();
-        } else if (!outcome.closed) {
-          // The CLI history now ends in an error the client never accepted: retire the process.
-          slot.session.close();
-        }
-      });
-      const tracked = this.track(slot, events);
-      return { events: tracked, sessionId: slot.session.id, continuity, pid: slot.session.pid };
     } catch (e) {
       releaseOnce();
       throw e;
@@ -391,6 +405,21 @@ export class Engine {
     this.map.save();
     for (const s of [...this.slots]) s.session.close();
     await this.groups.stopAll(graceMs);
+  }
+}
+
+/** Puts an already-read first result back in front of the rest of an iterator. */
+async function* prepend(first: IteratorResult<TurnEvent>, it: AsyncIterator<TurnEvent>): AsyncIterable<TurnEvent> {
+  try {
+    if (first.done) return;
+    yield first.value;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    await it.return?.();
   }
 }
 

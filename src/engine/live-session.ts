@@ -140,6 +140,11 @@ export class LiveSession {
     return this.state === 'busy';
   }
 
+  /** The CLI runs this session's first turn by itself (see `autoContinue`). */
+  get autoContinues(): boolean {
+    return this.opts.autoContinue === true;
+  }
+
   get hasTools(): boolean {
     return this.bridge !== undefined;
   }
@@ -226,6 +231,15 @@ export class LiveSession {
       for await (const m of this.q) {
         const msg = m as { type: string; subtype?: string; [k: string]: any };
         if (msg.type === 'system' && msg.subtype === 'init' && this.state === 'starting') this.state = 'idle';
+        if (msg.type === 'system' && msg.subtype === 'init' && this.opts.autoContinue && this.bridge && this.turns === 1) {
+          const tools: unknown[] = Array.isArray(msg.tools) ? msg.tools : [];
+          if (!tools.some((t) => typeof t === 'string' && fromCliToolName(t) !== undefined)) {
+            // The CLI began the resumed turn before the client's tools were registered: stop it
+            // before it asks upstream without them (the engine starts it again).
+            this.fail({ kind: 'unavailable', code: 'tools_not_ready', message: 'the client tools were not registered in time for the resumed turn' });
+            continue;
+          }
+        }
         const cur = this.current;
         if (!cur) continue;
         this.armWatchdog();
