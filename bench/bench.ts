@@ -14,7 +14,7 @@
  * one-line request, the daemon's RSS idle and per live session. Prints a table against
  * the issue's targets and writes bench/results/latest.json.
  *
- * Options: --runs N (default 15), --out FILE, --idle-wait-ms N (default 35000).
+ * Options: --runs N (default 15), --out FILE, --idle-wait-ms N (default 60000).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,8 +33,12 @@ const SYSTEM = 'You are a helpful assistant.';
 
 const { values: argv } = parseArgs({ options: { runs: { type: 'string' }, out: { type: 'string' }, 'idle-wait-ms': { type: 'string' } } });
 const RUNS = Number(argv.runs ?? process.env.BENCH_RUNS ?? 15);
-/** How long the daemon is left idle before its RSS is read (V8 returns start-up garbage after ~30 s idle). */
-const IDLE_WAIT_MS = Number(argv['idle-wait-ms'] ?? 35_000);
+/**
+ * The longest the daemon is left idle before its RSS is read: V8's memory reducer returns
+ * the start-up garbage after some idle time (~30 s here, not always); the reading is
+ * taken as soon as RSS has dropped and held, else at the end of the wait.
+ */
+const IDLE_WAIT_MS = Number(argv['idle-wait-ms'] ?? 60_000);
 const OUT = argv.out ?? path.join(HERE, 'results', 'latest.json');
 
 // ---------------------------------------------------------------- statistics
@@ -271,6 +275,19 @@ async function stopDaemon(p: RunningProxy): Promise<void> {
   await waitFor(() => childClaudePids(pid).length === 0, 15_000).catch(() => undefined);
 }
 
+/** RSS once the idle daemon has settled: waits until it drops ≥ 5 MB below the first reading (and holds 2 s), or `maxMs`. */
+async function settledRssMb(pid: number, maxMs: number): Promise<{ mb: number; afterMs: number }> {
+  const t0 = Date.now();
+  const first = rssMb(pid);
+  let held = 0;
+  while (Date.now() - t0 < maxMs) {
+    await sleep(1000);
+    held = rssMb(pid) < first - 5 ? held + 1 : 0;
+    if (held >= 3) break;
+  }
+  return { mb: rssMb(pid), afterMs: Date.now() - t0 };
+}
+
 /** A pause between measured requests, so one request's process teardown does not land in the next one's timing. */
 const settle = (msec = 300) => sleep(msec);
 
@@ -343,7 +360,7 @@ interface Report {
     directPlain: { requestBytes: number; systemPlusToolsBytes: number };
     directDefault: { requestBytes: number; systemPlusToolsBytes: number; tools: number };
   };
-  memory: { daemonFreshMb: number; daemonIdleMb: number; daemonAfterRunMb: number; perLiveSessionMb: number; liveSessions: number; perWarmSpareMb?: number };
+  memory: { daemonFreshMb: number; daemonIdleMb: number; idleAfterMs: number; daemonAfterRunMb: number; afterRunAfterMs: number; perLiveSessionMb: number; liveSessions: number; perWarmSpareMb?: number };
   targets: Array<{ name: string; target: string; value: string; pass: boolean }>;
 }
 
@@ -416,9 +433,10 @@ async function main(): Promise<void> {
       await sleep(2000);
       report.memory = { daemonFreshMb: rssMb(proxy.child.pid!) } as Report['memory'];
       // V8 collects the start-up garbage once the process has been idle for a while (~30 s).
-      log(`memory: waiting ${IDLE_WAIT_MS / 1000} s for the idle daemon to settle`);
-      await sleep(IDLE_WAIT_MS);
-      report.memory.daemonIdleMb = rssMb(proxy.child.pid!);
+      log(`memory: waiting up to ${IDLE_WAIT_MS / 1000} s for the idle daemon to settle`);
+      const idle = await settledRssMb(proxy.child.pid!, IDLE_WAIT_MS);
+      report.memory.daemonIdleMb = idle.mb;
+      report.memory.idleAfterMs = idle.afterMs;
       report.claude.version = (await health(proxy)).claude?.version;
       await streamChat(proxy.port, [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'warm up' }]);
       upstream.reset();
@@ -460,9 +478,10 @@ async function main(): Promise<void> {
       if (sessions.size !== 1) throw new Error(`continuation turns used ${sessions.size} CLI sessions, not one live session`);
       report.continuation = { ttft: dist(cont.map((x) => x.ttftMs)), total: dist(cont.map((x) => x.totalMs)) };
       log(`continuation: ttft p50 ${report.continuation.ttft.p50.toFixed(0)} ms`);
-      log(`memory: waiting ${IDLE_WAIT_MS / 1000} s for the daemon to be idle after the run`);
-      await sleep(IDLE_WAIT_MS);
-      report.memory.daemonAfterRunMb = rssMb(proxy.child.pid!);
+      log(`memory: waiting up to ${IDLE_WAIT_MS / 1000} s for the daemon to settle after the run`);
+      const after = await settledRssMb(proxy.child.pid!, IDLE_WAIT_MS);
+      report.memory.daemonAfterRunMb = after.mb;
+      report.memory.afterRunAfterMs = after.afterMs;
       await stopDaemon(proxy);
     }
 
@@ -607,7 +626,7 @@ async function main(): Promise<void> {
     `  request path of a continuation turn (client sends → user message on the CLI's stdin): p50 ${f2(report.forwarding.requestPath.p50)}, p95 ${f2(report.forwarding.requestPath.p95)} (n=${report.forwarding.requestPath.n})`,
     `  upstream per one-line request: maxproxy ${report.upstream.maxproxy.requestBytes} B (system ${report.upstream.maxproxy.systemBytes} B + tools ${report.upstream.maxproxy.toolsBytes} B); ` +
       `claude -p plain-chat flags ${report.upstream.directPlain.requestBytes} B; claude -p defaults ${report.upstream.directDefault.requestBytes} B (system+tools ${report.upstream.directDefault.systemPlusToolsBytes} B, ${report.upstream.directDefault.tools} tools)`,
-    `  memory (VmRSS, without CLI children): daemon 2 s after start ${report.memory.daemonFreshMb.toFixed(1)} MB, idle ${IDLE_WAIT_MS / 1000} s ${report.memory.daemonIdleMb.toFixed(1)} MB, idle after the run ${report.memory.daemonAfterRunMb.toFixed(1)} MB; ` +
+    `  memory (VmRSS, without CLI children): daemon 2 s after start ${report.memory.daemonFreshMb.toFixed(1)} MB, idle ${report.memory.daemonIdleMb.toFixed(1)} MB (after ${(report.memory.idleAfterMs / 1000).toFixed(0)} s), idle after the run ${report.memory.daemonAfterRunMb.toFixed(1)} MB (after ${(report.memory.afterRunAfterMs / 1000).toFixed(0)} s); ` +
       `per live session ${report.memory.perLiveSessionMb.toFixed(0)} MB (${report.memory.liveSessions} sessions)${report.memory.perWarmSpareMb ? `; per warm spare ${report.memory.perWarmSpareMb.toFixed(0)} MB` : ''}`,
     '',
     '  target                                          goal        measured     ',
