@@ -123,11 +123,16 @@ export class LiveSession {
         this.pid = child.pid;
         child.once('exit', (code, signal) => {
           opts.log.debug({ sessionId: this.id, pid: child.pid, code, signal }, 'claude exited');
-          if (this.state !== 'closed') {
-            opts.log.warn({ sessionId: this.id, pid: child.pid, code, signal, stderr: this.stderrTail.slice(-5) }, 'Claude Code exited unexpectedly');
-            opts.onCrash?.({ sessionId: this.id, pid: child.pid, code, signal, stderr: this.stderrTail.slice(-5) });
-          }
+          const crashed = this.state !== 'closed';
+          if (crashed) opts.log.warn({ sessionId: this.id, pid: child.pid, code, signal, stderr: this.stderrTail.slice(-5) }, 'Claude Code exited unexpectedly');
           this.fail({ kind: 'upstream', message: `Claude Code exited unexpectedly (${signal ?? `code ${code}`})${this.stderrTail.length ? `: ${this.stderrTail.slice(-3).join(' | ')}` : ''}` });
+          if (crashed) {
+            try {
+              opts.onCrash?.({ sessionId: this.id, pid: child.pid, code, signal, stderr: this.stderrTail.slice(-5) });
+            } catch (e) {
+              opts.log.error({ err: (e as Error).message }, 'crash hook failed');
+            }
+          }
         });
         return child as never;
       },
