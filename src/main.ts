@@ -37,6 +37,14 @@ async function main(argv: string[]): Promise<number> {
     const { printStatus } = await import('./cli/status-command.js');
     return printStatus(parsed.command, config);
   }
+  if (parsed.command === 'login') {
+    // The bundled (or --claude-path) Claude Code's own interactive login, in this terminal.
+    const { findClaude } = await import('./engine/claude-binary.js');
+    const { spawnSync } = await import('node:child_process');
+    const bin = findClaude(config.claudePath || undefined);
+    const r = spawnSync(bin.path, ['auth', 'login', ...parsed.args], { stdio: 'inherit' });
+    return r.status ?? 1;
+  }
   if (parsed.command === 'login-item') {
     const { loginItemCommand } = await import('./cli/login-item-command.js');
     return loginItemCommand(parsed.args, config);

@@ -318,7 +318,7 @@ describe('Claude Code not logged in', () => {
     }
     await waitFor(() => p.sent.length > 0, 5_000);
     await sleep(300);
-    expect(p.sent).toEqual([{ title: 'Claude Code is not logged in', message: 'Run `claude` in a terminal and log in with /login, then retry.' }]);
+    expect(p.sent).toEqual([{ title: 'Claude Code is not logged in', message: 'Run `maxproxy login` (or `claude auth login`) in a terminal, then retry.' }]);
     const menu = buildMenu(p.daemon.status.snapshot(), p.desktop.prefs(), Date.now());
     expect(menu.icon).toBe('error');
     expect(menu.items.find((i) => i.id === 'claude')?.title).toMatch(/· NOT logged in$/);

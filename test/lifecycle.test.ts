@@ -43,7 +43,7 @@ describe('daemon', () => {
       const client = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x', maxRetries: 0 });
       const e = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
       expect(e).toBeInstanceOf(OpenAI.AuthenticationError);
-      expect(e.message).toMatch(/claude login/);
+      expect(e.message).toMatch(/maxproxy login/);
       expect(upstream.messageRequests.filter((r) => r.at > Date.now() - 60_000 && JSON.stringify(r.body).includes('"hi"'))).toHaveLength(0);
       const h = await (await fetch(`${proxy.url}/health`)).json();
       expect(h.claude.login).toBe('not_logged_in');

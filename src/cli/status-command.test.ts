@@ -52,7 +52,7 @@ describe('maxproxy status', () => {
     expect(formatStatus(s, where, NOW).split('\n')).toEqual([
       'maxproxy 0.1.0 (pid 77): paused on http://127.0.0.1:3456',
       'Base URL: http://127.0.0.1:3456/v1',
-      'Claude Code 2.1.330, NOT logged in (run `claude`, then /login)',
+      'Claude Code 2.1.330, NOT logged in (run `maxproxy login`)',
       'Requests: 2 in flight, 3 queued; sessions: 0',
       'Usage: 5-hour 91% (resets in 2h 9m); weekly limit reached (resets in 3d); seven day opus 40%; tokens today 123k',
       'Extra usage in use (allowed)',

@@ -22,7 +22,7 @@ export function formatStatus(s: StatusSnapshot, where: { pid: number; url: strin
   const state = s.server.state === 'error' ? `not serving: ${s.server.error ?? 'unknown error'}` : s.server.state;
   lines.push(`maxproxy ${s.version} (pid ${where.pid}): ${state} on ${where.url}`);
   lines.push(`Base URL: ${where.url}/v1`);
-  const login = s.claude.login === 'logged_in' ? 'logged in' : s.claude.login === 'not_logged_in' ? 'NOT logged in (run `claude`, then /login)' : 'login not checked yet';
+  const login = s.claude.login === 'logged_in' ? 'logged in' : s.claude.login === 'not_logged_in' ? 'NOT logged in (run `maxproxy login`)' : 'login not checked yet';
   lines.push(`Claude Code ${s.claude.version}, ${login}${s.claude.path ? ` (${s.claude.path})` : ''}`);
   const q = s.requests.queued ? `, ${s.requests.queued} queued` : '';
   lines.push(`Requests: ${s.requests.active} in flight${q}; sessions: ${s.sessions.length}`);

@@ -41,6 +41,7 @@ function keyValues(list: string[] | undefined, flag: string): Record<string, str
 export const usage = `Usage: maxproxy [serve] [options]
        maxproxy status | sessions          show the running daemon's state
        maxproxy login-item enable|disable|status
+       maxproxy login                      log Claude Code in (runs its \`auth login\`)
 
 Options:
   --headless                 no tray icon (automatic when there is no display)

@@ -74,8 +74,8 @@ describe('Alerts: login, notices, port', () => {
     alerts.onStatus(snap({ login: 'logged_in' }));
     alerts.onStatus(snap({ login: 'not_logged_in' }));
     expect(sent).toEqual([
-      { kind: 'not-logged-in', title: 'Claude Code is not logged in', message: 'Run `claude` in a terminal and log in with /login, then retry.' },
-      { kind: 'not-logged-in', title: 'Claude Code is not logged in', message: 'Run `claude` in a terminal and log in with /login, then retry.' },
+      { kind: 'not-logged-in', title: 'Claude Code is not logged in', message: 'Run `maxproxy login` (or `claude auth login`) in a terminal, then retry.' },
+      { kind: 'not-logged-in', title: 'Claude Code is not logged in', message: 'Run `maxproxy login` (or `claude auth login`) in a terminal, then retry.' },
     ]);
   });
 

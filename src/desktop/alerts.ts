@@ -72,7 +72,7 @@ export class Alerts {
     }
     if (s.claude.login !== this.lastLogin) {
       if (s.claude.login === 'not_logged_in') {
-        this.notifier.notify('not-logged-in', 'Claude Code is not logged in', 'Run `claude` in a terminal and log in with /login, then retry.');
+        this.notifier.notify('not-logged-in', 'Claude Code is not logged in', 'Run `maxproxy login` (or `claude auth login`) in a terminal, then retry.');
       }
       this.lastLogin = s.claude.login;
     }

@@ -207,7 +207,7 @@ describe('buildMenu', () => {
     );
     expect(m.icon).toBe('error');
     expect(find(m, 'claude').title).toBe('Claude Code 2.1.330 · NOT logged in');
-    expect(warningLines(m)).toEqual(['✖ Claude Code is not logged in: run `claude`, then /login']);
+    expect(warningLines(m)).toEqual(['✖ Claude Code is not logged in: run `maxproxy login`']);
   });
 
   it('error: port taken', () => {
@@ -289,7 +289,7 @@ describe('buildMenu', () => {
     );
     expect(find(many, 'claude').title).toBe('Claude Code (version unknown) · NOT logged in');
     expect(warningLines(many)).toEqual([
-      '✖ Claude Code is not logged in: run `claude`, then /login',
+      '✖ Claude Code is not logged in: run `maxproxy login`',
       '⚠ w0',
       '⚠ w1',
       '⚠ w2',
@@ -306,7 +306,7 @@ describe('buildMenu', () => {
       prefs(),
       NOW,
     );
-    expect(warningLines(m)).toEqual(['✖ Claude Code is not logged in: run `claude`, then /login']);
+    expect(warningLines(m)).toEqual(['✖ Claude Code is not logged in: run `maxproxy login`']);
   });
 
   it('limit reached and overage', () => {

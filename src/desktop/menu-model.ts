@@ -194,7 +194,7 @@ function usageWarnings(s: StatusSnapshot, t: MenuThresholds, now: number): Warni
 function allWarnings(s: StatusSnapshot, prefs: MenuPrefs, now: number): Warning[] {
   const out: Warning[] = [];
   if (s.claude.login === 'not_logged_in') {
-    out.push({ key: 'login', level: 'error', text: 'Claude Code is not logged in: run `claude`, then /login' });
+    out.push({ key: 'login', level: 'error', text: 'Claude Code is not logged in: run `maxproxy login`' });
   }
   out.push(...usageWarnings(s, prefs.thresholds, now));
   const fromStatus = [...s.warnings].sort((a, b) => a.since - b.since || a.id.localeCompare(b.id));

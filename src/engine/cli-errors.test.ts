@@ -52,7 +52,7 @@ describe('classifyCliFailure', () => {
     const e = classifyCliFailure({ message, assistantError: 'authentication_failed', apiStatus: 401 }, NOW);
     expect(e.kind).toBe('authentication');
     expect(e.code).toBe('not_logged_in');
-    expect(e.message).toContain('claude login');
+    expect(e.message).toContain('claude auth login');
   });
 
   it('keeps the CLI message and prefixes authentication failures', () => {

@@ -173,12 +173,13 @@ describe('CliTurnTranslator error classification on captured CLI failures', () =
     expect(tr.sawOutput).toBe(false);
   });
 
-  it('no credentials at all → authentication, not_logged_in, telling the user to run claude login', () => {
+  it('no credentials at all → authentication, not_logged_in, telling the user how to log in', () => {
     const { events } = run('not-logged-in');
     const error = errorOf(events);
     expect(error.kind).toBe('authentication');
     expect(error.code).toBe('not_logged_in');
-    expect(error.message).toContain('claude login');
+    expect(error.message).toContain('maxproxy login');
+    expect(error.message).toContain('claude auth login');
   });
 
   it('429 → rate_limit with retryAfterSeconds from the CLI retry delay', () => {
