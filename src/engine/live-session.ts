@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { type Options, type Query, type SDKUserMessage, query } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from '../log/logger.js';
 import type { ContentBlock, ToolDef, ToolResultBlock, TurnError, TurnEvent, TurnMessage } from '../turn/types.js';
+import { TurnCollector } from '../turn/collect.js';
 import { Channel } from './channel.js';
 import { CLIENT_SERVER, fromCliToolName } from './client-tool-names.js';
 import type { ClientToolBridge } from './client-tools.js';
@@ -79,7 +80,7 @@ export class LiveSession {
   private child?: ChildProcess;
   private readonly input = new Channel<SDKUserMessage>();
   private readonly q: Query;
-  private current?: { tr: CliTurnTranslator; out: Channel<TurnEvent>; blocks: Map<number, ContentBlock>; json: Map<number, string>; onEnd: (o: TurnOutcome) => void };
+  private current?: { tr: CliTurnTranslator; out: Channel<TurnEvent>; seen: TurnCollector; onEnd: (o: TurnOutcome) => void };
   private readonly closedHandlers: Array<() => void> = [];
   private stderrTail: string[] = [];
   private readonly bridge?: ClientToolBridge;
@@ -186,7 +187,7 @@ export class LiveSession {
     const out = new Channel<TurnEvent>();
     let resolveDone!: (o: TurnOutcome) => void;
     const done = new Promise<TurnOutcome>((r) => (resolveDone = r));
-    this.current = { tr: new CliTurnTranslator(this.id, { clientToolName: fromCliToolName, structuredOutput: this.opts.outputSchema !== undefined }), out, blocks: new Map(), json: new Map(), onEnd: resolveDone };
+    this.current = { tr: new CliTurnTranslator(this.id, { clientToolName: fromCliToolName, structuredOutput: this.opts.outputSchema !== undefined }), out, seen: new TurnCollector(), onEnd: resolveDone };
     this.armWatchdog();
     const onAbort = () => {
       // The client left: nothing may keep running for it, and this process's history now
@@ -271,32 +272,12 @@ export class LiveSession {
 
   /** Forwards an event and keeps what the client will see, to fingerprint the conversation after the turn. */
   private record(cur: NonNullable<LiveSession['current']>, ev: TurnEvent): void {
-    if (ev.type === 'block_start') {
-      if (ev.block.type === 'text') cur.blocks.set(ev.index, { type: 'text', text: '' });
-      else if (ev.block.type === 'tool_use') {
-        cur.blocks.set(ev.index, { type: 'tool_use', id: ev.block.id, name: ev.block.name, input: {} });
-        cur.json.set(ev.index, '');
-      }
-    } else if (ev.type === 'text_delta') {
-      const b = cur.blocks.get(ev.index);
-      if (b?.type === 'text') b.text += ev.text;
-    } else if (ev.type === 'tool_input_delta') {
-      cur.json.set(ev.index, (cur.json.get(ev.index) ?? '') + ev.partialJson);
-    } else if (ev.type === 'block_stop') {
-      const b = cur.blocks.get(ev.index);
-      if (b?.type === 'tool_use') {
-        try {
-          b.input = JSON.parse(cur.json.get(ev.index) || '{}');
-        } catch {
-          /* the encoder reports it */
-        }
-      }
-    }
+    cur.seen.push(ev);
     cur.out.push(ev);
   }
 
   private assistantOf(cur: NonNullable<LiveSession['current']>): TurnMessage {
-    return { role: 'assistant', content: [...cur.blocks.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b) };
+    return { role: 'assistant', content: cur.seen.content() };
   }
 
   private finishTurn(cur: NonNullable<LiveSession['current']>): void {

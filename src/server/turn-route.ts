@@ -5,7 +5,7 @@ import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../log/logger.js';
 import { clientName } from '../status/client-name.js';
 import type { StatusStore } from '../status/store.js';
-import { type TurnResult, collectTurn } from '../turn/collect.js';
+import { TurnCollector, type TurnResult, collectTurn } from '../turn/collect.js';
 import { type TurnError, type TurnEvent, type TurnRequest, TurnFailure, promptTokens } from '../turn/types.js';
 import { peekFirst, rejoin } from './first-event.js';
 import type { Metrics } from './metrics.js';
@@ -111,8 +111,9 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
         return fail(outcome.error!);
       }
       ttftMs = performance.now() - t0;
-      const events = observe(rejoin(peek.head, peek.first, peek.pending, it), (r) => (outcome = r));
+      const joined = rejoin(peek.head, peek.first, peek.pending, it);
       if (request.stream) {
+        const events = observe(joined, (r) => (outcome = r));
         const sink = new HttpSseSink(res);
         sink.start();
         // Comments keep proxies and clients from timing out while the CLI waits or retries.
@@ -124,11 +125,12 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
           sink.end();
         }
       } else {
-        const collected = await collectTurn(events);
+        const collected = await collectTurn(joined);
         if (!collected.ok) {
           outcome = { ok: false, error: collected.error };
           return fail(collected.error);
         }
+        outcome = { ok: true, result: collected.result };
         res.json(adapter.encodeResult(collected.result, meta, extra));
       }
       if (outcome.ok && outcome.result) adapter.finished?.(outcome.result, meta, extra);
@@ -172,16 +174,11 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
 
 /** Passes events through while folding them into a result for logging and `finished`. */
 async function* observe(events: AsyncIterable<TurnEvent>, done: (o: { ok: boolean; result?: TurnResult; error?: TurnError }) => void): AsyncIterable<TurnEvent> {
-  const seen: TurnEvent[] = [];
-  let error: TurnError | undefined;
+  const c = new TurnCollector();
   for await (const e of events) {
-    seen.push(e);
-    if (e.type === 'error') error = e.error;
+    c.push(e);
     yield e;
   }
-  if (error) return done({ ok: false, error });
-  const c = await collectTurn((async function* () {
-    yield* seen;
-  })());
-  done(c.ok ? { ok: true, result: c.result } : { ok: false, error: c.error });
+  const o = c.outcome();
+  done(o.ok ? { ok: true, result: o.result } : { ok: false, error: o.error });
 }

@@ -23,85 +23,108 @@ export interface TurnResult {
 export type CollectOutcome = { ok: true; result: TurnResult } | { ok: false; error: TurnError };
 
 /**
- * Folds a stream of turn events into one message. Tool input JSON is parsed once
- * the block stops; malformed JSON from the model is an upstream error rather than
- * a silently emptied argument object.
+ * Folds turn events into one message, one event at a time (so a stream can be
+ * forwarded and remembered in the same pass). Tool input JSON is parsed once the
+ * block stops; malformed JSON from the model is an upstream error rather than a
+ * silently emptied argument object.
  */
-export async function collectTurn(events: AsyncIterable<TurnEvent>): Promise<CollectOutcome> {
-  const blocks = new Map<number, ContentBlock>();
-  const partialJson = new Map<number, string>();
-  let messageId = '';
-  let model = '';
-  let sessionId = '';
-  let usage = emptyUsage();
-  let stopReason: StopReason | undefined;
-  let stopSequence: string | null = null;
-  const rateLimits: RateLimitInfo[] = [];
+export class TurnCollector {
+  private readonly blocks = new Map<number, ContentBlock>();
+  private readonly partialJson = new Map<number, string>();
+  private messageId = '';
+  private model = '';
+  private sessionId = '';
+  private usage = emptyUsage();
+  private stopReason: StopReason | undefined;
+  private stopSequence: string | null = null;
+  private readonly rateLimits: RateLimitInfo[] = [];
+  private error: TurnError | undefined;
 
-  for await (const ev of events) {
+  push(ev: TurnEvent): void {
+    if (this.error) return;
     switch (ev.type) {
       case 'start':
-        messageId = ev.messageId;
-        model = ev.model;
-        sessionId = ev.sessionId;
-        usage = ev.usage;
+        this.messageId = ev.messageId;
+        this.model = ev.model;
+        this.sessionId = ev.sessionId;
+        this.usage = ev.usage;
         break;
       case 'block_start':
-        if (ev.block.type === 'text') blocks.set(ev.index, { type: 'text', text: '' });
-        else if (ev.block.type === 'thinking') blocks.set(ev.index, { type: 'thinking', thinking: '', signature: '' });
-        else if (ev.block.type === 'redacted_thinking') blocks.set(ev.index, { type: 'redacted_thinking', data: ev.block.data });
+        if (ev.block.type === 'text') this.blocks.set(ev.index, { type: 'text', text: '' });
+        else if (ev.block.type === 'thinking') this.blocks.set(ev.index, { type: 'thinking', thinking: '', signature: '' });
+        else if (ev.block.type === 'redacted_thinking') this.blocks.set(ev.index, { type: 'redacted_thinking', data: ev.block.data });
         else {
-          blocks.set(ev.index, { type: 'tool_use', id: ev.block.id, name: ev.block.name, input: {} });
-          partialJson.set(ev.index, '');
+          this.blocks.set(ev.index, { type: 'tool_use', id: ev.block.id, name: ev.block.name, input: {} });
+          this.partialJson.set(ev.index, '');
         }
         break;
       case 'text_delta': {
-        const b = blocks.get(ev.index);
+        const b = this.blocks.get(ev.index);
         if (b?.type === 'text') b.text += ev.text;
         break;
       }
       case 'thinking_delta': {
-        const b = blocks.get(ev.index);
+        const b = this.blocks.get(ev.index);
         if (b?.type === 'thinking') b.thinking += ev.thinking;
         break;
       }
       case 'signature_delta': {
-        const b = blocks.get(ev.index);
+        const b = this.blocks.get(ev.index);
         if (b?.type === 'thinking') b.signature = (b.signature ?? '') + ev.signature;
         break;
       }
       case 'tool_input_delta':
-        partialJson.set(ev.index, (partialJson.get(ev.index) ?? '') + ev.partialJson);
+        this.partialJson.set(ev.index, (this.partialJson.get(ev.index) ?? '') + ev.partialJson);
         break;
       case 'block_stop': {
-        const b = blocks.get(ev.index);
+        const b = this.blocks.get(ev.index);
         if (b?.type === 'tool_use') {
-          const raw = partialJson.get(ev.index) ?? '';
+          const raw = this.partialJson.get(ev.index) ?? '';
           try {
             b.input = raw.trim() === '' ? {} : (JSON.parse(raw) as Record<string, unknown>);
           } catch {
-            return { ok: false, error: { kind: 'upstream', message: `model produced invalid JSON for tool ${b.name}` } };
+            this.error = { kind: 'upstream', message: `model produced invalid JSON for tool ${b.name}` };
           }
         }
         break;
       }
       case 'rate_limit':
-        rateLimits.push(ev.info);
+        this.rateLimits.push(ev.info);
         break;
       case 'stop':
-        stopReason = ev.stopReason;
-        stopSequence = ev.stopSequence ?? null;
-        usage = ev.usage;
+        this.stopReason = ev.stopReason;
+        this.stopSequence = ev.stopSequence ?? null;
+        this.usage = ev.usage;
         break;
       case 'error':
-        return { ok: false, error: ev.error };
+        this.error = ev.error;
+        break;
       case 'keepalive':
         break;
     }
   }
-  if (!stopReason) {
-    return { ok: false, error: { kind: 'upstream', message: 'the turn ended without a result' } };
+
+  /** The content blocks so far, in order (what the client has been shown). */
+  content(): ContentBlock[] {
+    return [...this.blocks.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b);
   }
-  const content = [...blocks.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b);
-  return { ok: true, result: { messageId, model, sessionId, content, stopReason, stopSequence, usage, rateLimits } };
+
+  outcome(): CollectOutcome {
+    if (this.error) return { ok: false, error: this.error };
+    if (!this.stopReason) return { ok: false, error: { kind: 'upstream', message: 'the turn ended without a result' } };
+    return {
+      ok: true,
+      result: { messageId: this.messageId, model: this.model, sessionId: this.sessionId, content: this.content(), stopReason: this.stopReason, stopSequence: this.stopSequence, usage: this.usage, rateLimits: this.rateLimits },
+    };
+  }
+}
+
+/** Folds a whole stream of turn events into one message. */
+export async function collectTurn(events: AsyncIterable<TurnEvent>): Promise<CollectOutcome> {
+  const c = new TurnCollector();
+  for await (const ev of events) {
+    c.push(ev);
+    if (ev.type === 'error') break;
+  }
+  return c.outcome();
 }
