@@ -8,7 +8,8 @@
  * Claude lacks (seed, penalties, logit_bias, logprobs…), store/metadata, service_tier and
  * the like. Unknown fields are ignored silently, as OpenAI-compatible servers do.
  */
-import type { EffortOption, ResponseFormat, TurnRequest } from '../../turn/types.js';
+import { applyOpenAIEffort, OPENAI_EFFORT_VALUES } from '../openai-effort.js';
+import type { ResponseFormat, TurnRequest } from '../../turn/types.js';
 import { fieldRequired, Fields, headerValue, invalidAt, wrongType } from '../anthropic/read-fields.js';
 import type { WireContext } from '../wire.js';
 import { convertChatMessages } from './convert-chat-messages.js';
@@ -22,15 +23,6 @@ export interface ParsedChatRequest {
   includeUsage: boolean;
 }
 
-/** reasoning_effort → canonical effort; `none` turns thinking off, `xhigh` rounds up to max. */
-const EFFORTS: Record<string, EffortOption | 'none'> = {
-  none: 'none',
-  minimal: 'low',
-  low: 'low',
-  medium: 'medium',
-  high: 'high',
-  xhigh: 'max',
-};
 
 /** Accepted, type-checked, and without effect. */
 const IGNORED_FIELDS: Array<[string, (f: Fields, key: string) => unknown]> = [
@@ -77,8 +69,7 @@ export function parseChatRequest(body: unknown, ctx: WireContext): ParsedChatReq
   const temperature = f.number('temperature', { min: 0 });
   const topP = f.number('top_p', { min: 0 });
   const stopSequences = readStop(f);
-  const effort = f.oneOf('reasoning_effort', Object.keys(EFFORTS));
-  const mappedEffort = effort === undefined ? undefined : EFFORTS[effort];
+  const effort = f.oneOf('reasoning_effort', OPENAI_EFFORT_VALUES);
   const responseFormat = convertResponseFormat(f.object('response_format'));
   const includeUsage = f.object('stream_options')?.boolean('include_usage') === true;
 
@@ -104,8 +95,7 @@ export function parseChatRequest(body: unknown, ctx: WireContext): ParsedChatReq
   if (temperature !== undefined) request.temperature = temperature;
   if (topP !== undefined) request.topP = topP;
   if (stopSequences !== undefined) request.stopSequences = stopSequences;
-  if (mappedEffort === 'none') request.thinking = { type: 'disabled' };
-  else if (mappedEffort !== undefined) request.effort = mappedEffort;
+  applyOpenAIEffort(request, effort);
   if (responseFormat !== undefined) request.responseFormat = responseFormat;
   return { request, ignored, includeUsage };
 }

@@ -8,11 +8,10 @@
  * `instructions` are not carried over to a later response: only system/developer input
  * messages are part of the stored conversation.
  */
+import { applyOpenAIEffort, OPENAI_EFFORT_VALUES } from '../openai-effort.js';
 import {
   TurnFailure,
-  type EffortOption,
   type ResponseFormat,
-  type ThinkingOption,
   type TurnRequest,
 } from '../../turn/types.js';
 import { fieldRequired, Fields, headerValue, invalidAt, type JsonObject } from '../anthropic/read-fields.js';
@@ -42,15 +41,6 @@ export interface ParsedResponsesRequest {
 const SESSION_HEADER = ['x-session-id'] as const;
 const FALLBACK_SESSION_HEADERS = ['session-id', 'session_id'] as const;
 
-/** reasoning.effort → canonical effort; `none` turns thinking off, `xhigh` rounds up to max. */
-const EFFORTS: Record<string, EffortOption | 'none'> = {
-  none: 'none',
-  minimal: 'low',
-  low: 'low',
-  medium: 'medium',
-  high: 'high',
-  xhigh: 'max',
-};
 
 export function parseResponsesRequest(
   body: unknown,
@@ -80,8 +70,7 @@ export function parseResponsesRequest(
   const prepared = prepareTools(f.array('tools'), f.at('tools'), ignored);
   const toolChoice = convertToolChoice(f.raw('tool_choice'), f.at('tool_choice'), prepared.tools, ignored);
   const reasoning = f.object('reasoning');
-  const effort = reasoning?.oneOf('effort', Object.keys(EFFORTS));
-  const mappedEffort = effort === undefined ? undefined : EFFORTS[effort];
+  const effort = reasoning?.oneOf('effort', OPENAI_EFFORT_VALUES);
   const reasoningSummary = reasoning?.string('summary') ?? reasoning?.string('generate_summary');
   const text = f.object('text');
   const responseFormat = convertTextFormat(text);
@@ -122,8 +111,7 @@ export function parseResponsesRequest(
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
   if (temperature !== undefined) request.temperature = temperature;
   if (topP !== undefined) request.topP = topP;
-  if (mappedEffort === 'none') request.thinking = { type: 'disabled' } satisfies ThinkingOption;
-  else if (mappedEffort !== undefined) request.effort = mappedEffort;
+  applyOpenAIEffort(request, effort);
   if (responseFormat !== undefined) request.responseFormat = responseFormat;
 
   const echo: EchoedRequest = {
