@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.js';
 import { clientName } from '../status/client-name.js';
 import type { StatusStore } from '../status/store.js';
 import type { ContentBlock, TurnEvent, TurnMessage, TurnRequest } from '../turn/types.js';
+import { rejoin } from '../turn/rejoin.js';
 import { TurnFailure, invalid } from '../turn/types.js';
 import { buildChildEnv } from './child-env.js';
 import { toCliToolName } from './client-tool-names.js';
@@ -149,7 +150,7 @@ export class Engine {
             this.opts.log.info({ requestId: ctx.requestId, attempt }, 'client tools were not ready for the resumed turn; starting it again');
             continue;
           }
-          stream = prepend(first, it);
+          stream = rejoin(first.done ? [] : [first.value], undefined, it);
         }
         this.publish(slot, 'busy');
         this.opts.log.debug({ requestId: ctx.requestId, sessionId: slot.session.id, pid: slot.session.pid, continuity }, 'turn started');
@@ -405,21 +406,6 @@ export class Engine {
     this.map.save();
     for (const s of [...this.slots]) s.session.close();
     await this.groups.stopAll(graceMs);
-  }
-}
-
-/** Puts an already-read first result back in front of the rest of an iterator. */
-async function* prepend(first: IteratorResult<TurnEvent>, it: AsyncIterator<TurnEvent>): AsyncIterable<TurnEvent> {
-  try {
-    if (first.done) return;
-    yield first.value;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  } finally {
-    await it.return?.();
   }
 }
 

@@ -29,23 +29,3 @@ export async function peekFirst(
     return { head, first: r.value, ended: false, timedOut: false };
   }
 }
-
-/** Re-joins the peeked events with the rest of the iterator. */
-export async function* rejoin(head: TurnEvent[], first: TurnEvent | undefined, pending: Promise<IteratorResult<TurnEvent>> | undefined, it: AsyncIterator<TurnEvent>): AsyncIterable<TurnEvent> {
-  try {
-    for (const e of head) yield e;
-    if (first) yield first;
-    if (pending) {
-      const r = await pending;
-      if (r.done) return;
-      yield r.value;
-    }
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  } finally {
-    await it.return?.();
-  }
-}

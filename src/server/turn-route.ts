@@ -7,7 +7,8 @@ import { clientName } from '../status/client-name.js';
 import type { StatusStore } from '../status/store.js';
 import { TurnCollector, type TurnResult, collectTurn } from '../turn/collect.js';
 import { type TurnError, type TurnEvent, type TurnRequest, TurnFailure, promptTokens } from '../turn/types.js';
-import { peekFirst, rejoin } from './first-event.js';
+import { rejoin } from '../turn/rejoin.js';
+import { peekFirst } from './first-event.js';
 import type { Metrics } from './metrics.js';
 import { HttpSseSink } from './sse.js';
 
@@ -111,7 +112,7 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
         return fail(outcome.error!);
       }
       ttftMs = performance.now() - t0;
-      const joined = rejoin(peek.head, peek.first, peek.pending, it);
+      const joined = rejoin(peek.first ? [...peek.head, peek.first] : peek.head, peek.pending, it);
       if (request.stream) {
         const events = observe(joined, (r) => (outcome = r));
         const sink = new HttpSseSink(res);
