@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { mergeTurns } from '../turn/merge-turns.js';
 import type { ContentBlock, ToolDef, TurnMessage } from '../turn/types.js';
 
 /**
@@ -45,13 +46,7 @@ function blockKey(b: ContentBlock): string | undefined {
 
 /** One normalised line per message, consecutive same-role messages merged. */
 export function normalizeMessages(messages: TurnMessage[]): string[] {
-  const merged: TurnMessage[] = [];
-  for (const m of messages) {
-    const last = merged[merged.length - 1];
-    if (last && last.role === m.role) last.content = [...last.content, ...m.content];
-    else merged.push({ role: m.role, content: [...m.content] });
-  }
-  return merged.map((m) => {
+  return mergeTurns(messages).map((m) => {
     const text = m.content
       .filter((b): b is Extract<ContentBlock, { type: 'text' }> => b.type === 'text')
       .map((b) => b.text.trim())

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { mergeTurns } from '../turn/merge-turns.js';
 import type { ContentBlock, TurnMessage } from '../turn/types.js';
 
 /**
@@ -41,13 +42,7 @@ export function buildTranscript(history: TurnMessage[], opts: TranscriptOptions)
   const lines: string[] = [];
   let parent: string | null = null;
   const ts = new Date().toISOString();
-  const merged: TurnMessage[] = [];
-  for (const m of history) {
-    const last = merged[merged.length - 1];
-    if (last && last.role === m.role) last.content = [...last.content, ...m.content];
-    else merged.push({ role: m.role, content: [...m.content] });
-  }
-  for (const m of merged) {
+  for (const m of mergeTurns(history)) {
     const uuid = randomUUID();
     let content = replayable(m.content);
     if (opts.toolName) {

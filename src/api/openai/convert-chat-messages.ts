@@ -13,6 +13,7 @@
  *   the same role merge into one (OpenClaw sends consecutive user messages; tool results
  *   and the user message after them become one user turn).
  */
+import { mergeTurns as mergeSameRole } from '../../turn/merge-turns.js';
 import type { ContentBlock, TextBlock, ToolUseBlock, TurnFailure, TurnMessage } from '../../turn/types.js';
 import {
   describeJson,
@@ -78,17 +79,7 @@ export function convertChatMessages(value: unknown[], path: string): ConvertedMe
 
 /** Joins consecutive turns of the same role; turns left without content are dropped. */
 export function mergeTurns(turns: readonly TurnMessage[]): TurnMessage[] {
-  const merged: TurnMessage[] = [];
-  for (const turn of turns) {
-    if (turn.content.length === 0) continue;
-    const last = merged[merged.length - 1];
-    if (last !== undefined && last.role === turn.role) {
-      merged[merged.length - 1] = { role: last.role, content: [...last.content, ...turn.content] };
-    } else {
-      merged.push(turn);
-    }
-  }
-  return merged;
+  return mergeSameRole(turns.filter((t) => t.content.length > 0));
 }
 
 function systemText(f: Fields): string {

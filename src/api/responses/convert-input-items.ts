@@ -218,19 +218,4 @@ function convertToolOutput(value: unknown, path: string): string | Array<TextBlo
   return value.map((part, i) => convertPart(part, 'user', fieldPath(path, i)));
 }
 
-/**
- * Joins consecutive turns of the same role into one message. Inputs are never mutated
- * (history messages belong to the ResponseStore): a merge makes a new message object.
- */
-export function mergeTurns(turns: readonly TurnMessage[]): TurnMessage[] {
-  const merged: TurnMessage[] = [];
-  for (const turn of turns) {
-    const last = merged[merged.length - 1];
-    if (last !== undefined && last.role === turn.role) {
-      merged[merged.length - 1] = { role: last.role, content: [...last.content, ...turn.content] };
-    } else {
-      merged.push(turn);
-    }
-  }
-  return merged;
-}
+export { mergeTurns } from '../../turn/merge-turns.js';
