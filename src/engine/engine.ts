@@ -447,4 +447,3 @@ export function splitTurn(messages: TurnMessage[]): { history: TurnMessage[]; in
   return { history: messages.slice(0, i), input };
 }
 
-export { TurnFailure };

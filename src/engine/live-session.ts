@@ -142,17 +142,9 @@ export class LiveSession {
     void this.readLoop();
   }
 
-  get busy(): boolean {
-    return this.state === 'busy';
-  }
-
   /** The CLI runs this session's first turn by itself (see `autoContinue`). */
   get autoContinues(): boolean {
     return this.opts.autoContinue === true;
-  }
-
-  get hasTools(): boolean {
-    return this.bridge !== undefined;
   }
 
   /** tool_choice "none": hide the client's tools from the next upstream request. */
