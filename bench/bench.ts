@@ -24,8 +24,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bundledClaudePath } from '../src/engine/claude-binary.js';
-import { type RunningProxy, childClaudePids, sleep, startProxy, tempDir, waitFor } from '../test/harness.js';
-import { MockUpstream, echoResponder } from '../test/mock-upstream.js';
+import { childClaudePids, type RunningProxy, sleep, startProxy, tempDir, waitFor } from '../test/harness.js';
+import { MockUpstream } from '../test/mock-upstream.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MODEL = 'claude-sonnet-4-5';
@@ -59,7 +59,14 @@ interface Dist {
   min: number;
   max: number;
 }
-const dist = (xs: number[]): Dist => ({ n: xs.length, p50: quantile(xs, 0.5), p95: quantile(xs, 0.95), p99: quantile(xs, 0.99), min: Math.min(...xs), max: Math.max(...xs) });
+const dist = (xs: number[]): Dist => ({
+  n: xs.length,
+  p50: quantile(xs, 0.5),
+  p95: quantile(xs, 0.95),
+  p99: quantile(xs, 0.99),
+  min: Math.min(...xs),
+  max: Math.max(...xs),
+});
 const ms = (ns: bigint): number => Number(ns) / 1e6;
 const now = () => process.hrtime.bigint();
 
@@ -81,44 +88,54 @@ function streamChat(port: number, messages: unknown[], onDelta?: (text: string, 
   const body = JSON.stringify({ model: MODEL, stream: true, messages });
   const t0 = now();
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, agent: false }, (res) => {
-      if (res.statusCode !== 200) {
-        let err = '';
-        res.on('data', (d) => (err += d));
-        res.on('end', () => reject(new Error(`HTTP ${res.statusCode}: ${err}`)));
-        return;
-      }
-      res.setEncoding('utf8');
-      let buf = '';
-      let first: bigint | undefined;
-      let text = '';
-      res.on('data', (chunk: string) => {
-        const at = now();
-        buf += chunk;
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const ev = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          for (const line of ev.split('\n')) {
-            if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
-            const j = JSON.parse(line.slice(6));
-            if (j.error) return reject(new Error(j.error.message));
-            const c: string | undefined = j.choices?.[0]?.delta?.content;
-            if (c) {
-              first ??= at;
-              text += c;
-              onDelta?.(c, at);
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/chat/completions',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        agent: false,
+      },
+      (res) => {
+        if (res.statusCode !== 200) {
+          let err = '';
+          res.on('data', (d) => (err += d));
+          res.on('end', () => reject(new Error(`HTTP ${res.statusCode}: ${err}`)));
+          return;
+        }
+        res.setEncoding('utf8');
+        let buf = '';
+        let first: bigint | undefined;
+        let text = '';
+        res.on('data', (chunk: string) => {
+          const at = now();
+          buf += chunk;
+          let i: number;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const ev = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            for (const line of ev.split('\n')) {
+              if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
+              const j = JSON.parse(line.slice(6));
+              if (j.error) return reject(new Error(j.error.message));
+              const c: string | undefined = j.choices?.[0]?.delta?.content;
+              if (c) {
+                first ??= at;
+                text += c;
+                onDelta?.(c, at);
+              }
             }
           }
-        }
-      });
-      res.on('end', () => {
-        const end = now();
-        if (first === undefined) return reject(new Error('stream ended without content'));
-        resolve({ ttftMs: ms(first - t0), totalMs: ms(end - t0), text, sentAt: t0 });
-      });
-      res.on('error', reject);
-    });
+        });
+        res.on('end', () => {
+          const end = now();
+          if (first === undefined) return reject(new Error('stream ended without content'));
+          resolve({ ttftMs: ms(first - t0), totalMs: ms(end - t0), text, sentAt: t0 });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -145,7 +162,11 @@ const PLAIN_CHAT_FLAGS = ['--tools', '', '--setting-sources', '', '--strict-mcp-
 /** `claude -p` once: TTFT = spawn → first text delta on stdout, total = spawn → result line. */
 function directOneShot(bin: string, env: Record<string, string>, cwd: string, prompt: string, extraArgs: string[]): Promise<TurnTiming & { exitMs: number }> {
   const t0 = now();
-  const child: ChildProcess = spawn(bin, ['-p', prompt, '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--model', MODEL, ...extraArgs], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    bin,
+    ['-p', prompt, '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--model', MODEL, ...extraArgs],
+    { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   return new Promise((resolve, reject) => {
     let buf = '';
     let first: bigint | undefined;
@@ -188,7 +209,11 @@ class DirectSession {
   private waiter?: (m: any, at: bigint) => void;
 
   constructor(bin: string, env: Record<string, string>, cwd: string, extraArgs: string[]) {
-    this.child = spawn(bin, ['-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--model', MODEL, ...extraArgs], { env, cwd, stdio: ['pipe', 'pipe', 'ignore'] });
+    this.child = spawn(
+      bin,
+      ['-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--model', MODEL, ...extraArgs],
+      { env, cwd, stdio: ['pipe', 'pipe', 'ignore'] },
+    );
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (chunk: string) => {
       const at = now();
@@ -267,7 +292,8 @@ function rssMb(pid: number): number {
   }
 }
 
-const startDaemon = (upstream: MockUpstream, args: string[], claudeEnv: Record<string, string> = {}) => startProxy({ upstream, args: ['--log-level', 'warn', '--max-concurrent', '4', ...args], claudeEnv });
+const startDaemon = (upstream: MockUpstream, args: string[], claudeEnv: Record<string, string> = {}) =>
+  startProxy({ upstream, args: ['--log-level', 'warn', '--max-concurrent', '4', ...args], claudeEnv });
 
 async function stopDaemon(p: RunningProxy): Promise<void> {
   const pid = p.child.pid!;
@@ -360,7 +386,16 @@ interface Report {
     directPlain: { requestBytes: number; systemPlusToolsBytes: number };
     directDefault: { requestBytes: number; systemPlusToolsBytes: number; tools: number };
   };
-  memory: { daemonFreshMb: number; daemonIdleMb: number; idleAfterMs: number; daemonAfterRunMb: number; afterRunAfterMs: number; perLiveSessionMb: number; liveSessions: number; perWarmSpareMb?: number };
+  memory: {
+    daemonFreshMb: number;
+    daemonIdleMb: number;
+    idleAfterMs: number;
+    daemonAfterRunMb: number;
+    afterRunAfterMs: number;
+    perLiveSessionMb: number;
+    liveSessions: number;
+    perWarmSpareMb?: number;
+  };
   targets: Array<{ name: string; target: string; value: string; pass: boolean }>;
 }
 
@@ -377,7 +412,14 @@ async function main(): Promise<void> {
   const log = (s: string) => process.stderr.write(`${s}\n`);
   log(`bench: ${RUNS} runs per mode; mock upstream at ${upstream.url}; claude ${bin}`);
   const report = { when: new Date().toISOString(), runs: RUNS } as Report;
-  report.machine = { platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAvgStart: os.loadavg() };
+  report.machine = {
+    platform: `${os.platform()} ${os.release()}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? '',
+    memGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    loadAvgStart: os.loadavg(),
+  };
   report.claude = { path: bin };
 
   try {
@@ -397,12 +439,18 @@ async function main(): Promise<void> {
       }
       report.direct = { ttft: dist(t.map((x) => x.ttftMs)), total: dist(t.map((x) => x.totalMs)), exit: dist(t.map((x) => x.exitMs)) };
       const plain = upstream.messageRequests.at(-1)!;
-      report.upstream = { directPlain: { requestBytes: plain.rawBytes, systemPlusToolsBytes: upstreamSizes(plain.body, plain.rawBytes).systemPlusToolsBytes } } as Report['upstream'];
+      report.upstream = {
+        directPlain: { requestBytes: plain.rawBytes, systemPlusToolsBytes: upstreamSizes(plain.body, plain.rawBytes).systemPlusToolsBytes },
+      } as Report['upstream'];
       // For scale: what `claude -p` sends with its default agent set-up (tools, system prompt).
       upstream.reset();
       await directOneShot(bin, env, cwd, 'hello', []);
       const def = upstream.messageRequests.at(-1)!;
-      report.upstream.directDefault = { requestBytes: def.rawBytes, systemPlusToolsBytes: upstreamSizes(def.body, def.rawBytes).systemPlusToolsBytes, tools: (def.body?.tools ?? []).length };
+      report.upstream.directDefault = {
+        requestBytes: def.rawBytes,
+        systemPlusToolsBytes: upstreamSizes(def.body, def.rawBytes).systemPlusToolsBytes,
+        tools: (def.body?.tools ?? []).length,
+      };
       log(`direct: ttft p50 ${report.direct.ttft.p50.toFixed(0)} ms`);
 
       // The same CLI as a persistent process: first message to an initialised idle process, then turns 2..n.
@@ -423,8 +471,13 @@ async function main(): Promise<void> {
         cont.push(await last!.turn(`persistent turn ${i}`));
       }
       await last?.close();
-      report.directPersistent = { firstTurn: { ttft: dist(warmFirst.map((x) => x.ttftMs)), total: dist(warmFirst.map((x) => x.totalMs)) }, continuation: { ttft: dist(cont.map((x) => x.ttftMs)), total: dist(cont.map((x) => x.totalMs)) } };
-      log(`direct persistent: first ttft p50 ${report.directPersistent.firstTurn.ttft.p50.toFixed(0)} ms, continuation ${report.directPersistent.continuation.ttft.p50.toFixed(0)} ms`);
+      report.directPersistent = {
+        firstTurn: { ttft: dist(warmFirst.map((x) => x.ttftMs)), total: dist(warmFirst.map((x) => x.totalMs)) },
+        continuation: { ttft: dist(cont.map((x) => x.ttftMs)), total: dist(cont.map((x) => x.totalMs)) },
+      };
+      log(
+        `direct persistent: first ttft p50 ${report.directPersistent.firstTurn.ttft.p50.toFixed(0)} ms, continuation ${report.directPersistent.continuation.ttft.p50.toFixed(0)} ms`,
+      );
     }
 
     // (b) maxproxy, cold first turns and continuation turns; daemon memory.
@@ -438,12 +491,18 @@ async function main(): Promise<void> {
       report.memory.daemonIdleMb = idle.mb;
       report.memory.idleAfterMs = idle.afterMs;
       report.claude.version = (await health(proxy)).claude?.version;
-      await streamChat(proxy.port, [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'warm up' }]);
+      await streamChat(proxy.port, [
+        { role: 'system', content: SYSTEM },
+        { role: 'user', content: 'warm up' },
+      ]);
       upstream.reset();
       const cold: TurnTiming[] = [];
       for (let i = 0; i < RUNS; i++) {
         const prompt = `cold ${i}`;
-        const r = await streamChat(proxy.port, [{ role: 'system', content: SYSTEM }, { role: 'user', content: prompt }]);
+        const r = await streamChat(proxy.port, [
+          { role: 'system', content: SYSTEM },
+          { role: 'user', content: prompt },
+        ]);
         if (r.text !== `echo: ${prompt}`) throw new Error(`cold: wrong answer ${JSON.stringify(r.text)}`);
         cold.push(r);
         await settle();
@@ -462,7 +521,10 @@ async function main(): Promise<void> {
       report.memory.perLiveSessionMb = sum / Math.max(1, kids.length);
 
       // Continuation turns: one conversation, each request carries the whole history.
-      const messages: Array<{ role: string; content: string }> = [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'turn 0' }];
+      const messages: Array<{ role: string; content: string }> = [
+        { role: 'system', content: SYSTEM },
+        { role: 'user', content: 'turn 0' },
+      ];
       const first = await streamChat(proxy.port, messages);
       messages.push({ role: 'assistant', content: first.text });
       const cont: TurnTiming[] = [];
@@ -493,7 +555,10 @@ async function main(): Promise<void> {
         report.warm = { available: false, note: 'not available: this build has no warm spares (/health reports no warmSpares)' };
       } else {
         const spares = (h: any) => Number(typeof h.warmSpares === 'number' ? h.warmSpares : (h.warmSpares?.ready ?? h.spares ?? 0));
-        await streamChat(proxy.port, [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'first of its shape' }]);
+        await streamChat(proxy.port, [
+          { role: 'system', content: SYSTEM },
+          { role: 'user', content: 'first of its shape' },
+        ]);
         const warm: TurnTiming[] = [];
         let hits = 0;
         for (let i = 0; i < RUNS; i++) {
@@ -501,7 +566,10 @@ async function main(): Promise<void> {
           await sleep(1500); // let the spare finish starting up, as it would between a user's conversations
           const before = new Set(childClaudePids(proxy.child.pid!));
           const prompt = `warm ${i}`;
-          const r = await streamChat(proxy.port, [{ role: 'system', content: SYSTEM }, { role: 'user', content: prompt }]);
+          const r = await streamChat(proxy.port, [
+            { role: 'system', content: SYSTEM },
+            { role: 'user', content: prompt },
+          ]);
           if (r.text !== `echo: ${prompt}`) throw new Error(`warm: wrong answer ${JSON.stringify(r.text)}`);
           const st = await statusOf(proxy);
           const newest = [...(st.sessions ?? [])].sort((a: any, b: any) => b.lastActivity - a.lastActivity)[0];
@@ -529,7 +597,10 @@ async function main(): Promise<void> {
       const TURNS = Math.max(10, Math.ceil(300 / DELTAS));
       let turn = 0;
       upstream.setResponder(() => ({ blocks: [{ type: 'text', text: Array.from({ length: DELTAS }, (_, i) => `t${turn}d${i} `) }], delayMs: 5 }));
-      const messages: Array<{ role: string; content: string }> = [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'overhead warm-up' }];
+      const messages: Array<{ role: string; content: string }> = [
+        { role: 'system', content: SYSTEM },
+        { role: 'user', content: 'overhead warm-up' },
+      ];
       const w = await streamChat(proxy.port, messages);
       messages.push({ role: 'assistant', content: w.text });
       const received = new Map<string, bigint>();
@@ -572,7 +643,15 @@ async function main(): Promise<void> {
         cli.push(ms(t - s));
         e2e.push(ms(at - s));
       }
-      report.forwarding = { overhead: dist(overhead), cliLatency: dist(cli), endToEnd: dist(e2e), unmatched, requestPath: dist(inbound), daemonCpuPerTurnMs, deltasPerTurn: DELTAS };
+      report.forwarding = {
+        overhead: dist(overhead),
+        cliLatency: dist(cli),
+        endToEnd: dist(e2e),
+        unmatched,
+        requestPath: dist(inbound),
+        daemonCpuPerTurnMs,
+        deltasPerTurn: DELTAS,
+      };
       log(`forwarding: overhead p99 ${report.forwarding.overhead.p99.toFixed(2)} ms over ${overhead.length} deltas`);
       upstream.reset();
       await stopDaemon(proxy);
@@ -591,8 +670,18 @@ async function main(): Promise<void> {
       ? { name: 'warm-spare first turn TTFT p50', target: '≤ 150 ms', value: f0(report.warm.ttft!.p50), pass: report.warm.ttft!.p50 <= 150 }
       : { name: 'warm-spare first turn TTFT p50', target: '≤ 150 ms', value: 'not available', pass: false },
     { name: 'forwarding overhead per delta p99', target: '≤ 2 ms', value: f2(report.forwarding.overhead.p99), pass: report.forwarding.overhead.p99 <= 2 },
-    { name: 'daemon idle RSS (no CLI children)', target: '≤ 80 MB', value: `${report.memory.daemonIdleMb.toFixed(1)} MB`, pass: report.memory.daemonIdleMb <= 80 },
-    { name: 'daemon RSS idle after the run', target: '≤ 80 MB', value: `${report.memory.daemonAfterRunMb.toFixed(1)} MB`, pass: report.memory.daemonAfterRunMb <= 80 },
+    {
+      name: 'daemon idle RSS (no CLI children)',
+      target: '≤ 80 MB',
+      value: `${report.memory.daemonIdleMb.toFixed(1)} MB`,
+      pass: report.memory.daemonIdleMb <= 80,
+    },
+    {
+      name: 'daemon RSS idle after the run',
+      target: '≤ 80 MB',
+      value: `${report.memory.daemonAfterRunMb.toFixed(1)} MB`,
+      pass: report.memory.daemonAfterRunMb <= 80,
+    },
     {
       name: 'system prompt + tools upstream, one-line prompt',
       target: '≤ 2048 B',
@@ -617,7 +706,9 @@ async function main(): Promise<void> {
     row('(a) CLI process, first message', report.directPersistent.firstTurn),
     row('(a) CLI process, turns 2..n', report.directPersistent.continuation),
     row('(b) maxproxy first turn, cold', report.cold),
-    report.warm.available ? `${row('(b) maxproxy first turn, warm spare', report.warm)}   (${report.warm.hits}/${RUNS} from a spare)` : `  ${'(b) maxproxy first turn, warm spare'.padEnd(34)}  ${report.warm.note}`,
+    report.warm.available
+      ? `${row('(b) maxproxy first turn, warm spare', report.warm)}   (${report.warm.hits}/${RUNS} from a spare)`
+      : `  ${'(b) maxproxy first turn, warm spare'.padEnd(34)}  ${report.warm.note}`,
     row('(b) maxproxy continuation turn', report.continuation),
     '',
     `  per-delta forwarding overhead (CLI stdout → client): p50 ${f2(report.forwarding.overhead.p50)}, p95 ${f2(report.forwarding.overhead.p95)}, p99 ${f2(report.forwarding.overhead.p99)}, max ${f2(report.forwarding.overhead.max)} (n=${report.forwarding.overhead.n}${report.forwarding.unmatched ? `, ${report.forwarding.unmatched} unmatched` : ''})`,

@@ -5,7 +5,7 @@ import type { Config } from './config/defaults.js';
 import type { SettingsStore } from './config/settings.js';
 import { claudeVersion, findClaude } from './engine/claude-binary.js';
 import { Engine } from './engine/engine.js';
-import { type Logger } from './log/logger.js';
+import type { Logger } from './log/logger.js';
 import { createApp } from './server/app.js';
 import { Listener } from './server/listener.js';
 import { Metrics } from './server/metrics.js';

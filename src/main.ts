@@ -10,7 +10,7 @@ import { createLogger, loadPretty } from './log/logger.js';
 const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as { version: string };
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseFlags>;
   try {
     parsed = parseFlags(argv);
   } catch (e) {
@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${pkg.version}\n`);
     return 0;
   }
-  let resolved;
+  let resolved: ReturnType<typeof resolveConfig>;
   try {
     resolved = resolveConfig(parsed.overrides, envOverrides(process.env));
   } catch (e) {

@@ -8,8 +8,8 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningProxy, MockUpstream, clientTexts, startProxy, systemText } from './harness.js';
-import { type MockReply, type RecordedRequest, conversationTurns } from './mock-upstream.js';
+import { clientTexts, MockUpstream, type RunningProxy, startProxy, systemText } from './harness.js';
+import { conversationTurns, type MockReply, type RecordedRequest } from './mock-upstream.js';
 
 let upstream: MockUpstream;
 let proxy: RunningProxy;
@@ -24,8 +24,18 @@ const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwA
 beforeAll(async () => {
   upstream = await new MockUpstream().start();
   proxy = await startProxy({ upstream, args: ['--idle-timeout-ms', '10000'] });
-  xApiKey = new Anthropic({ baseURL: proxy.url, apiKey: null, maxRetries: 0, defaultHeaders: { 'x-api-key': 'sk-ant-openclaw', 'anthropic-version': '2023-06-01' } });
-  bearer = new Anthropic({ baseURL: proxy.url, authToken: 'sk-ant-oat-token', maxRetries: 0, defaultHeaders: { 'anthropic-beta': 'interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14' } });
+  xApiKey = new Anthropic({
+    baseURL: proxy.url,
+    apiKey: null,
+    maxRetries: 0,
+    defaultHeaders: { 'x-api-key': 'sk-ant-openclaw', 'anthropic-version': '2023-06-01' },
+  });
+  bearer = new Anthropic({
+    baseURL: proxy.url,
+    authToken: 'sk-ant-oat-token',
+    maxRetries: 0,
+    defaultHeaders: { 'anthropic-beta': 'interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14' },
+  });
 });
 
 afterAll(async () => {
@@ -47,20 +57,30 @@ function parseSse(raw: string): SseEvent[] {
     const lines = chunk.split('\n').filter((l) => l !== '' && !l.startsWith(':'));
     if (!lines.length) continue;
     const event = lines.find((l) => l.startsWith('event: '))?.slice(7);
-    const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+    const data = lines
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => l.slice(6))
+      .join('\n');
     out.push({ event, data: data ? JSON.parse(data) : undefined });
   }
   return out;
 }
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${proxy.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01', ...headers }, body: JSON.stringify(body) });
+  fetch(`${proxy.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01', ...headers },
+    body: JSON.stringify(body),
+  });
 
 describe('messages.create (non-streaming)', () => {
   for (const style of ['x-api-key', 'bearer'] as const) {
     it(`answers with content, stop_reason and the upstream's usage (${style} auth)`, async () => {
       const client = style === 'x-api-key' ? xApiKey : bearer;
-      upstream.enqueue({ blocks: [{ type: 'text', text: ['Hel', 'lo ', 'there'] }], usage: { input_tokens: 21, output_tokens: 9, cache_read_input_tokens: 5, cache_creation_input_tokens: 3 } });
+      upstream.enqueue({
+        blocks: [{ type: 'text', text: ['Hel', 'lo ', 'there'] }],
+        usage: { input_tokens: 21, output_tokens: 9, cache_read_input_tokens: 5, cache_creation_input_tokens: 3 },
+      });
       const m = await client.messages.create({ model: MODEL, max_tokens: 1024, messages: [{ role: 'user', content: 'Say hello' }] });
       expect(m.type).toBe('message');
       expect(m.role).toBe('assistant');
@@ -83,7 +103,11 @@ describe('messages.create (non-streaming)', () => {
   }
 
   it('accepts any anthropic-version and anthropic-beta', async () => {
-    const res = await post('/v1/messages', { model: MODEL, max_tokens: 50, messages: [{ role: 'user', content: 'v' }] }, { 'anthropic-version': '2099-12-31', 'anthropic-beta': 'some-future-beta-2099-01-01' });
+    const res = await post(
+      '/v1/messages',
+      { model: MODEL, max_tokens: 50, messages: [{ role: 'user', content: 'v' }] },
+      { 'anthropic-version': '2099-12-31', 'anthropic-beta': 'some-future-beta-2099-01-01' },
+    );
     expect(res.status).toBe(200);
     expect((await res.json()).content[0].text).toBe('echo: v');
   });
@@ -155,8 +179,18 @@ describe('messages.create (non-streaming)', () => {
   });
 
   it('returns thinking blocks with their signature', async () => {
-    upstream.enqueue({ blocks: [{ type: 'thinking', thinking: ['hmm ', 'let me see'], signature: 'U0lH' }, { type: 'text', text: 'done' }] });
-    const m = await xApiKey.messages.create({ model: MODEL, max_tokens: 16000, thinking: { type: 'enabled', budget_tokens: 2000 }, messages: [{ role: 'user', content: 'think' }] });
+    upstream.enqueue({
+      blocks: [
+        { type: 'thinking', thinking: ['hmm ', 'let me see'], signature: 'U0lH' },
+        { type: 'text', text: 'done' },
+      ],
+    });
+    const m = await xApiKey.messages.create({
+      model: MODEL,
+      max_tokens: 16000,
+      thinking: { type: 'enabled', budget_tokens: 2000 },
+      messages: [{ role: 'user', content: 'think' }],
+    });
     expect(m.content).toEqual([
       { type: 'thinking', thinking: 'hmm let me see', signature: 'U0lH' },
       { type: 'text', text: 'done' },
@@ -166,15 +200,31 @@ describe('messages.create (non-streaming)', () => {
 
 describe('structured output (output_config.format json_schema)', () => {
   it('the answer text is JSON matching the schema, which reached upstream as the StructuredOutput tool', async () => {
-    const schema = { type: 'object', properties: { city: { type: 'string' }, temp: { type: 'integer' } }, required: ['city', 'temp'], additionalProperties: false };
+    const schema = {
+      type: 'object',
+      properties: { city: { type: 'string' }, temp: { type: 'integer' } },
+      required: ['city', 'temp'],
+      additionalProperties: false,
+    };
     upstream.setResponder((req) => {
       const last = conversationTurns(req.body).at(-1);
       if (Array.isArray(last.content) && last.content.some((b: any) => b.type === 'tool_result')) return { blocks: [{ type: 'text', text: 'Done.' }] };
       const names = (req.body.tools ?? []).map((t: any) => t.name);
-      if (names.includes('StructuredOutput')) return { blocks: [{ type: 'text', text: 'Sure:' }, { type: 'tool_use', name: 'StructuredOutput', input: { city: 'Oslo', temp: 4 } }] };
+      if (names.includes('StructuredOutput'))
+        return {
+          blocks: [
+            { type: 'text', text: 'Sure:' },
+            { type: 'tool_use', name: 'StructuredOutput', input: { city: 'Oslo', temp: 4 } },
+          ],
+        };
       return { blocks: [{ type: 'text', text: 'It is 4 degrees in Oslo.' }] };
     });
-    const res = await post('/v1/messages', { model: MODEL, max_tokens: 1000, output_config: { format: { type: 'json_schema', schema } }, messages: [{ role: 'user', content: 'Weather in Oslo as JSON' }] });
+    const res = await post('/v1/messages', {
+      model: MODEL,
+      max_tokens: 1000,
+      output_config: { format: { type: 'json_schema', schema } },
+      messages: [{ role: 'user', content: 'Weather in Oslo as JSON' }],
+    });
     expect(res.status).toBe(200);
     const m = await res.json();
     expect(m.stop_reason).toBe('end_turn');
@@ -186,7 +236,10 @@ describe('structured output (output_config.format json_schema)', () => {
 
 describe('messages.stream()', () => {
   it('streams text with the SDK helper and finalMessage() carries content and usage', async () => {
-    upstream.enqueue({ blocks: [{ type: 'text', text: ['one ', 'two ', 'three'] }], usage: { input_tokens: 12, output_tokens: 4, cache_read_input_tokens: 7, cache_creation_input_tokens: 2 } });
+    upstream.enqueue({
+      blocks: [{ type: 'text', text: ['one ', 'two ', 'three'] }],
+      usage: { input_tokens: 12, output_tokens: 4, cache_read_input_tokens: 7, cache_creation_input_tokens: 2 },
+    });
     const stream = bearer.messages.stream({ model: MODEL, max_tokens: 1024, messages: [{ role: 'user', content: 'count' }] });
     const deltas: string[] = [];
     stream.on('text', (t) => deltas.push(t));
@@ -200,7 +253,13 @@ describe('messages.stream()', () => {
   });
 
   it('sends SSE exactly as Anthropic does: an event: line on every event, in order', async () => {
-    upstream.enqueue({ blocks: [{ type: 'thinking', thinking: ['a', 'b'], signature: 'U0lH' }, { type: 'text', text: ['x', 'y', 'z'] }], usage: { input_tokens: 9, output_tokens: 3, cache_read_input_tokens: 4, cache_creation_input_tokens: 1 } });
+    upstream.enqueue({
+      blocks: [
+        { type: 'thinking', thinking: ['a', 'b'], signature: 'U0lH' },
+        { type: 'text', text: ['x', 'y', 'z'] },
+      ],
+      usage: { input_tokens: 9, output_tokens: 3, cache_read_input_tokens: 4, cache_creation_input_tokens: 1 },
+    });
     const res = await post('/v1/messages', { model: MODEL, max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'go' }] });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
@@ -231,9 +290,19 @@ describe('messages.stream()', () => {
       expect(mine.slice(1, -1).every((n) => n === 'content_block_delta')).toBe(true);
     }
     const deltas = events.filter((e) => e.event === 'content_block_delta').map((e) => e.data.delta);
-    expect(deltas.filter((d) => d.type === 'thinking_delta').map((d) => d.thinking).join('')).toBe('ab');
+    expect(
+      deltas
+        .filter((d) => d.type === 'thinking_delta')
+        .map((d) => d.thinking)
+        .join(''),
+    ).toBe('ab');
     expect(deltas.find((d) => d.type === 'signature_delta')?.signature).toBe('U0lH');
-    expect(deltas.filter((d) => d.type === 'text_delta').map((d) => d.text).join('')).toBe('xyz');
+    expect(
+      deltas
+        .filter((d) => d.type === 'text_delta')
+        .map((d) => d.text)
+        .join(''),
+    ).toBe('xyz');
     const start = events[0].data.message;
     expect(start).toMatchObject({ type: 'message', role: 'assistant', model: MODEL, content: [] });
     expect(start.id).toMatch(/^msg_/);
@@ -245,13 +314,21 @@ describe('messages.stream()', () => {
 
 describe('upstream retries', () => {
   it('a stream the CLI had to retry still opens with message_start (no event before it)', async () => {
-    upstream.enqueue({ kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' }, { blocks: [{ type: 'text', text: ['after ', 'retry'] }] });
+    upstream.enqueue(
+      { kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' },
+      { blocks: [{ type: 'text', text: ['after ', 'retry'] }] },
+    );
     const res = await post('/v1/messages', { model: MODEL, max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'retry me' }] });
     expect(res.status).toBe(200);
     const events = parseSse(await res.text());
     expect(events[0].event).toBe('message_start');
     expect(events.at(-1)!.event).toBe('message_stop');
-    expect(events.filter((e) => e.event === 'content_block_delta').map((e) => e.data.delta.text).join('')).toBe('after retry');
+    expect(
+      events
+        .filter((e) => e.event === 'content_block_delta')
+        .map((e) => e.data.delta.text)
+        .join(''),
+    ).toBe('after retry');
     expect(upstream.messageRequests).toHaveLength(2);
 
     // The SDK helper gets the answer too.
@@ -283,13 +360,21 @@ describe('errors in Anthropic format', () => {
     expectAnthropicError(e, 400, 'invalid_request_error');
     expect(e.error.error.message).toMatch(/messages\.0\.content/);
 
-    const res = await post('/v1/messages', { model: MODEL, max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/tiff', data: 'AAAA' } }] }] });
+    const res = await post('/v1/messages', {
+      model: MODEL,
+      max_tokens: 10,
+      messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/tiff', data: 'AAAA' } }] }],
+    });
     expect(res.status).toBe(400);
     const body = await res.json();
     expect(body).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
     expect(body.error.message).toMatch(/messages\.0\.content\.0\.source\.media_type/);
 
-    const bad = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: '{"model":' });
+    const bad = await fetch(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: '{"model":',
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).type).toBe('error');
     expect(upstream.requests).toHaveLength(0);
@@ -303,7 +388,13 @@ describe('errors in Anthropic format', () => {
   });
 
   it('upstream 429 → 429 rate_limit_error with retry-after', async () => {
-    upstream.setResponder(() => ({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit', headers: { 'retry-after': '40' } }));
+    upstream.setResponder(() => ({
+      kind: 'error',
+      status: 429,
+      type: 'rate_limit_error',
+      message: 'Number of requests has exceeded your rate limit',
+      headers: { 'retry-after': '40' },
+    }));
     const e = await bearer.messages.create({ model: MODEL, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
     expect(e).toBeInstanceOf(Anthropic.RateLimitError);
     expectAnthropicError(e, 429, 'rate_limit_error');
@@ -326,7 +417,10 @@ describe('errors in Anthropic format', () => {
     expect(res.status).toBe(200);
     const events = parseSse(await res.text()).filter((e) => e.event !== 'ping');
     expect(events[0].event).toBe('message_start');
-    const text = events.filter((e) => e.event === 'content_block_delta').map((e) => e.data.delta.text).join('');
+    const text = events
+      .filter((e) => e.event === 'content_block_delta')
+      .map((e) => e.data.delta.text)
+      .join('');
     expect(text).toBe('partial answer');
     const last = events.at(-1)!;
     expect(last.event).toBe('error');
@@ -369,13 +463,22 @@ const toolResponder = (req: RecordedRequest): MockReply => {
   const last = conversationTurns(req.body).at(-1);
   const results = Array.isArray(last.content) ? last.content.filter((b: any) => b.type === 'tool_result') : [];
   if (results.length) {
-    const texts = results.map((r: any) => (typeof r.content === 'string' ? r.content : r.content.map((c: any) => c.text ?? '').join('')).replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '').trim());
+    const texts = results.map((r: any) =>
+      (typeof r.content === 'string' ? r.content : r.content.map((c: any) => c.text ?? '').join(''))
+        .replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '')
+        .trim(),
+    );
     return { blocks: [{ type: 'text', text: ['results: ', texts.join(' | ')] }], usage: { input_tokens: 30, output_tokens: 6, cache_read_input_tokens: 100 } };
   }
   const m = /call:([\w,]+)/.exec(clientTexts(last.content).join(' '));
   if (!m) return { blocks: [{ type: 'text', text: 'no tools needed' }] };
   return {
-    blocks: [{ type: 'thinking', thinking: 'I should look.' }, ...m[1].split(',').map((name, i) => ({ type: 'tool_use' as const, id: `toolu_01_${name}_${i}`, name: `mcp__client__${name}`, input: { path: `/tmp/f${i}` } }))],
+    blocks: [
+      { type: 'thinking', thinking: 'I should look.' },
+      ...m[1]
+        .split(',')
+        .map((name, i) => ({ type: 'tool_use' as const, id: `toolu_01_${name}_${i}`, name: `mcp__client__${name}`, input: { path: `/tmp/f${i}` } })),
+    ],
     usage: { input_tokens: 20, output_tokens: 15 },
   };
 };
@@ -384,13 +487,26 @@ describe('OpenClaw anthropic-messages style', () => {
   const openclawTools = ['read', 'write', 'edit', 'exec', 'process', 'web_search', 'web_fetch', 'browser', 'message', 'cron', 'sessions_list'].map((name) => ({
     name,
     description: `OpenClaw ${name} tool. ${'Detailed usage notes. '.repeat(20)}`,
-    input_schema: { type: 'object', properties: { path: { type: 'string', description: 'target' }, mode: { type: 'string', enum: ['a', 'b'] } }, required: ['path'] },
+    input_schema: {
+      type: 'object',
+      properties: { path: { type: 'string', description: 'target' }, mode: { type: 'string', enum: ['a', 'b'] } },
+      required: ['path'],
+    },
   }));
   const system = [
-    { type: 'text', text: `You are a personal assistant running inside OpenClaw.\n${'## Tooling\nUse tools carefully.\n'.repeat(400)}`, cache_control: { type: 'ephemeral' } },
+    {
+      type: 'text',
+      text: `You are a personal assistant running inside OpenClaw.\n${'## Tooling\nUse tools carefully.\n'.repeat(400)}`,
+      cache_control: { type: 'ephemeral' },
+    },
     { type: 'text', text: '## Workspace\nAGENTS.md: keep answers short.', cache_control: { type: 'ephemeral' } },
   ];
-  const headers = { 'x-api-key': 'sk-ant-openclaw', 'anthropic-version': '2023-06-01', 'anthropic-beta': 'fine-grained-tool-streaming-2025-05-14,interleaved-thinking-2025-05-14', 'user-agent': 'openclaw/2026.9' };
+  const headers = {
+    'x-api-key': 'sk-ant-openclaw',
+    'anthropic-version': '2023-06-01',
+    'anthropic-beta': 'fine-grained-tool-streaming-2025-05-14,interleaved-thinking-2025-05-14',
+    'user-agent': 'openclaw/2026.9',
+  };
 
   it('streams a tool_use turn and completes it with the tool_result in the same CLI session', async () => {
     upstream.setResponder(toolResponder);
@@ -402,11 +518,17 @@ describe('OpenClaw anthropic-messages style', () => {
     expect(ev1.every((e) => e.event === e.data.type)).toBe(true);
     const use = ev1.find((e) => e.event === 'content_block_start' && e.data.content_block.type === 'tool_use')!.data.content_block;
     expect(use.name).toBe('read');
-    const json = ev1.filter((e) => e.event === 'content_block_delta' && e.data.delta.type === 'input_json_delta').map((e) => e.data.delta.partial_json).join('');
+    const json = ev1
+      .filter((e) => e.event === 'content_block_delta' && e.data.delta.type === 'input_json_delta')
+      .map((e) => e.data.delta.partial_json)
+      .join('');
     expect(JSON.parse(json)).toEqual({ path: '/tmp/f0' });
     expect(ev1.find((e) => e.event === 'message_delta')!.data.delta.stop_reason).toBe('tool_use');
     expect(ev1.at(-1)!.event).toBe('message_stop');
-    const thinking = ev1.filter((e) => e.event === 'content_block_delta' && e.data.delta.type === 'thinking_delta').map((e) => e.data.delta.thinking).join('');
+    const thinking = ev1
+      .filter((e) => e.event === 'content_block_delta' && e.data.delta.type === 'thinking_delta')
+      .map((e) => e.data.delta.thinking)
+      .join('');
     expect(thinking).toBe('I should look.');
     const sig = ev1.find((e) => e.event === 'content_block_delta' && e.data.delta.type === 'signature_delta')?.data.delta.signature;
 
@@ -423,7 +545,13 @@ describe('OpenClaw anthropic-messages style', () => {
         ...base,
         messages: [
           first,
-          { role: 'assistant', content: [{ type: 'thinking', thinking: 'I should look.', signature: sig }, { type: 'tool_use', id: use.id, name: 'read', input: { path: '/tmp/f0' } }] },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'thinking', thinking: 'I should look.', signature: sig },
+              { type: 'tool_use', id: use.id, name: 'read', input: { path: '/tmp/f0' } },
+            ],
+          },
           { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: [{ type: 'text', text: 'file contents: hello' }] }] },
         ],
       },
@@ -431,14 +559,19 @@ describe('OpenClaw anthropic-messages style', () => {
     );
     expect(res2.status).toBe(200);
     const ev2 = parseSse(await res2.text()).filter((e) => e.event !== 'ping');
-    const text = ev2.filter((e) => e.event === 'content_block_delta' && e.data.delta.type === 'text_delta').map((e) => e.data.delta.text).join('');
+    const text = ev2
+      .filter((e) => e.event === 'content_block_delta' && e.data.delta.type === 'text_delta')
+      .map((e) => e.data.delta.text)
+      .join('');
     expect(text).toBe('results: file contents: hello');
     const md = ev2.find((e) => e.event === 'message_delta')!.data;
     expect(md.delta.stop_reason).toBe('end_turn');
     expect(md.usage.cache_read_input_tokens).toBe(100);
     const [a, b] = upstream.messageRequests;
     expect(b.headers['x-claude-code-session-id']).toBe(a.headers['x-claude-code-session-id']);
-    const tr = conversationTurns(b.body).at(-1).content.filter((x: any) => x.type === 'tool_result');
+    const tr = conversationTurns(b.body)
+      .at(-1)
+      .content.filter((x: any) => x.type === 'tool_result');
     expect(tr).toHaveLength(1);
     expect(tr[0].tool_use_id).toBe(use.id);
   });

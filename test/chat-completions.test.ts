@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningProxy, MockUpstream, clientTexts, startProxy, systemText } from './harness.js';
+import { clientTexts, MockUpstream, type RunningProxy, startProxy, systemText } from './harness.js';
 
 let upstream: MockUpstream;
 let proxy: RunningProxy;
@@ -25,7 +25,10 @@ beforeEach(() => upstream.reset());
 
 describe('chat completions (non-streaming)', () => {
   it('answers with the upstream text and real usage, and sends the client system prompt without tools', async () => {
-    upstream.enqueue({ blocks: [{ type: 'text', text: ['Hel', 'lo ', 'there'] }], usage: { input_tokens: 21, output_tokens: 9, cache_read_input_tokens: 5, cache_creation_input_tokens: 3 } });
+    upstream.enqueue({
+      blocks: [{ type: 'text', text: ['Hel', 'lo ', 'there'] }],
+      usage: { input_tokens: 21, output_tokens: 9, cache_read_input_tokens: 5, cache_creation_input_tokens: 3 },
+    });
     const r = await client.chat.completions.create({
       model: 'claude-sonnet-4-5',
       messages: [
@@ -57,7 +60,15 @@ describe('chat completions (non-streaming)', () => {
     const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
     await client.chat.completions.create({
       model: 'sonnet',
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${png}`, detail: 'high' } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${png}`, detail: 'high' } },
+          ],
+        },
+      ],
     });
     const content = upstream.messageRequests[0].body.messages[0].content as any[];
     const img = content.find((b) => b.type === 'image');
@@ -94,12 +105,20 @@ describe('chat completions (streaming)', () => {
     const res = await fetch(`${proxy.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'count' }] }),
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'count' }],
+      }),
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const raw = await res.text();
-    const datas = raw.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6));
+    const datas = raw
+      .split('\n')
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => l.slice(6));
     expect(datas.filter((d) => d === '[DONE]')).toHaveLength(1);
     expect(datas[datas.length - 1]).toBe('[DONE]');
     const chunks = datas.slice(0, -1).map((d) => JSON.parse(d));
@@ -121,8 +140,17 @@ describe('chat completions (streaming)', () => {
   });
 
   it('works with the SDK stream helper and puts thinking in reasoning_content', async () => {
-    upstream.enqueue({ blocks: [{ type: 'thinking', thinking: ['let me ', 'think'] }, { type: 'text', text: ['4', '2'] }] });
-    const stream = client.chat.completions.stream({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'answer' }], stream_options: { include_usage: true } });
+    upstream.enqueue({
+      blocks: [
+        { type: 'thinking', thinking: ['let me ', 'think'] },
+        { type: 'text', text: ['4', '2'] },
+      ],
+    });
+    const stream = client.chat.completions.stream({
+      model: 'claude-sonnet-4-5',
+      messages: [{ role: 'user', content: 'answer' }],
+      stream_options: { include_usage: true },
+    });
     let reasoning = '';
     stream.on('chunk', (c) => {
       reasoning += (c.choices[0]?.delta as { reasoning_content?: string } | undefined)?.reasoning_content ?? '';
@@ -183,7 +211,10 @@ describe('conversations', () => {
     const a1 = (await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: h1 })).choices[0].message.content!;
     const h2 = [...h1, { role: 'assistant' as const, content: a1 }, { role: 'user' as const, content: 'beta' }];
     const a2 = (await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: h2 })).choices[0].message.content!;
-    await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [...h2, { role: 'assistant', content: a2 }, { role: 'user', content: 'gamma' }] });
+    await client.chat.completions.create({
+      model: 'claude-sonnet-4-5',
+      messages: [...h2, { role: 'assistant', content: a2 }, { role: 'user', content: 'gamma' }],
+    });
     const last = upstream.messageRequests[2].body.messages;
     expect(last.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user']);
     expect(last.flatMap((m: any) => clientTexts(m.content))).toEqual(['alpha', a1, 'beta', a2, 'gamma']);
@@ -202,8 +233,18 @@ describe('errors', () => {
   });
 
   it('maps a 429 with a long retry-after to 429 with retry-after, without holding the client', async () => {
-    upstream.setResponder(() => ({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit', headers: { 'retry-after': '40' } }));
-    const res = await fetch(`${proxy.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }) });
+    upstream.setResponder(() => ({
+      kind: 'error',
+      status: 429,
+      type: 'rate_limit_error',
+      message: 'Number of requests has exceeded your rate limit',
+      headers: { 'retry-after': '40' },
+    }));
+    const res = await fetch(`${proxy.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }),
+    });
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(30);
     const body = await res.json();
@@ -224,7 +265,12 @@ describe('errors', () => {
   });
 
   it('maps billing ("credit balance") to 402', async () => {
-    upstream.setResponder(() => ({ kind: 'error', status: 400, type: 'invalid_request_error', message: 'Your credit balance is too low to access the Anthropic API.' }));
+    upstream.setResponder(() => ({
+      kind: 'error',
+      status: 400,
+      type: 'invalid_request_error',
+      message: 'Your credit balance is too low to access the Anthropic API.',
+    }));
     const e = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
     expect(e.status).toBe(402);
   });
@@ -235,7 +281,11 @@ describe('errors', () => {
     expect(e.status).toBe(504);
 
     upstream.setResponder(() => ({ kind: 'stall', afterText: 'partial answer' }));
-    const res = await fetch(`${proxy.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'hi again' }] }) });
+    const res = await fetch(`${proxy.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'hi again' }] }),
+    });
     expect(res.status).toBe(200);
     const raw = await res.text();
     expect(raw).toContain('partial answer');

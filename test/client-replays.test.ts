@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningProxy, MockUpstream, ROOT, clientTexts, startProxy, systemText } from './harness.js';
-import { type MockReply, type RecordedRequest, conversationTurns } from './mock-upstream.js';
+import { clientTexts, MockUpstream, ROOT, type RunningProxy, startProxy, systemText } from './harness.js';
+import { conversationTurns, type MockReply, type RecordedRequest } from './mock-upstream.js';
 
 let upstream: MockUpstream;
 let proxy: RunningProxy;
@@ -36,7 +36,9 @@ const toolResultsOf = (req: RecordedRequest): any[] => {
 };
 
 const resultText = (r: any): string =>
-  (typeof r.content === 'string' ? r.content : r.content.map((c: any) => String(c.text ?? '')).join('\n')).replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '').trim();
+  (typeof r.content === 'string' ? r.content : r.content.map((c: any) => String(c.text ?? '')).join('\n'))
+    .replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '')
+    .trim();
 
 /**
  * "call:read,exec" → some text and a call of each named tool; "quietcall:…" → the calls
@@ -44,13 +46,20 @@ const resultText = (r: any): string =>
  */
 const replayResponder = (req: RecordedRequest): MockReply => {
   const results = toolResultsOf(req);
-  if (results.length) return { blocks: [{ type: 'text', text: ['results: ', results.map(resultText).join(' | ')] }], usage: { input_tokens: 30, output_tokens: 6, cache_read_input_tokens: 500 } };
+  if (results.length)
+    return {
+      blocks: [{ type: 'text', text: ['results: ', results.map(resultText).join(' | ')] }],
+      usage: { input_tokens: 30, output_tokens: 6, cache_read_input_tokens: 500 },
+    };
   const last = conversationTurns(req.body).at(-1);
   const prompt = clientTexts(last.content).join('\n');
-  if (systemText(req.body).includes('You are a title generator')) return { blocks: [{ type: 'text', text: 'Fixing the parser' }], usage: { input_tokens: 50, output_tokens: 4 } };
+  if (systemText(req.body).includes('You are a title generator'))
+    return { blocks: [{ type: 'text', text: 'Fixing the parser' }], usage: { input_tokens: 50, output_tokens: 4 } };
   const m = /(quiet)?call:([\w,]+)/.exec(prompt);
   if (!m) return { blocks: [{ type: 'text', text: ['echo: ', prompt.slice(0, 200)] }], usage: { input_tokens: 11, output_tokens: 7 } };
-  const calls = m[2].split(',').map((name, i) => ({ type: 'tool_use' as const, id: `toolu_01_${name}_${i}`, name: `mcp__client__${name}`, input: { path: `src/file_${i}.ts` } }));
+  const calls = m[2]
+    .split(',')
+    .map((name, i) => ({ type: 'tool_use' as const, id: `toolu_01_${name}_${i}`, name: `mcp__client__${name}`, input: { path: `src/file_${i}.ts` } }));
   return { blocks: [...(m[1] ? [] : [{ type: 'text' as const, text: 'Let me look.' }]), ...calls], usage: { input_tokens: 20, output_tokens: 15 } };
 };
 
@@ -65,14 +74,21 @@ interface ChatStream {
 }
 
 async function chat(body: unknown, headers: Record<string, string>): Promise<Response> {
-  return fetch(`${proxy.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return fetch(`${proxy.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 /** Reads an OpenAI chat SSE stream the way strict clients do (index on every choice, ids first). */
 async function readChatStream(res: Response): Promise<ChatStream> {
   expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
   const raw = await res.text();
-  const datas = raw.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6));
+  const datas = raw
+    .split('\n')
+    .filter((l) => l.startsWith('data: '))
+    .map((l) => l.slice(6));
   const doneCount = datas.filter((d) => d === '[DONE]').length;
   expect(datas.at(-1)).toBe('[DONE]');
   const chunks = datas.filter((d) => d !== '[DONE]').map((d) => JSON.parse(d));
@@ -110,7 +126,16 @@ describe('OpenClaw (api: "openai-completions")', () => {
     function: {
       name,
       description: `${name}: ${'Use this tool when the task needs it; read the notes. '.repeat(12)}`,
-      parameters: { type: 'object', properties: { path: { type: 'string', description: 'Path relative to the workspace' }, limit: { type: 'integer', minimum: 1 }, mode: { type: 'string', enum: ['text', 'json'] } }, required: ['path'], additionalProperties: false },
+      parameters: {
+        type: 'object',
+        properties: {
+          path: { type: 'string', description: 'Path relative to the workspace' },
+          limit: { type: 'integer', minimum: 1 },
+          mode: { type: 'string', enum: ['text', 'json'] },
+        },
+        required: ['path'],
+        additionalProperties: false,
+      },
     },
   }));
   const bigSystem = `You are a personal assistant running inside OpenClaw.\n\n${Array.from({ length: 260 }, (_, i) => `## Section ${i}\nFollow the workspace rules carefully (${i}).`).join('\n')}`;
@@ -152,7 +177,11 @@ describe('OpenClaw (api: "openai-completions")', () => {
     expect(rewritten).not.toBe(original);
     const second = [
       ...first,
-      { role: 'assistant', content: 'Let me look.', tool_calls: [{ id: rewritten, type: 'function', function: { name: 'read', arguments: s1.toolCalls[0].args } }] },
+      {
+        role: 'assistant',
+        content: 'Let me look.',
+        tool_calls: [{ id: rewritten, type: 'function', function: { name: 'read', arguments: s1.toolCalls[0].args } }],
+      },
       { role: 'tool', tool_call_id: rewritten, content: [{ type: 'text', text: 'export const x = 1;' }] },
       { role: 'user', content: internal(2) },
     ];
@@ -204,10 +233,25 @@ describe('OpenClaw (api: "openai-completions")', () => {
 
 describe('opencode', () => {
   const session = 'ses_5f1c2a9e8ffeV0aZ1kq2Jc3xYt';
-  const headers = { authorization: 'Bearer maxproxy', 'user-agent': 'opencode/1.18.0 ai-sdk/provider-utils/4.0.1 runtime/bun/1.3.0', 'x-session-id': session, 'accept-encoding': 'gzip, deflate, br, zstd' };
+  const headers = {
+    authorization: 'Bearer maxproxy',
+    'user-agent': 'opencode/1.18.0 ai-sdk/provider-utils/4.0.1 runtime/bun/1.3.0',
+    'x-session-id': session,
+    'accept-encoding': 'gzip, deflate, br, zstd',
+  };
   const tools = ['bash', 'read', 'edit', 'glob', 'grep', 'list', 'todowrite', 'webfetch'].map((name) => ({
     type: 'function',
-    function: { name, description: `opencode ${name}`, parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'], additionalProperties: false, $schema: 'http://json-schema.org/draft-07/schema#' } },
+    function: {
+      name,
+      description: `opencode ${name}`,
+      parameters: {
+        type: 'object',
+        properties: { path: { type: 'string' } },
+        required: ['path'],
+        additionalProperties: false,
+        $schema: 'http://json-schema.org/draft-07/schema#',
+      },
+    },
   }));
   const system = [
     { role: 'system', content: 'You are opencode, an interactive CLI tool that helps users with software engineering tasks.' },
@@ -286,8 +330,24 @@ describe('opencode', () => {
 describe('Vercel AI SDK (openai-compatible)', () => {
   const headers = { authorization: 'Bearer maxproxy', 'user-agent': 'ai-sdk/openai-compatible/2.0.0 ai-sdk/provider-utils/4.0.0 runtime/node.js/20' };
   const tools = [
-    { type: 'function', function: { name: 'weather', description: 'Get the weather in a location', parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'], additionalProperties: false, $schema: 'http://json-schema.org/draft-07/schema#' } } },
-    { type: 'function', function: { name: 'read', description: 'Read a file', parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } } },
+    {
+      type: 'function',
+      function: {
+        name: 'weather',
+        description: 'Get the weather in a location',
+        parameters: {
+          type: 'object',
+          properties: { location: { type: 'string' } },
+          required: ['location'],
+          additionalProperties: false,
+          $schema: 'http://json-schema.org/draft-07/schema#',
+        },
+      },
+    },
+    {
+      type: 'function',
+      function: { name: 'read', description: 'Read a file', parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } },
+    },
   ];
 
   it('generateText with tools: content:null on the tool-call turn, results continue the same CLI session', async () => {
@@ -308,7 +368,11 @@ describe('Vercel AI SDK (openai-compatible)', () => {
 
     // The AI SDK re-sends the step with content:null and one tool message per result.
     messages.push(
-      { role: 'assistant', content: null, tool_calls: calls.map((c: any) => ({ id: c.id, type: 'function', function: { name: c.function.name, arguments: c.function.arguments } })) },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: calls.map((c: any) => ({ id: c.id, type: 'function', function: { name: c.function.name, arguments: c.function.arguments } })),
+      },
       { role: 'tool', tool_call_id: calls[0].id, content: '{"text":"hello"}' },
       { role: 'tool', tool_call_id: calls[1].id, content: '{"temperature":21}' },
     );
@@ -340,7 +404,11 @@ describe('Vercel AI SDK (openai-compatible)', () => {
         tools,
         messages: [
           { role: 'user', content: 'What is the weather in Oslo?' },
-          { role: 'assistant', content: null, tool_calls: [{ id: 'call_vercel_1', type: 'function', function: { name: 'weather', arguments: '{"location":"Oslo"}' } }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'call_vercel_1', type: 'function', function: { name: 'weather', arguments: '{"location":"Oslo"}' } }],
+          },
           { role: 'tool', tool_call_id: 'call_vercel_1', content: '{"temperature":4}' },
         ],
       },
@@ -350,7 +418,11 @@ describe('Vercel AI SDK (openai-compatible)', () => {
     expect((await r.json()).choices[0].message.content).toBe('results: {"temperature":4}');
     const turns = conversationTurns(upstream.messageRequests[0].body);
     expect(turns.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user']);
-    expect(turns[1].content.find((b: any) => b.type === 'tool_use')).toMatchObject({ id: 'call_vercel_1', name: 'mcp__client__weather', input: { location: 'Oslo' } });
+    expect(turns[1].content.find((b: any) => b.type === 'tool_use')).toMatchObject({
+      id: 'call_vercel_1',
+      name: 'mcp__client__weather',
+      input: { location: 'Oslo' },
+    });
     expect(toolResultsOf(upstream.messageRequests[0])[0].tool_use_id).toBe('call_vercel_1');
   });
 });
@@ -363,28 +435,53 @@ describe('recorded request fixtures, end to end', () => {
       .split('\n\n')
       .map((c) => c.split('\n').filter((l) => l && !l.startsWith(':')))
       .filter((ls) => ls.length)
-      .map((ls) => ({ event: ls.find((l) => l.startsWith('event: '))?.slice(7), data: JSON.parse(ls.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n')) }));
+      .map((ls) => ({
+        event: ls.find((l) => l.startsWith('event: '))?.slice(7),
+        data: JSON.parse(
+          ls
+            .filter((l) => l.startsWith('data: '))
+            .map((l) => l.slice(6))
+            .join('\n'),
+        ),
+      }));
 
   it('OpenClaw anthropic-messages (tool result in history it never saw, server tool, thinking, metadata)', async () => {
     const body = fixture('anthropic/testdata/openclaw-messages.request.json');
-    const res = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-openclaw', 'anthropic-version': '2023-06-01' }, body: JSON.stringify(body) });
+    const res = await fetch(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-openclaw', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(200);
     const events = await sse(res);
     expect(events[0].event).toBe('message_start');
     expect(events.at(-1)!.event).toBe('message_stop');
-    const text = events.filter((e) => e.event === 'content_block_delta' && e.data.delta.type === 'text_delta').map((e) => e.data.delta.text).join('');
+    const text = events
+      .filter((e) => e.event === 'content_block_delta' && e.data.delta.type === 'text_delta')
+      .map((e) => e.data.delta.text)
+      .join('');
     expect(text.startsWith('results: - buy milk')).toBe(true);
     const up = upstream.messageRequests[0].body;
     expect(up.tools.map((t: any) => t.name)).toEqual(['mcp__client__read_file']);
     const turns = conversationTurns(up);
     expect(turns.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user']);
-    expect(turns[1].content.find((b: any) => b.type === 'tool_use')).toMatchObject({ id: 'toolu_01A', name: 'mcp__client__read_file', input: { path: 'todo.md' } });
+    expect(turns[1].content.find((b: any) => b.type === 'tool_use')).toMatchObject({
+      id: 'toolu_01A',
+      name: 'mcp__client__read_file',
+      input: { path: 'todo.md' },
+    });
     expect(toolResultsOf(upstream.messageRequests[0]).map((r) => r.tool_use_id)).toEqual(['toolu_01A']);
   });
 
   it('OpenClaw openai-completions (developer prompt, rewritten id, trailing internal context)', async () => {
     const body = fixture('openai/testdata/openclaw-chat.request.json');
-    const s = await readChatStream(await fetch(`${proxy.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x' }, body: JSON.stringify(body) }));
+    const s = await readChatStream(
+      await fetch(`${proxy.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
+        body: JSON.stringify(body),
+      }),
+    );
     expect(s.status).toBe(200);
     expect(s.doneCount).toBe(1);
     expect(s.text.startsWith('results: Paris: 18°C, sunny')).toBe(true);
@@ -401,12 +498,16 @@ describe('recorded request fixtures, end to end', () => {
   it('Codex responses (namespace + hosted + custom tools, reasoning item, function calls with ids, store:false)', async () => {
     // Codex users point it at a Claude model; the fixture's own model name is OpenAI's.
     const body = { ...fixture('responses/testdata/codex-responses.request.json'), model: MODEL };
-    const res = await fetch(`${proxy.baseURL}/responses`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x', 'session-id': '0199c0de-thread' }, body: JSON.stringify(body) });
+    const res = await fetch(`${proxy.baseURL}/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer x', 'session-id': '0199c0de-thread' },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(200);
     const events = await sse(res);
     expect(events[0].event).toBe('response.created');
     expect(events.at(-1)!.event).toBe('response.completed');
-    events.forEach((e, i) => expect(e.data.sequence_number).toBe(i));
+    for (const [i, e] of events.entries()) expect(e.data.sequence_number).toBe(i);
     const out = events.at(-1)!.data.response.output;
     expect(out.at(-1).content[0].text.startsWith('echo: Thanks')).toBe(true);
     const up = upstream.messageRequests[0].body;

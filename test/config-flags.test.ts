@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatBody, expectNoChildren, expectSettled, health, openaiStreamSummary, post, rawRequest, readUntil, slowWords } from './fault-kit.js';
-import { type RunningProxy, MockUpstream, startProxy, tempDir, waitFor } from './harness.js';
+import { MockUpstream, type RunningProxy, startProxy, tempDir, waitFor } from './harness.js';
 import { lastUserText } from './mock-upstream.js';
 
 let upstream: MockUpstream;
@@ -63,13 +63,19 @@ const loser = (tag: string): Values => ({
 });
 
 const asFlags = (v: Values) => [
-  '--api-key', v.apiKey,
-  '--max-concurrent', String(v.maxConcurrent),
-  '--max-queue', String(v.maxQueue),
-  '--idle-timeout-ms', String(v.idleTimeoutMs),
-  '--max-body-bytes', String(v.maxBodyBytes),
+  '--api-key',
+  v.apiKey,
+  '--max-concurrent',
+  String(v.maxConcurrent),
+  '--max-queue',
+  String(v.maxQueue),
+  '--idle-timeout-ms',
+  String(v.idleTimeoutMs),
+  '--max-body-bytes',
+  String(v.maxBodyBytes),
   ...v.allowedOrigins.flatMap((o) => ['--allowed-origin', o]),
-  '--shutdown-grace-ms', String(v.shutdownGraceMs),
+  '--shutdown-grace-ms',
+  String(v.shutdownGraceMs),
 ];
 const asEnv = (v: Values): NodeJS.ProcessEnv => ({
   MAXPROXY_API_KEY: v.apiKey,
@@ -99,7 +105,8 @@ async function probe(proxy: RunningProxy, want: Values, others: Values[]): Promi
   for (const o of others) expect((await rawRequest(proxy.port, { path: '/v1/models', headers: { authorization: `Bearer ${o.apiKey}` } })).status).toBe(401);
 
   // allowedOrigins: a preflight from the winner's origin is answered, the others' refused.
-  const preflight = (origin: string) => rawRequest(proxy.port, { method: 'OPTIONS', path: '/v1/chat/completions', headers: { origin, 'access-control-request-method': 'POST' } });
+  const preflight = (origin: string) =>
+    rawRequest(proxy.port, { method: 'OPTIONS', path: '/v1/chat/completions', headers: { origin, 'access-control-request-method': 'POST' } });
   const pre = await preflight(want.allowedOrigins[0]);
   expect(pre.status).toBe(204);
   expect(pre.headers['access-control-allow-origin']).toBe(want.allowedOrigins[0]);
@@ -107,9 +114,19 @@ async function probe(proxy: RunningProxy, want: Values, others: Values[]): Promi
 
   // maxBodyBytes: 4096 → a 6 KB body is too large, a 3 KB one is read.
   const sized = (n: number) => JSON.stringify({ model: 'claude-sonnet-4-5', messages: [], pad: 'x'.repeat(n) });
-  const big = await rawRequest(proxy.port, { method: 'POST', path: '/v1/chat/completions', headers: { ...auth, 'content-type': 'application/json' }, body: sized(6000) });
+  const big = await rawRequest(proxy.port, {
+    method: 'POST',
+    path: '/v1/chat/completions',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: sized(6000),
+  });
   expect(big.status).toBe(413);
-  const small = await rawRequest(proxy.port, { method: 'POST', path: '/v1/chat/completions', headers: { ...auth, 'content-type': 'application/json' }, body: sized(3000) });
+  const small = await rawRequest(proxy.port, {
+    method: 'POST',
+    path: '/v1/chat/completions',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: sized(3000),
+  });
   expect(small.status).toBe(400);
 
   // maxConcurrent 1, maxQueue 1, idleTimeoutMs 2500: A stalls and runs, B waits, C is refused;

@@ -4,7 +4,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningProxy, MockUpstream, childClaudePids, startProxy, waitFor } from './harness.js';
+import { childClaudePids, MockUpstream, type RunningProxy, startProxy, waitFor } from './harness.js';
 
 let upstream: MockUpstream;
 let proxy: RunningProxy;

@@ -9,16 +9,16 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../src/config/resolve.js';
 import type { Config } from '../src/config/defaults.js';
+import { resolveConfig } from '../src/config/resolve.js';
 import type { SettingsStore } from '../src/config/settings.js';
-import { startDaemon, type Daemon } from '../src/daemon.js';
-import { startDesktop, type Desktop } from '../src/desktop/desktop-app.js';
+import { type Daemon, startDaemon } from '../src/daemon.js';
+import { type Desktop, startDesktop } from '../src/desktop/desktop-app.js';
 import { buildMenu } from '../src/desktop/menu-model.js';
 import { CoalescingNotifier, type Notification } from '../src/desktop/notifier.js';
 import { silentLogger } from '../src/log/logger.js';
-import { MockUpstream, unifiedRateLimitHeaders } from './mock-upstream.js';
 import { MAIN, sleep, startProxy, tempDir, waitFor } from './harness.js';
+import { MockUpstream, unifiedRateLimitHeaders } from './mock-upstream.js';
 
 interface InProcess {
   daemon: Daemon;
@@ -168,9 +168,7 @@ describe('tray actions on a running daemon', () => {
       expect((await fetch(`${p.daemon.url}/health`)).status).toBe(200);
       expect(readSettings(p.dataDir).port).toBe(saved);
       await waitFor(() => p.sent.length > 0, 2_000);
-      expect(p.sent).toEqual([
-        { title: `Port ${busy} is not available`, message: `Another program is using it. Still listening on port ${before}.` },
-      ]);
+      expect(p.sent).toEqual([{ title: `Port ${busy} is not available`, message: `Another program is using it. Still listening on port ${before}.` }]);
     } finally {
       blocker.close();
     }

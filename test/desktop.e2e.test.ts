@@ -23,8 +23,11 @@ import {
   boundingBox,
   crop,
   cropImage,
+  type DesktopSession,
   findTrayIcon,
   keys,
+  type Pixels,
+  type Rect,
   readPixels,
   requireTools,
   screenshot,
@@ -32,11 +35,8 @@ import {
   trayIconPresent,
   until,
   xdotool,
-  type DesktopSession,
-  type Pixels,
-  type Rect,
 } from './e2e/desktop-session.js';
-import { MockUpstream, ROOT, startProxy, tempDir, type RunningProxy } from './harness.js';
+import { MockUpstream, ROOT, type RunningProxy, startProxy, tempDir } from './harness.js';
 import { unifiedRateLimitHeaders } from './mock-upstream.js';
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'desktop-e2e');
@@ -238,7 +238,11 @@ beforeAll(async () => {
   });
   url = proxy.url;
   startPort = proxy.port;
-  await until('the tray to start', () => (/tray icon shown/.test(proxy.output()) ? true : /running headless/.test(proxy.output()) ? Promise.reject(new Error(proxy.output())) : undefined), 20_000);
+  await until(
+    'the tray to start',
+    () => (/tray icon shown/.test(proxy.output()) ? true : /running headless/.test(proxy.output()) ? Promise.reject(new Error(proxy.output())) : undefined),
+    20_000,
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -282,19 +286,23 @@ describe('maxproxy in the system tray (Xvfb + trayer + D-Bus + dunst)', () => {
     expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'settings.json'), 'utf8')).startAtLogin).toBe(true);
 
     // The same row now starts with the checkmark: its text got wider by "✓ ".
-    const menu = await until('the checked item', async () => {
-      await openMenu();
-      await keys(session.env, ...Array<string>(downs).fill('Down'));
-      const { file, pixels, box } = await menuShot('start-at-login-on');
-      const after = highlighted(pixels);
-      if (after.text.w - before.text.w < 8) {
-        await closeMenu();
-        return undefined;
-      }
-      expect(after.row.y).toBe(before.row.y);
-      await saveForDocs(file, 'tray-start-at-login', await menuRegion(box));
-      return box;
-    }, 10_000);
+    const menu = await until(
+      'the checked item',
+      async () => {
+        await openMenu();
+        await keys(session.env, ...Array<string>(downs).fill('Down'));
+        const { file, pixels, box } = await menuShot('start-at-login-on');
+        const after = highlighted(pixels);
+        if (after.text.w - before.text.w < 8) {
+          await closeMenu();
+          return undefined;
+        }
+        expect(after.row.y).toBe(before.row.y);
+        await saveForDocs(file, 'tray-start-at-login', await menuRegion(box));
+        return box;
+      },
+      10_000,
+    );
     expect(menu).toBeDefined();
     await closeMenu();
   });
@@ -316,7 +324,10 @@ describe('maxproxy in the system tray (Xvfb + trayer + D-Bus + dunst)', () => {
     const icon = await findTrayIcon(session.env);
     const idleIcon = crop((await shoot()).pixels, icon);
     const reset = Math.floor(Date.now() / 1000) + 2 * 3600 + 15 * 60;
-    upstream.enqueue({ blocks: [{ type: 'text', text: ['Plenty ', 'left?'] }], headers: unifiedRateLimitHeaders({ utilization5h: 0.9, reset5h: reset, utilization7d: 0.42 }) });
+    upstream.enqueue({
+      blocks: [{ type: 'text', text: ['Plenty ', 'left?'] }],
+      headers: unifiedRateLimitHeaders({ utilization5h: 0.9, reset5h: reset, utilization7d: 0.42 }),
+    });
     const r = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'opencode/1.18.2' },
@@ -331,7 +342,10 @@ describe('maxproxy in the system tray (Xvfb + trayer + D-Bus + dunst)', () => {
     expect(s.usage.fiveHour).toMatchObject({ utilization: 0.9, resetsAt: reset });
     const model = buildMenu(s, prefs(s.server.port), Date.now());
     expect(model.icon).toBe('warning');
-    expect(model.items.find((i) => i.id === 'usage-5h')).toMatchObject({ hidden: false, title: expect.stringMatching(/^5-hour limit: 90% used · resets in 2h 1[45]m$/) });
+    expect(model.items.find((i) => i.id === 'usage-5h')).toMatchObject({
+      hidden: false,
+      title: expect.stringMatching(/^5-hour limit: 90% used · resets in 2h 1[45]m$/),
+    });
     expect(model.items.find((i) => i.id === 'warning:usage-5h')?.title).toMatch(/^⚠ 5-hour limit at 90%, nearly used up — resets in 2h 1[45]m$/);
 
     // The icon on screen changed from idle to warning.

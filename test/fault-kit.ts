@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { type RunningProxy, childClaudePids, sleep, waitFor } from './harness.js';
+import { childClaudePids, type RunningProxy, sleep, waitFor } from './harness.js';
 
 export interface SseEvent {
   event?: string;
@@ -29,7 +29,11 @@ export function parseSse(raw: string): SseEvent[] {
 }
 
 /** SSE comment lines (`: text`), e.g. keep-alives. */
-export const sseComments = (raw: string): string[] => raw.split(/\r?\n/).filter((l) => l.startsWith(':')).map((l) => l.slice(1).trim());
+export const sseComments = (raw: string): string[] =>
+  raw
+    .split(/\r?\n/)
+    .filter((l) => l.startsWith(':'))
+    .map((l) => l.slice(1).trim());
 
 /** The text an OpenAI Chat Completions stream carried, and its error chunk if any. */
 export function openaiStreamSummary(raw: string): { text: string; error?: any; done: boolean; finish: string[] } {
@@ -73,9 +77,19 @@ export const MODEL = 'claude-sonnet-4-5';
 /** A chat-completions body with one user message. */
 export const chatBody = (content: string, extra: Record<string, unknown> = {}) => ({ model: MODEL, messages: [{ role: 'user', content }], ...extra });
 /** A messages body with one user message. */
-export const messagesBody = (content: string, extra: Record<string, unknown> = {}) => ({ model: MODEL, max_tokens: 1024, messages: [{ role: 'user', content }], ...extra });
+export const messagesBody = (content: string, extra: Record<string, unknown> = {}) => ({
+  model: MODEL,
+  max_tokens: 1024,
+  messages: [{ role: 'user', content }],
+  ...extra,
+});
 
-export function post(proxy: RunningProxy | string, path: string, body: unknown, init: { headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+export function post(
+  proxy: RunningProxy | string,
+  path: string,
+  body: unknown,
+  init: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<Response> {
   const base = typeof proxy === 'string' ? proxy : proxy.url;
   return fetch(`${base}${path}`, {
     method: 'POST',
@@ -190,15 +204,28 @@ export interface RawResponse {
 }
 
 /** A raw HTTP request (lets a test set Host, Origin, odd bodies...). */
-export function rawRequest(port: number, opts: { method?: string; path: string; headers?: Record<string, string | number>; body?: string | Buffer; host?: string }): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  opts: { method?: string; path: string; headers?: Record<string, string | number>; body?: string | Buffer; host?: string },
+): Promise<RawResponse> {
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers, setHost: opts.headers?.host === undefined && opts.headers?.Host === undefined }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), ms: Date.now() - t0 }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: opts.method ?? 'GET',
+        path: opts.path,
+        headers: opts.headers,
+        setHost: opts.headers?.host === undefined && opts.headers?.Host === undefined,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), ms: Date.now() - t0 }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     if (opts.body !== undefined) req.write(opts.body);
     req.end();
@@ -206,6 +233,9 @@ export function rawRequest(port: number, opts: { method?: string; path: string; 
 }
 
 /** A slow streamed answer from the mock: `n` distinct words, `delayMs` apart. */
-export const slowWords = (n: number, delayMs: number, prefix = 'w') => ({ blocks: [{ type: 'text' as const, text: Array.from({ length: n }, (_, i) => `${prefix}${i} `) }], delayMs });
+export const slowWords = (n: number, delayMs: number, prefix = 'w') => ({
+  blocks: [{ type: 'text' as const, text: Array.from({ length: n }, (_, i) => `${prefix}${i} `) }],
+  delayMs,
+});
 
 export { sleep };

@@ -13,8 +13,8 @@ import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   alive,
-  busySessionPids,
   anthropicStreamSummary,
+  busySessionPids,
   chatBody,
   closedPort,
   expectNoChildren,
@@ -29,7 +29,7 @@ import {
   slowWords,
   sseComments,
 } from './fault-kit.js';
-import { type RunningProxy, MockUpstream, childClaudePids, clientTexts, startProxy, tempDir, waitFor } from './harness.js';
+import { childClaudePids, clientTexts, MockUpstream, type RunningProxy, startProxy, tempDir, waitFor } from './harness.js';
 import type { MockReply } from './mock-upstream.js';
 
 const IDLE_TIMEOUT_MS = 3000;
@@ -58,8 +58,22 @@ async function bothFormats(proxy: RunningProxy, prompt: string, stream = false) 
   const anBody = await an.text();
   const t2 = Date.now();
   return {
-    openai: { status: oa.status, retryAfter: oa.headers.get('retry-after'), body: safeJson(oaBody), raw: oaBody, ms: t1 - t0, type: oa.headers.get('content-type') },
-    anthropic: { status: an.status, retryAfter: an.headers.get('retry-after'), body: safeJson(anBody), raw: anBody, ms: t2 - t1, type: an.headers.get('content-type') },
+    openai: {
+      status: oa.status,
+      retryAfter: oa.headers.get('retry-after'),
+      body: safeJson(oaBody),
+      raw: oaBody,
+      ms: t1 - t0,
+      type: oa.headers.get('content-type'),
+    },
+    anthropic: {
+      status: an.status,
+      retryAfter: an.headers.get('retry-after'),
+      body: safeJson(anBody),
+      raw: anBody,
+      ms: t2 - t1,
+      type: an.headers.get('content-type'),
+    },
   };
 }
 
@@ -118,7 +132,13 @@ describe('upstream errors reported by the CLI', () => {
   }, 90_000);
 
   it('429 with a long retry-after → 429 at once with that retry-after (streaming too: a real status, not a 200 stream)', async () => {
-    upstream.setResponder(() => ({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit', headers: { 'retry-after': '40' } }));
+    upstream.setResponder(() => ({
+      kind: 'error',
+      status: 429,
+      type: 'rate_limit_error',
+      message: 'Number of requests has exceeded your rate limit',
+      headers: { 'retry-after': '40' },
+    }));
     for (const stream of [false, true]) {
       const r = await bothFormats(proxy, `long wait ${stream}`, stream);
       for (const [name, a] of Object.entries(r)) {
@@ -190,7 +210,9 @@ describe('upstream errors reported by the CLI', () => {
   it('an upstream stream that breaks with an error event and stays broken → the partial text, then an error event in the format', async () => {
     // Streaming attempts break mid-answer; the CLI's non-streaming fallback is refused as overloaded.
     upstream.setResponder((req) =>
-      req.body?.stream ? { kind: 'stream-error', afterText: 'partial ', type: 'overloaded_error', message: 'Overloaded' } : { kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' },
+      req.body?.stream
+        ? { kind: 'stream-error', afterText: 'partial ', type: 'overloaded_error', message: 'Overloaded' }
+        : { kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' },
     );
     const r = await bothFormats(proxy, 'broken stream', true);
     expect(r.openai.status).toBe(200);
@@ -436,7 +458,9 @@ describe('the daemon itself killed with SIGKILL', () => {
 
     // A turn that never ends upstream: its CLI process would outlive the daemon.
     upstream.setResponder(() => ({ kind: 'stall', afterText: 'thinking' }));
-    const hung = post(proxy, '/v1/chat/completions', chatBody('hang forever', { stream: true })).then((r) => r.text()).catch((e) => e);
+    const hung = post(proxy, '/v1/chat/completions', chatBody('hang forever', { stream: true }))
+      .then((r) => r.text())
+      .catch((e) => e);
     await waitFor(() => upstream.messageRequests.some((r) => JSON.stringify(r.body.messages).includes('hang forever')), 20_000);
     const kids = childClaudePids(firstPid);
     // The idle session, the stalled one, and any warm spare.
@@ -457,12 +481,21 @@ describe('the daemon itself killed with SIGKILL', () => {
     try {
       await waitFor(() => orphans.every((p) => !alive(p)), 5_000);
       expect(proxy.output()).toMatch(/reaped Claude Code processes left by an earlier run/);
-      expect(fs.readdirSync(path.join(dataDir, 'pids')).map(Number).filter((p) => kids.includes(p))).toEqual([]);
+      expect(
+        fs
+          .readdirSync(path.join(dataDir, 'pids'))
+          .map(Number)
+          .filter((p) => kids.includes(p)),
+      ).toEqual([]);
 
       const oa2 = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x', maxRetries: 0 });
       const r = await oa2.chat.completions.create({
         model: MODEL,
-        messages: [{ role: 'user', content: 'remember 42' }, { role: 'assistant', content: a1 }, { role: 'user', content: 'which number?' }],
+        messages: [
+          { role: 'user', content: 'remember 42' },
+          { role: 'assistant', content: a1 },
+          { role: 'user', content: 'which number?' },
+        ],
       });
       expect(r.choices[0].message.content).toBe('echo: which number?');
       const last = upstream.messageRequests.at(-1)!;

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { health, rawRequest } from './fault-kit.js';
-import { type RunningProxy, MAIN, MockUpstream, startProxy, tempDir } from './harness.js';
+import { MAIN, MockUpstream, type RunningProxy, startProxy, tempDir } from './harness.js';
 
 const KEY = 'guard-test-key-0123456789';
 const WRONG = 'wrong-key-9876543210';
@@ -35,21 +35,24 @@ const expectAnthropicError = (r: { body: string }, type: string) => expect(body(
 const expectOpenAIError = (r: { body: string }, type: string) => expect(body(r).error).toMatchObject({ type });
 
 describe('Host header (DNS rebinding)', () => {
-  it.each(['evil.com', 'evil.com:PORT', '127.0.0.1:1', 'localhost.evil.com:PORT', '127.0.0.1.nip.io:PORT'])('Host %s → 403 on every route, /health included', async (h) => {
-    const host = h.replace('PORT', String(proxy.port));
-    for (const [method, path] of [
-      ['GET', '/health'],
-      ['GET', '/v1/models'],
-      ['POST', '/v1/chat/completions'],
-      ['POST', '/v1/messages'],
-    ] as const) {
-      const r = await rawRequest(proxy.port, { method, path, headers: { host, ...auth, ...json }, body: method === 'POST' ? '{}' : undefined });
-      expect(r.status, `${method} ${path}`).toBe(403);
-      if (path === '/v1/messages') expectAnthropicError(r, 'permission_error');
-      else expectOpenAIError(r, 'permission_error');
-      expect(r.body).toMatch(/Host .* is not allowed/);
-    }
-  });
+  it.each(['evil.com', 'evil.com:PORT', '127.0.0.1:1', 'localhost.evil.com:PORT', '127.0.0.1.nip.io:PORT'])(
+    'Host %s → 403 on every route, /health included',
+    async (h) => {
+      const host = h.replace('PORT', String(proxy.port));
+      for (const [method, path] of [
+        ['GET', '/health'],
+        ['GET', '/v1/models'],
+        ['POST', '/v1/chat/completions'],
+        ['POST', '/v1/messages'],
+      ] as const) {
+        const r = await rawRequest(proxy.port, { method, path, headers: { host, ...auth, ...json }, body: method === 'POST' ? '{}' : undefined });
+        expect(r.status, `${method} ${path}`).toBe(403);
+        if (path === '/v1/messages') expectAnthropicError(r, 'permission_error');
+        else expectOpenAIError(r, 'permission_error');
+        expect(r.body).toMatch(/Host .* is not allowed/);
+      }
+    },
+  );
 
   it.each(['localhost:PORT', '127.0.0.1:PORT', '[::1]:PORT', 'LOCALHOST:PORT', 'localhost'])('Host %s is accepted', async (h) => {
     const r = await rawRequest(proxy.port, { path: '/v1/models', headers: { host: h.replace('PORT', String(proxy.port)), ...auth } });
@@ -71,7 +74,11 @@ describe('Origin', () => {
   });
 
   it('a preflight from a foreign origin is refused without CORS headers', async () => {
-    const r = await rawRequest(proxy.port, { method: 'OPTIONS', path: '/v1/chat/completions', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const r = await rawRequest(proxy.port, {
+      method: 'OPTIONS',
+      path: '/v1/chat/completions',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(r.status).toBe(403);
     expect(r.headers['access-control-allow-origin']).toBeUndefined();
     expect(r.headers['access-control-allow-methods']).toBeUndefined();
@@ -117,7 +124,13 @@ describe('API key', () => {
 
   it.each(routes)('$method $path: missing or wrong key → 401 in the endpoint format; the right key passes', async ({ method, path, anthropic, body: b }) => {
     const send = (headers: Record<string, string>) => rawRequest(proxy.port, { method, path, headers: { ...json, ...headers }, body: b });
-    for (const headers of [{}, { authorization: `Bearer ${WRONG}` }, { 'x-api-key': WRONG }, { authorization: KEY }, { authorization: `Basic ${KEY}` }] as Array<Record<string, string>>) {
+    for (const headers of [
+      {},
+      { authorization: `Bearer ${WRONG}` },
+      { 'x-api-key': WRONG },
+      { authorization: KEY },
+      { authorization: `Basic ${KEY}` },
+    ] as Array<Record<string, string>>) {
       const r = await send(headers);
       expect(r.status, JSON.stringify(headers)).toBe(401);
       if (anthropic) expectAnthropicError(r, 'authentication_error');
@@ -126,7 +139,9 @@ describe('API key', () => {
       expect(r.body).not.toContain(WRONG);
       expect(r.body).not.toContain(KEY);
     }
-    for (const headers of [{ authorization: `Bearer ${KEY}` }, { 'x-api-key': KEY }, { authorization: `Bearer ${WRONG}`, 'x-api-key': KEY }] as Array<Record<string, string>>) {
+    for (const headers of [{ authorization: `Bearer ${KEY}` }, { 'x-api-key': KEY }, { authorization: `Bearer ${WRONG}`, 'x-api-key': KEY }] as Array<
+      Record<string, string>
+    >) {
       const r = await send(headers);
       expect(r.status, JSON.stringify(headers)).not.toBe(401);
       // Bodies are only read after the key check: an empty turn request is a 400, not a 401.
@@ -150,9 +165,15 @@ describe('API key', () => {
     expect(ok.data.length).toBeGreaterThan(0);
     const bad = await new OpenAI({ baseURL: proxy.baseURL, apiKey: WRONG, maxRetries: 0 }).models.list().catch((e) => e);
     expect(bad).toBeInstanceOf(OpenAI.AuthenticationError);
-    const msg = await new Anthropic({ baseURL: proxy.url, apiKey: KEY, maxRetries: 0 }).messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'with key' }] });
+    const msg = await new Anthropic({ baseURL: proxy.url, apiKey: KEY, maxRetries: 0 }).messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: 'with key' }],
+    });
     expect(msg.content).toEqual([{ type: 'text', text: 'echo: with key' }]);
-    const denied = await new Anthropic({ baseURL: proxy.url, apiKey: WRONG, maxRetries: 0 }).messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'no' }] }).catch((e) => e);
+    const denied = await new Anthropic({ baseURL: proxy.url, apiKey: WRONG, maxRetries: 0 }).messages
+      .create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'no' }] })
+      .catch((e) => e);
     expect(denied).toBeInstanceOf(Anthropic.AuthenticationError);
     expect(denied.error).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
   });
@@ -164,7 +185,8 @@ describe('API key', () => {
 });
 
 describe('request bodies', () => {
-  const post = (path: string, b: string | Buffer, headers: Record<string, string> = {}) => rawRequest(proxy.port, { method: 'POST', path, headers: { ...auth, ...json, ...headers }, body: b });
+  const post = (path: string, b: string | Buffer, headers: Record<string, string> = {}) =>
+    rawRequest(proxy.port, { method: 'POST', path, headers: { ...auth, ...json, ...headers }, body: b });
 
   it('a body over --max-body-bytes → 413 in the endpoint format', async () => {
     const big = JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x'.repeat(MAX_BODY + 10) }] });
@@ -215,7 +237,11 @@ describe('request bodies', () => {
       expect(an.ms).toBeLessThan(15_000);
     }
     // Absurd but flat inputs get a 4xx too, never a crash.
-    for (const odd of ['{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":123}}]}]}', '{"model":[],"messages":{}}', '{"model":"claude-sonnet-4-5","messages":[null,1,"x"]}']) {
+    for (const odd of [
+      '{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":123}}]}]}',
+      '{"model":[],"messages":{}}',
+      '{"model":"claude-sonnet-4-5","messages":[null,1,"x"]}',
+    ]) {
       const r = await post('/v1/messages', odd);
       expect(r.status, odd).toBeGreaterThanOrEqual(400);
       expect(r.status, odd).toBeLessThan(500);
@@ -229,7 +255,10 @@ describe('binding', () => {
   const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     new Promise<{ code: number | null; out: string }>((resolve) => {
       const dataDir = tempDir();
-      const child = spawn(process.execPath, [MAIN, '--headless', '--port', '0', '--data-dir', dataDir, ...args], { env: { ...process.env, DISPLAY: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [MAIN, '--headless', '--port', '0', '--data-dir', dataDir, ...args], {
+        env: { ...process.env, DISPLAY: '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));

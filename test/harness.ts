@@ -54,7 +54,18 @@ export async function startProxy(opts: ProxyOptions = {}): Promise<RunningProxy>
     ...(opts.auth === 'none' ? {} : opts.auth === 'oauth' ? { CLAUDE_CODE_OAUTH_TOKEN: 'test-oauth-token' } : { ANTHROPIC_API_KEY: 'sk-test' }),
     ...opts.claudeEnv,
   };
-  const args = [...(opts.command?.args ?? [MAIN]), ...(opts.headless === false ? [] : ['--headless']), '--port', '0', '--data-dir', dataDir, '--log-level', 'debug', ...Object.entries(claudeEnv).flatMap(([k, v]) => ['--claude-env', `${k}=${v}`]), ...(opts.args ?? [])];
+  const args = [
+    ...(opts.command?.args ?? [MAIN]),
+    ...(opts.headless === false ? [] : ['--headless']),
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--log-level',
+    'debug',
+    ...Object.entries(claudeEnv).flatMap(([k, v]) => ['--claude-env', `${k}=${v}`]),
+    ...(opts.args ?? []),
+  ];
   const env = { ...process.env };
   for (const k of ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'CLAUDE_CODE_OAUTH_TOKEN', 'DISPLAY', 'WAYLAND_DISPLAY']) delete env[k];
   Object.assign(env, opts.env);

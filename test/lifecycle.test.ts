@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MockUpstream, childClaudePids, clientTexts, sleep, startProxy, tempDir, waitFor } from './harness.js';
+import { childClaudePids, clientTexts, MockUpstream, sleep, startProxy, tempDir, waitFor } from './harness.js';
 
 let upstream: MockUpstream;
 
@@ -56,7 +56,8 @@ describe('daemon', () => {
     const dataDir = tempDir();
     let proxy = await startProxy({ upstream, dataDir, args: ['--warm-spares', '0'] });
     const client1 = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x' });
-    const a1 = (await client1.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'remember 7' }] })).choices[0].message.content!;
+    const a1 = (await client1.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'remember 7' }] })).choices[0].message
+      .content!;
     const firstSession = upstream.messageRequests.at(-1)!.headers['x-claude-code-session-id'];
     const pid = proxy.child.pid!;
     expect(childClaudePids(pid).length).toBeGreaterThan(0);
@@ -69,7 +70,11 @@ describe('daemon', () => {
       const client2 = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x' });
       const r = await client2.chat.completions.create({
         model: 'claude-sonnet-4-5',
-        messages: [{ role: 'user', content: 'remember 7' }, { role: 'assistant', content: a1 }, { role: 'user', content: 'what number?' }],
+        messages: [
+          { role: 'user', content: 'remember 7' },
+          { role: 'assistant', content: a1 },
+          { role: 'user', content: 'what number?' },
+        ],
       });
       expect(r.choices[0].message.content).toBe('echo: what number?');
       const last = upstream.messageRequests.at(-1)!;
@@ -125,7 +130,14 @@ describe('daemon', () => {
     const proxy = await startProxy({ upstream, args: ['--warm-spares', '1'] });
     try {
       const client = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x' });
-      const ask = (content: string) => client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'system', content: 'Shape A' }, { role: 'user', content }] });
+      const ask = (content: string) =>
+        client.chat.completions.create({
+          model: 'claude-sonnet-4-5',
+          messages: [
+            { role: 'system', content: 'Shape A' },
+            { role: 'user', content },
+          ],
+        });
       await ask('first conversation');
       await waitFor(async () => (await (await fetch(`${proxy.url}/health`)).json()).warmSpares === 1);
       const pid = proxy.child.pid!;

@@ -17,7 +17,7 @@ import {
   readUntil,
   slowWords,
 } from './fault-kit.js';
-import { type RunningProxy, MockUpstream, startProxy, waitFor } from './harness.js';
+import { MockUpstream, type RunningProxy, startProxy, waitFor } from './harness.js';
 import { echoResponder, lastUserText } from './mock-upstream.js';
 
 let upstream: MockUpstream;
@@ -69,7 +69,11 @@ describe('50 streaming requests, 10 concurrent, --max-concurrent 3', () => {
         const i = next++;
         const anthropic = i % 2 === 1;
         const route = anthropic ? '/v1/messages' : '/v1/chat/completions';
-        const res = await post(proxy, route, anthropic ? messagesBody(prompts[i], { stream: true }) : chatBody(prompts[i], { stream: true, stream_options: { include_usage: true } }));
+        const res = await post(
+          proxy,
+          route,
+          anthropic ? messagesBody(prompts[i], { stream: true }) : chatBody(prompts[i], { stream: true, stream_options: { include_usage: true } }),
+        );
         const raw = await res.text();
         if (anthropic) {
           const s = anthropicStreamSummary(raw);

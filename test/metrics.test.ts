@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatBody, messagesBody, post } from './fault-kit.js';
-import { type RunningProxy, MockUpstream, startProxy } from './harness.js';
+import { MockUpstream, type RunningProxy, startProxy } from './harness.js';
 
 let upstream: MockUpstream;
 let proxy: RunningProxy;
@@ -38,7 +38,10 @@ const delta = (a: Map<string, number>, b: Map<string, number>, key: string) => g
 describe('/metrics', () => {
   it('counts each request once by route and status, observes time to first token and adds the tokens', async () => {
     const before = await scrape();
-    upstream.enqueue({ blocks: [{ type: 'text', text: ['a', 'b'] }], usage: { input_tokens: 21, output_tokens: 9, cache_read_input_tokens: 5, cache_creation_input_tokens: 3 } });
+    upstream.enqueue({
+      blocks: [{ type: 'text', text: ['a', 'b'] }],
+      usage: { input_tokens: 21, output_tokens: 9, cache_read_input_tokens: 5, cache_creation_input_tokens: 3 },
+    });
     const r = await post(proxy, '/v1/chat/completions', chatBody('count me', { stream: true }));
     expect(r.status).toBe(200);
     await r.text();

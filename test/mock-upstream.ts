@@ -186,7 +186,21 @@ export class MockUpstream {
     const sse = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     const start = (usage: MockUsage) => ({
       type: 'message_start',
-      message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens ?? 10, output_tokens: 1, cache_read_input_tokens: usage.cache_read_input_tokens ?? 0, cache_creation_input_tokens: usage.cache_creation_input_tokens ?? 0 } },
+      message: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: {
+          input_tokens: usage.input_tokens ?? 10,
+          output_tokens: 1,
+          cache_read_input_tokens: usage.cache_read_input_tokens ?? 0,
+          cache_creation_input_tokens: usage.cache_creation_input_tokens ?? 0,
+        },
+      },
     });
     if (reply.kind === 'stall' || reply.kind === 'stream-error') {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -217,7 +231,11 @@ export class MockUpstream {
           role: 'assistant',
           model,
           content: blocks.map((b) =>
-            b.type === 'text' ? { type: 'text', text: [b.text].flat().join('') } : b.type === 'thinking' ? { type: 'thinking', thinking: [b.thinking].flat().join(''), signature: b.signature ?? 'sig' } : { type: 'tool_use', id: b.id, name: b.name, input: b.input },
+            b.type === 'text'
+              ? { type: 'text', text: [b.text].flat().join('') }
+              : b.type === 'thinking'
+                ? { type: 'thinking', thinking: [b.thinking].flat().join(''), signature: b.signature ?? 'sig' }
+                : { type: 'tool_use', id: b.id, name: b.name, input: b.input },
           ),
           stop_reason: stopReason,
           stop_sequence: null,
@@ -260,14 +278,29 @@ export class MockUpstream {
       sse('content_block_stop', { type: 'content_block_stop', index: i });
     }
     await pause();
-    sse('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: usage.output_tokens, input_tokens: usage.input_tokens, cache_read_input_tokens: usage.cache_read_input_tokens, cache_creation_input_tokens: usage.cache_creation_input_tokens } });
+    sse('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: stopReason, stop_sequence: null },
+      usage: {
+        output_tokens: usage.output_tokens,
+        input_tokens: usage.input_tokens,
+        cache_read_input_tokens: usage.cache_read_input_tokens,
+        cache_creation_input_tokens: usage.cache_creation_input_tokens,
+      },
+    });
     sse('message_stop', { type: 'message_stop' });
     res.end();
   }
 }
 
 /** Response headers that make a subscription-authenticated CLI emit a rate_limit_event. */
-export function unifiedRateLimitHeaders(opts: { utilization5h: number; utilization7d?: number; reset5h?: number; reset7d?: number; status?: string }): Record<string, string> {
+export function unifiedRateLimitHeaders(opts: {
+  utilization5h: number;
+  utilization7d?: number;
+  reset5h?: number;
+  reset7d?: number;
+  status?: string;
+}): Record<string, string> {
   const now = Math.floor(Date.now() / 1000);
   const h: Record<string, string> = {
     'anthropic-ratelimit-unified-status': opts.status ?? 'allowed',

@@ -58,7 +58,10 @@ afterAll(async () => {
 describe('global install from the npm tarball', () => {
   it('holds the built files, assets, installers and no sources or tests', () => {
     const files = (dir: string): string[] =>
-      fs.readdirSync(path.join(pkg, dir), { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => path.relative(pkg, path.join(d.parentPath, d.name)));
+      fs
+        .readdirSync(path.join(pkg, dir), { recursive: true, withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => path.relative(pkg, path.join(d.parentPath, d.name)));
     expect(fs.existsSync(path.join(pkg, 'package.json'))).toBe(true);
     expect(fs.existsSync(path.join(pkg, 'README.md'))).toBe(true);
     for (const f of ['dist/main.js', 'dist/daemon.js', 'dist/desktop/tray-process.js', 'dist/desktop/login-item.js', 'dist/cli/status-command.js']) {
@@ -75,7 +78,12 @@ describe('global install from the npm tarball', () => {
       expect(icons).toContain(`assets/tray/macos/${state}Template.png`);
       expect(icons).toContain(`assets/tray/macos/${state}Template@2x.png`);
     }
-    for (const f of ['installers/README.md', 'installers/linux/maxproxy.desktop', 'installers/linux/maxproxy.service', 'installers/macos/dev.maxproxy.daemon.plist']) {
+    for (const f of [
+      'installers/README.md',
+      'installers/linux/maxproxy.desktop',
+      'installers/linux/maxproxy.service',
+      'installers/macos/dev.maxproxy.daemon.plist',
+    ]) {
       expect(fs.existsSync(path.join(pkg, f)), f).toBe(true);
     }
     for (const f of ['installers/linux/install.sh', 'installers/linux/uninstall.sh', 'installers/macos/install.sh', 'installers/macos/uninstall.sh']) {

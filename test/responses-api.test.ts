@@ -4,8 +4,8 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningProxy, MockUpstream, clientTexts, startProxy, systemText } from './harness.js';
-import { type MockReply, type RecordedRequest, conversationTurns } from './mock-upstream.js';
+import { clientTexts, MockUpstream, type RunningProxy, startProxy, systemText } from './harness.js';
+import { conversationTurns, type MockReply, type RecordedRequest } from './mock-upstream.js';
 
 let upstream: MockUpstream;
 let proxy: RunningProxy;
@@ -38,14 +38,21 @@ function parseSse(raw: string): SseEvent[] {
     const lines = chunk.split('\n').filter((l) => l !== '' && !l.startsWith(':'));
     if (!lines.length) continue;
     const event = lines.find((l) => l.startsWith('event: '))?.slice(7);
-    const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+    const data = lines
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => l.slice(6))
+      .join('\n');
     out.push({ event, data: data ? JSON.parse(data) : undefined });
   }
   return out;
 }
 
 const postResponses = (body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${proxy.baseURL}/responses`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer unused', ...headers }, body: JSON.stringify(body) });
+  fetch(`${proxy.baseURL}/responses`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer unused', ...headers },
+    body: JSON.stringify(body),
+  });
 
 /** Every event has an `event:` line equal to its type and a strictly increasing sequence_number from 0. */
 function expectWellFormed(events: SseEvent[]): void {
@@ -62,7 +69,10 @@ const collapse = (types: string[]): string[] => types.filter((t, i) => !(t.endsW
 
 describe('responses.create (non-streaming)', () => {
   it('answers with output_text, status completed and usage counting cached input', async () => {
-    upstream.enqueue({ blocks: [{ type: 'text', text: ['Hel', 'lo ', 'there'] }], usage: { input_tokens: 21, output_tokens: 9, cache_read_input_tokens: 5, cache_creation_input_tokens: 3 } });
+    upstream.enqueue({
+      blocks: [{ type: 'text', text: ['Hel', 'lo ', 'there'] }],
+      usage: { input_tokens: 21, output_tokens: 9, cache_read_input_tokens: 5, cache_creation_input_tokens: 3 },
+    });
     const r = await client.responses.create({ model: MODEL, input: 'Say hello' });
     expect(r.object).toBe('response');
     expect(r.id).toMatch(/^resp_/);
@@ -110,7 +120,16 @@ describe('input images', () => {
     const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
     const r = await client.responses.create({
       model: MODEL,
-      input: [{ role: 'user', content: [{ type: 'input_text', text: 'What are these?' }, { type: 'input_image', image_url: 'https://example.com/a.png', detail: 'auto' }, { type: 'input_image', image_url: `data:image/png;base64,${png}`, detail: 'high' }] }],
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'What are these?' },
+            { type: 'input_image', image_url: 'https://example.com/a.png', detail: 'auto' },
+            { type: 'input_image', image_url: `data:image/png;base64,${png}`, detail: 'high' },
+          ],
+        },
+      ],
     });
     expect(r.status).toBe('completed');
     const content = conversationTurns(upstream.messageRequests[0].body)[0].content as any[];
@@ -136,7 +155,10 @@ describe('responses.stream()', () => {
   ];
 
   it('emits the events in order with the SDK helper; finalResponse() is complete', async () => {
-    upstream.enqueue({ blocks: [{ type: 'text', text: ['one ', 'two ', 'three'] }], usage: { input_tokens: 12, output_tokens: 4, cache_read_input_tokens: 7 } });
+    upstream.enqueue({
+      blocks: [{ type: 'text', text: ['one ', 'two ', 'three'] }],
+      usage: { input_tokens: 12, output_tokens: 4, cache_read_input_tokens: 7 },
+    });
     const stream = client.responses.stream({ model: MODEL, input: 'count' });
     const types: string[] = [];
     const deltas: string[] = [];
@@ -179,7 +201,12 @@ describe('previous_response_id', () => {
   it('continues the stored conversation: only the new input is sent, same CLI session, role-alternating upstream', async () => {
     const r1 = await client.responses.create({ model: MODEL, instructions: 'You remember things.', input: 'My name is Ada.' });
     expect(r1.output_text).toBe('echo: My name is Ada.');
-    const stream = client.responses.stream({ model: MODEL, instructions: 'You remember things.', previous_response_id: r1.id, input: [{ role: 'user', content: 'What is my name?' }] });
+    const stream = client.responses.stream({
+      model: MODEL,
+      instructions: 'You remember things.',
+      previous_response_id: r1.id,
+      input: [{ role: 'user', content: 'What is my name?' }],
+    });
     const r2 = await stream.finalResponse();
     expect(r2.output_text).toBe('echo: What is my name?');
     expect(r2.previous_response_id).toBe(r1.id);
@@ -201,17 +228,31 @@ describe('previous_response_id', () => {
 
   it('a function_call_output sent with only previous_response_id finishes the waiting CLI turn', async () => {
     upstream.setResponder(codexResponder);
-    const tools: OpenAI.Responses.Tool[] = [{ type: 'function', name: 'shell', parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } } }, strict: false }];
-    upstream.enqueue({ blocks: [{ type: 'text', text: 'Running it.' }, { type: 'tool_use', id: 'toolu_01_prev', name: 'mcp__client__shell', input: { command: ['date'] } }] });
+    const tools: OpenAI.Responses.Tool[] = [
+      { type: 'function', name: 'shell', parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } } }, strict: false },
+    ];
+    upstream.enqueue({
+      blocks: [
+        { type: 'text', text: 'Running it.' },
+        { type: 'tool_use', id: 'toolu_01_prev', name: 'mcp__client__shell', input: { command: ['date'] } },
+      ],
+    });
     const r1 = await client.responses.create({ model: MODEL, input: 'what time is it?', tools });
     const fc = r1.output.find((o) => o.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
     expect(fc).toMatchObject({ name: 'shell', call_id: 'toolu_01_prev' });
-    const r2 = await client.responses.create({ model: MODEL, previous_response_id: r1.id, tools, input: [{ type: 'function_call_output', call_id: fc.call_id, output: 'Sat Nov 21' }] });
+    const r2 = await client.responses.create({
+      model: MODEL,
+      previous_response_id: r1.id,
+      tools,
+      input: [{ type: 'function_call_output', call_id: fc.call_id, output: 'Sat Nov 21' }],
+    });
     expect(r2.output_text).toBe('done: Sat Nov 21');
     expect(r2.status).toBe('completed');
     const [u1, u2] = upstream.messageRequests;
     expect(u2.headers['x-claude-code-session-id']).toBe(u1.headers['x-claude-code-session-id']);
-    const results = conversationTurns(u2.body).at(-1).content.filter((b: any) => b.type === 'tool_result');
+    const results = conversationTurns(u2.body)
+      .at(-1)
+      .content.filter((b: any) => b.type === 'tool_result');
     expect(results.map((r: any) => r.tool_use_id)).toEqual(['toolu_01_prev']);
   });
 
@@ -235,7 +276,11 @@ const codexResponder = (req: RecordedRequest): MockReply => {
   const last = conversationTurns(req.body).at(-1);
   const results = Array.isArray(last.content) ? last.content.filter((b: any) => b.type === 'tool_result') : [];
   if (results.length) {
-    const texts = results.map((r: any) => (typeof r.content === 'string' ? r.content : r.content.map((c: any) => c.text ?? '').join('')).replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '').trim());
+    const texts = results.map((r: any) =>
+      (typeof r.content === 'string' ? r.content : r.content.map((c: any) => c.text ?? '').join(''))
+        .replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '')
+        .trim(),
+    );
     return { blocks: [{ type: 'text', text: ['done: ', texts.join(' | ')] }], usage: { input_tokens: 40, output_tokens: 5, cache_read_input_tokens: 200 } };
   }
   if (!clientTexts(last.content).join(' ').includes('fix the bug')) return { blocks: [{ type: 'text', text: 'nothing to do' }] };
@@ -251,17 +296,47 @@ const codexResponder = (req: RecordedRequest): MockReply => {
 };
 
 describe('Codex CLI style', () => {
-  const codexHeaders = { 'session-id': '0199a0b1-1111-7000-8000-000000000001', 'thread-id': '0199a0b1-1111-7000-8000-000000000001', 'user-agent': 'codex_cli_rs/0.169.0 (Debian 12; x86_64) xterm', originator: 'codex_cli_rs', version: '0.169.0' };
-  const shellSchema = { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } }, workdir: { type: 'string' }, timeout_ms: { type: 'number' } }, required: ['command'], additionalProperties: false };
+  const codexHeaders = {
+    'session-id': '0199a0b1-1111-7000-8000-000000000001',
+    'thread-id': '0199a0b1-1111-7000-8000-000000000001',
+    'user-agent': 'codex_cli_rs/0.169.0 (Debian 12; x86_64) xterm',
+    originator: 'codex_cli_rs',
+    version: '0.169.0',
+  };
+  const shellSchema = {
+    type: 'object',
+    properties: { command: { type: 'array', items: { type: 'string' } }, workdir: { type: 'string' }, timeout_ms: { type: 'number' } },
+    required: ['command'],
+    additionalProperties: false,
+  };
   const searchSchema = { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] };
   const tools = [
     { type: 'function', name: 'shell', description: 'Runs a shell command and returns its output.', strict: false, parameters: shellSchema },
-    { type: 'function', name: 'update_plan', description: 'Updates the task plan.', strict: false, parameters: { type: 'object', properties: { plan: { type: 'array', items: { type: 'object', properties: { step: { type: 'string' }, status: { type: 'string' } } } } }, required: ['plan'] } },
-    { type: 'namespace', name: 'mcp__github', description: 'GitHub MCP server', tools: [{ type: 'function', name: 'search_issues', description: 'Search issues', strict: false, parameters: searchSchema }] },
+    {
+      type: 'function',
+      name: 'update_plan',
+      description: 'Updates the task plan.',
+      strict: false,
+      parameters: {
+        type: 'object',
+        properties: { plan: { type: 'array', items: { type: 'object', properties: { step: { type: 'string' }, status: { type: 'string' } } } } },
+        required: ['plan'],
+      },
+    },
+    {
+      type: 'namespace',
+      name: 'mcp__github',
+      description: 'GitHub MCP server',
+      tools: [{ type: 'function', name: 'search_issues', description: 'Search issues', strict: false, parameters: searchSchema }],
+    },
     { type: 'web_search', external_web_access: false },
   ];
   const prefix = [
-    { type: 'message', role: 'developer', content: [{ type: 'input_text', text: '<permissions instructions>Sandbox: workspace-write.</permissions instructions>' }] },
+    {
+      type: 'message',
+      role: 'developer',
+      content: [{ type: 'input_text', text: '<permissions instructions>Sandbox: workspace-write.</permissions instructions>' }],
+    },
     { type: 'message', role: 'user', content: [{ type: 'input_text', text: '<environment_context>\n  <cwd>/home/u/proj</cwd>\n</environment_context>' }] },
     { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Please fix the bug in main.rs' }] },
   ];
@@ -311,7 +386,10 @@ describe('Codex CLI style', () => {
     expect(systemText(u1.body)).toContain('Sandbox: workspace-write.');
     const turns1 = conversationTurns(u1.body);
     expect(turns1).toHaveLength(1);
-    expect(clientTexts(turns1[0].content)).toEqual(['<environment_context>\n  <cwd>/home/u/proj</cwd>\n</environment_context>', 'Please fix the bug in main.rs']);
+    expect(clientTexts(turns1[0].content)).toEqual([
+      '<environment_context>\n  <cwd>/home/u/proj</cwd>\n</environment_context>',
+      'Please fix the bug in main.rs',
+    ]);
 
     // Codex (store:false) re-sends everything: its prefix, the output items with their ids, and the outputs.
     const res2 = await postResponses(
@@ -333,17 +411,24 @@ describe('Codex CLI style', () => {
     expect(ev2[0].event).toBe('response.created');
     const completed = ev2.at(-1)!;
     expect(completed.event).toBe('response.completed');
-    expect(completed.data.response.output.filter((o: any) => o.type === 'message').map((o: any) => o.content[0].text)).toEqual(['done: main.rs\nCargo.toml | #12 crash on start']);
+    expect(completed.data.response.output.filter((o: any) => o.type === 'message').map((o: any) => o.content[0].text)).toEqual([
+      'done: main.rs\nCargo.toml | #12 crash on start',
+    ]);
     expect(completed.data.response.usage).toMatchObject({ input_tokens: 240, input_tokens_details: { cached_tokens: 200 } });
 
     const [a, b] = upstream.messageRequests;
     expect(b.headers['x-claude-code-session-id']).toBe(a.headers['x-claude-code-session-id']);
-    const results = conversationTurns(b.body).at(-1).content.filter((x: any) => x.type === 'tool_result');
+    const results = conversationTurns(b.body)
+      .at(-1)
+      .content.filter((x: any) => x.type === 'tool_result');
     expect(results.map((r: any) => r.tool_use_id)).toEqual([shell.call_id, search.call_id]);
   });
 
   it('a plain Codex turn (no tool calls) also ends with response.completed', async () => {
-    const res = await postResponses({ ...base, input: [...prefix.slice(0, 2), { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello codex' }] }] }, codexHeaders);
+    const res = await postResponses(
+      { ...base, input: [...prefix.slice(0, 2), { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello codex' }] }] },
+      codexHeaders,
+    );
     const ev = parseSse(await res.text());
     expectWellFormed(ev);
     expect(ev.at(-1)!.event).toBe('response.completed');
@@ -353,7 +438,13 @@ describe('Codex CLI style', () => {
 
 describe('errors', () => {
   it('non-streaming: upstream 429 → OpenAI error JSON with 429 and retry-after', async () => {
-    upstream.setResponder(() => ({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit', headers: { 'retry-after': '40' } }));
+    upstream.setResponder(() => ({
+      kind: 'error',
+      status: 429,
+      type: 'rate_limit_error',
+      message: 'Number of requests has exceeded your rate limit',
+      headers: { 'retry-after': '40' },
+    }));
     const e = await client.responses.create({ model: MODEL, input: 'hi' }).catch((x) => x);
     expect(e).toBeInstanceOf(OpenAI.RateLimitError);
     expect(e.type).toBe('rate_limit_error');
@@ -380,7 +471,12 @@ describe('errors', () => {
     const events = parseSse(await res.text());
     expectWellFormed(events);
     expect(events[0].event).toBe('response.created');
-    expect(events.filter((e) => e.event === 'response.output_text.delta').map((e) => e.data.delta).join('')).toBe('partial answer');
+    expect(
+      events
+        .filter((e) => e.event === 'response.output_text.delta')
+        .map((e) => e.data.delta)
+        .join(''),
+    ).toBe('partial answer');
     const last = events.at(-1)!;
     expect(last.event).toBe('response.failed');
     expect(last.data.response.status).toBe('failed');
@@ -408,22 +504,36 @@ describe('structured output (text.format json_schema)', () => {
       const last = conversationTurns(req.body).at(-1);
       if (Array.isArray(last.content) && last.content.some((b: any) => b.type === 'tool_result')) return { blocks: [{ type: 'text', text: 'Done.' }] };
       const names = (req.body.tools ?? []).map((t: any) => t.name);
-      if (names.includes('StructuredOutput')) return { blocks: [{ type: 'text', text: 'Here it is.' }, { type: 'tool_use', name: 'StructuredOutput', input: { name: 'Ada', age: 36 } }] };
+      if (names.includes('StructuredOutput'))
+        return {
+          blocks: [
+            { type: 'text', text: 'Here it is.' },
+            { type: 'tool_use', name: 'StructuredOutput', input: { name: 'Ada', age: 36 } },
+          ],
+        };
       return { blocks: [{ type: 'text', text: 'Ada is 36 years old.' }] };
     });
-    const r = await client.responses.create({ model: MODEL, input: 'Who is Ada? Answer as JSON.', text: { format: { type: 'json_schema', name: 'person', schema, strict: true } } });
+    const r = await client.responses.create({
+      model: MODEL,
+      input: 'Who is Ada? Answer as JSON.',
+      text: { format: { type: 'json_schema', name: 'person', schema, strict: true } },
+    });
     expect(r.status).toBe('completed');
     const parsed = JSON.parse(r.output_text);
     expect(parsed).toEqual({ name: 'Ada', age: 36 });
     expect(typeof parsed.name).toBe('string');
     expect(Number.isInteger(parsed.age)).toBe(true);
-    expect(r.text.format).toMatchObject({ type: 'json_schema', name: 'person' });
+    expect(r.text?.format).toMatchObject({ type: 'json_schema', name: 'person' });
     // The schema reached the model.
     const up = upstream.messageRequests[0].body;
     expect(up.tools.find((t: any) => t.name === 'StructuredOutput')?.input_schema).toMatchObject(schema);
 
     // Streaming gives the same JSON as the text.
-    const s = client.responses.stream({ model: MODEL, input: 'Again, as JSON.', text: { format: { type: 'json_schema', name: 'person', schema, strict: true } } });
+    const s = client.responses.stream({
+      model: MODEL,
+      input: 'Again, as JSON.',
+      text: { format: { type: 'json_schema', name: 'person', schema, strict: true } },
+    });
     const final = await s.finalResponse();
     expect(JSON.parse(final.output_text)).toEqual({ name: 'Ada', age: 36 });
   });

@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningProxy, MockUpstream, startProxy } from './harness.js';
+import { MockUpstream, type RunningProxy, startProxy } from './harness.js';
 
 let upstream: MockUpstream;
 let proxy: RunningProxy;
@@ -27,7 +27,12 @@ beforeEach(() => {
   upstream.setResponder((req) => {
     const names = (req.body.tools ?? []).map((t: any) => t.name);
     if (!names.includes('StructuredOutput')) return { blocks: [{ type: 'text', text: 'plain' }] };
-    return { blocks: [{ type: 'text', text: 'Here you go:' }, { type: 'tool_use', name: 'StructuredOutput', input: { city: 'Oslo', temp: 4 } }] };
+    return {
+      blocks: [
+        { type: 'text', text: 'Here you go:' },
+        { type: 'tool_use', name: 'StructuredOutput', input: { city: 'Oslo', temp: 4 } },
+      ],
+    };
   });
 });
 

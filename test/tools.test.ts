@@ -6,7 +6,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningProxy, MockUpstream, childClaudePids, clientTexts, startProxy, systemText, waitFor } from './harness.js';
+import { childClaudePids, clientTexts, MockUpstream, type RunningProxy, startProxy, systemText, waitFor } from './harness.js';
 import type { MockReply, RecordedRequest } from './mock-upstream.js';
 
 let upstream: MockUpstream;
@@ -50,7 +50,12 @@ const toolResponder = (req: RecordedRequest): MockReply => {
   const m = /call:([\w,]+)/.exec(prompt);
   if (!m) return { blocks: [{ type: 'text', text: 'no tools needed' }] };
   return {
-    blocks: [{ type: 'text', text: 'Let me check.' }, ...m[1].split(',').map((name, i) => ({ type: 'tool_use' as const, id: `toolu_01_${name}_${i}`, name: `mcp__client__${name}`, input: { city: `C${i}`, unit: 'c' } }))],
+    blocks: [
+      { type: 'text', text: 'Let me check.' },
+      ...m[1]
+        .split(',')
+        .map((name, i) => ({ type: 'tool_use' as const, id: `toolu_01_${name}_${i}`, name: `mcp__client__${name}`, input: { city: `C${i}`, unit: 'c' } })),
+    ],
     usage: { input_tokens: 20, output_tokens: 15 },
   };
 };
@@ -73,7 +78,10 @@ beforeEach(() => {
 
 const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
   { type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: weatherSchema } },
-  { type: 'function', function: { name: 'get_time', description: 'Local time', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+  {
+    type: 'function',
+    function: { name: 'get_time', description: 'Local time', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  },
 ];
 
 describe('OpenAI chat tool calls', () => {
@@ -106,7 +114,12 @@ describe('OpenAI chat tool calls', () => {
   });
 
   it('streams parallel tool calls with ids and names first, then argument fragments', async () => {
-    const stream = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'call:get_weather,get_time' }], tools, stream: true });
+    const stream = await openai.chat.completions.create({
+      model: 'claude-sonnet-4-5',
+      messages: [{ role: 'user', content: 'call:get_weather,get_time' }],
+      tools,
+      stream: true,
+    });
     const calls: Record<number, { id?: string; name?: string; args: string }> = {};
     let finish: string | null = null;
     for await (const c of stream) {
@@ -131,8 +144,26 @@ describe('OpenAI chat tool calls', () => {
       model: 'claude-sonnet-4-5',
       messages: [{ role: 'user', content: 'call:get_weather,get_time' }],
       tools: [
-        { type: 'function', function: { name: 'get_weather', parameters: weatherSchema as never, parse: JSON.parse, function: (a: { city: string }) => `weather in ${a.city}: rain` } },
-        { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { city: { type: 'string' } } }, parse: JSON.parse, function: (a: { city: string }) => `time in ${a.city}: noon` } },
+        {
+          type: 'function',
+          function: {
+            name: 'get_weather',
+            description: 'Weather in a city',
+            parameters: weatherSchema as never,
+            parse: JSON.parse,
+            function: (a: { city: string }) => `weather in ${a.city}: rain`,
+          },
+        },
+        {
+          type: 'function',
+          function: {
+            name: 'get_time',
+            description: 'Time in a city',
+            parameters: { type: 'object', properties: { city: { type: 'string' } } },
+            parse: JSON.parse,
+            function: (a: { city: string }) => `time in ${a.city}: noon`,
+          },
+        },
       ],
     });
     const text = await runner.finalContent();
@@ -220,7 +251,7 @@ describe('OpenAI chat tool calls', () => {
         }),
       ),
     );
-    answers.forEach((a, i) => expect(a.choices[0].message.content).toBe(`results: r${i}`));
+    for (const [i, a] of answers.entries()) expect(a.choices[0].message.content).toBe(`results: r${i}`);
     for (let i = 0; i < 6; i++) {
       const answered = upstream.messageRequests.filter((r) => systemText(r.body).includes(`race ${i}`)).at(-1)!;
       expect(answered.body.tools.map((t: any) => t.name)).toContain('mcp__client__get_time');
@@ -246,7 +277,12 @@ describe('OpenAI chat tool calls', () => {
 describe('Anthropic messages tool calls', () => {
   it('tool_use round trip with .stream() and finalMessage()', async () => {
     const atools: Anthropic.Tool[] = [{ name: 'get_weather', description: 'Weather', input_schema: weatherSchema as never }];
-    const s = anthropic.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 1024, tools: atools, messages: [{ role: 'user', content: 'call:get_weather' }] });
+    const s = anthropic.messages.stream({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 1024,
+      tools: atools,
+      messages: [{ role: 'user', content: 'call:get_weather' }],
+    });
     const m1 = await s.finalMessage();
     expect(m1.stop_reason).toBe('tool_use');
     const use = m1.content.find((b) => b.type === 'tool_use') as Anthropic.ToolUseBlock;
@@ -271,7 +307,9 @@ describe('Anthropic messages tool calls', () => {
 
 describe('Responses API tool calls', () => {
   it('function_call items out, function_call_output back in, via responses.stream()', async () => {
-    const rtools: OpenAI.Responses.Tool[] = [{ type: 'function', name: 'get_time', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }];
+    const rtools: OpenAI.Responses.Tool[] = [
+      { type: 'function', name: 'get_time', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false },
+    ];
     const s1 = openai.responses.stream({ model: 'claude-sonnet-4-5', input: 'call:get_time', tools: rtools });
     const r1 = await s1.finalResponse();
     const fc = r1.output.find((o) => o.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
@@ -279,7 +317,11 @@ describe('Responses API tool calls', () => {
     const s2 = openai.responses.stream({
       model: 'claude-sonnet-4-5',
       tools: rtools,
-      input: [{ role: 'user', content: 'call:get_time' }, ...r1.output.filter((o) => o.type !== 'reasoning'), { type: 'function_call_output', call_id: fc.call_id, output: '23:59' }] as never,
+      input: [
+        { role: 'user', content: 'call:get_time' },
+        ...r1.output.filter((o) => o.type !== 'reasoning'),
+        { type: 'function_call_output', call_id: fc.call_id, output: '23:59' },
+      ] as never,
     });
     const r2 = await s2.finalResponse();
     expect(r2.output_text).toBe('results: 23:59');

@@ -29,9 +29,7 @@ export interface WireContext {
 
 /** Standard retry-after header from a canonical error. */
 export const retryAfterHeaders = (err: TurnError): Record<string, string> =>
-  err.retryAfterSeconds !== undefined && err.retryAfterSeconds >= 0
-    ? { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterSeconds))) }
-    : {};
+  err.retryAfterSeconds !== undefined && err.retryAfterSeconds >= 0 ? { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterSeconds))) } : {};
 
 /** The one HTTP status per canonical error kind (Anthropic's overloaded maps to 529 in its own module). */
 export const statusForKind: Record<TurnError['kind'], number> = {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireInstanceLock, holdsLock, parseElapsed, readLock, systemProbe, type ProcessProbe } from './instance-lock.js';
+import { acquireInstanceLock, holdsLock, type ProcessProbe, parseElapsed, readLock, systemProbe } from './instance-lock.js';
 
 const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'maxproxy-lock-'));
 const lockPath = (d: string) => path.join(d, 'maxproxy.lock');

@@ -62,7 +62,9 @@ describe('maxproxy status', () => {
 
   it('a server error says why', () => {
     const s = snapshot({ server: { state: 'error', host: '127.0.0.1', port: 3456, error: 'port 3456 on 127.0.0.1 is already in use' } });
-    expect(formatStatus(s, where, NOW).split('\n')[0]).toBe('maxproxy 0.1.0 (pid 77): not serving: port 3456 on 127.0.0.1 is already in use on http://127.0.0.1:3456');
+    expect(formatStatus(s, where, NOW).split('\n')[0]).toBe(
+      'maxproxy 0.1.0 (pid 77): not serving: port 3456 on 127.0.0.1 is already in use on http://127.0.0.1:3456',
+    );
   });
 });
 
@@ -74,7 +76,17 @@ describe('maxproxy sessions', () => {
   it('a table, most recent first as the daemon sends them', () => {
     const s = snapshot({
       sessions: [
-        { id: 'a1b2c3d4-0000-4000-8000-000000000001', client: 'OpenClaw', model: 'claude-sonnet-4-5-20250929', turns: 12, inputTokens: 45_200, outputTokens: 3_100, lastActivity: NOW - 5_000, state: 'busy', pid: 1234 },
+        {
+          id: 'a1b2c3d4-0000-4000-8000-000000000001',
+          client: 'OpenClaw',
+          model: 'claude-sonnet-4-5-20250929',
+          turns: 12,
+          inputTokens: 45_200,
+          outputTokens: 3_100,
+          lastActivity: NOW - 5_000,
+          state: 'busy',
+          pid: 1234,
+        },
         { id: 'short', client: 'curl', model: 'opus', turns: 1, inputTokens: 10, outputTokens: 5, lastActivity: NOW - 3_600_000, state: 'waiting_tools' },
       ],
     });

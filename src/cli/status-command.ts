@@ -22,12 +22,15 @@ export function formatStatus(s: StatusSnapshot, where: { pid: number; url: strin
   const state = s.server.state === 'error' ? `not serving: ${s.server.error ?? 'unknown error'}` : s.server.state;
   lines.push(`maxproxy ${s.version} (pid ${where.pid}): ${state} on ${where.url}`);
   lines.push(`Base URL: ${where.url}/v1`);
-  const login = s.claude.login === 'logged_in' ? 'logged in' : s.claude.login === 'not_logged_in' ? 'NOT logged in (run `maxproxy login`)' : 'login not checked yet';
+  const login =
+    s.claude.login === 'logged_in' ? 'logged in' : s.claude.login === 'not_logged_in' ? 'NOT logged in (run `maxproxy login`)' : 'login not checked yet';
   lines.push(`Claude Code ${s.claude.version}, ${login}${s.claude.path ? ` (${s.claude.path})` : ''}`);
   const q = s.requests.queued ? `, ${s.requests.queued} queued` : '';
   lines.push(`Requests: ${s.requests.active} in flight${q}; sessions: ${s.sessions.length}`);
   const other = Object.entries(s.usage.other).map(([k, w]) => usageText(k.replace(/_/g, ' '), w, now));
-  lines.push(`Usage: ${[usageText('5-hour', s.usage.fiveHour, now), usageText('weekly', s.usage.weekly, now), ...other].join('; ')}; tokens today ${formatTokens(s.usage.tokensToday)}`);
+  lines.push(
+    `Usage: ${[usageText('5-hour', s.usage.fiveHour, now), usageText('weekly', s.usage.weekly, now), ...other].join('; ')}; tokens today ${formatTokens(s.usage.tokensToday)}`,
+  );
   if (s.usage.isUsingOverage) lines.push(`Extra usage in use${s.usage.overageStatus ? ` (${s.usage.overageStatus})` : ''}`);
   for (const w of s.warnings) lines.push(`${w.level}: ${w.message}`);
   return lines.join('\n');

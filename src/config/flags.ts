@@ -131,7 +131,12 @@ export function envOverrides(env: NodeJS.ProcessEnv): Partial<Config> {
     if (!/^\d+$/.test(v)) throw new Error(`${name} must be a whole number, got "${v}"`);
     return Number(v);
   };
-  const list = (name: string) => (env[name] ? env[name]!.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+  const list = (name: string) =>
+    env[name]
+      ? env[name]!.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined;
   if (env.MAXPROXY_HOST) o.host = env.MAXPROXY_HOST;
   const port = int('MAXPROXY_PORT');
   if (port !== undefined) o.port = port;

@@ -24,7 +24,9 @@ describe('SettingsStore', () => {
   });
 
   it('reads valid settings', () => {
-    const { dataDir } = withFile(JSON.stringify({ port: 8080, thresholds: { warn: 0.5, critical: 0.8 }, notifications: false, models: { fast: 'claude-haiku-4-5' } }));
+    const { dataDir } = withFile(
+      JSON.stringify({ port: 8080, thresholds: { warn: 0.5, critical: 0.8 }, notifications: false, models: { fast: 'claude-haiku-4-5' } }),
+    );
     const s = new SettingsStore(dataDir);
     expect(s.error).toBeUndefined();
     expect(s.get()).toEqual({ port: 8080, thresholds: { warn: 0.5, critical: 0.8 }, notifications: false, models: { fast: 'claude-haiku-4-5' } });
@@ -44,7 +46,11 @@ describe('SettingsStore', () => {
   it.each([
     ['a wrong type', JSON.stringify({ port: 'abc' }), /`port` must be integer/],
     ['an out-of-range port', JSON.stringify({ port: 70000 }), /`port` must be <= 65535/],
-    ['thresholds as percentages', JSON.stringify({ thresholds: { warn: 75, critical: 90 } }), /`thresholds\/warn` must be <= 1.*\(thresholds are fractions: 0\.75 means 75%\)/],
+    [
+      'thresholds as percentages',
+      JSON.stringify({ thresholds: { warn: 75, critical: 90 } }),
+      /`thresholds\/warn` must be <= 1.*\(thresholds are fractions: 0\.75 means 75%\)/,
+    ],
     ['warn above critical', JSON.stringify({ thresholds: { warn: 0.9, critical: 0.5 } }), /`thresholds`: warn \(0\.9\) must not be above critical \(0\.5\)/],
     ['a bad log level', JSON.stringify({ logLevel: 'loud' }), /`logLevel` must be equal to one of the allowed values/],
     ['a model map with a non-string', JSON.stringify({ models: { fast: 3 } }), /`models\/fast` must be string/],

@@ -7,9 +7,28 @@ import type { Config } from './defaults.js';
 export type Settings = Partial<
   Pick<
     Config,
-    | 'host' | 'port' | 'logLevel' | 'claudePath' | 'apiKey' | 'maxConcurrent' | 'maxQueue' | 'idleTimeoutMs'
-    | 'maxBodyBytes' | 'allowedOrigins' | 'allowedHosts' | 'shutdownGraceMs' | 'maxLiveSessions' | 'sessionIdleMs'
-    | 'cliMaxRetries' | 'maxRetryWaitMs' | 'models' | 'warmSpares' | 'startAtLogin' | 'notifications' | 'thresholds' | 'portPresets'
+    | 'host'
+    | 'port'
+    | 'logLevel'
+    | 'claudePath'
+    | 'apiKey'
+    | 'maxConcurrent'
+    | 'maxQueue'
+    | 'idleTimeoutMs'
+    | 'maxBodyBytes'
+    | 'allowedOrigins'
+    | 'allowedHosts'
+    | 'shutdownGraceMs'
+    | 'maxLiveSessions'
+    | 'sessionIdleMs'
+    | 'cliMaxRetries'
+    | 'maxRetryWaitMs'
+    | 'models'
+    | 'warmSpares'
+    | 'startAtLogin'
+    | 'notifications'
+    | 'thresholds'
+    | 'portPresets'
   >
 >;
 
@@ -101,7 +120,9 @@ export class SettingsStore {
     const w: string[] = [];
     if (this.error) w.push(this.error);
     if (this.unknownKeys.length) {
-      w.push(`settings file ${this.file}: ignoring unknown ${this.unknownKeys.length === 1 ? 'key' : 'keys'} ${this.unknownKeys.map((k) => `\`${k}\``).join(', ')}`);
+      w.push(
+        `settings file ${this.file}: ignoring unknown ${this.unknownKeys.length === 1 ? 'key' : 'keys'} ${this.unknownKeys.map((k) => `\`${k}\``).join(', ')}`,
+      );
     }
     return w;
   }

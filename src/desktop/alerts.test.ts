@@ -84,7 +84,11 @@ describe('Alerts: login, notices, port', () => {
     alerts.notice({ kind: 'timeout', client: 'OpenClaw', sessionId: '5f0c1d2e-aaaa-bbbb', afterMs: 600_400 });
     alerts.notice({ kind: 'timeout', client: 'curl', afterMs: 2_200 });
     expect(sent).toEqual([
-      { kind: 'request-timeout', title: 'A request timed out', message: 'OpenClaw (session 5f0c1d2e): stopped after 10 min 0 s without output from Claude Code.' },
+      {
+        kind: 'request-timeout',
+        title: 'A request timed out',
+        message: 'OpenClaw (session 5f0c1d2e): stopped after 10 min 0 s without output from Claude Code.',
+      },
       { kind: 'request-timeout', title: 'A request timed out', message: 'curl: stopped after 2 s without output from Claude Code.' },
     ]);
   });
@@ -93,7 +97,11 @@ describe('Alerts: login, notices, port', () => {
     const { sent, alerts } = setup();
     alerts.notice({ kind: 'cli-crash', code: 1, signal: null });
     alerts.notice({ kind: 'cli-crash', client: 'Codex', pid: 9, code: null, signal: 'SIGSEGV', stderr: `a\n${'x'.repeat(300)}\n\n` });
-    expect(sent[0]).toEqual({ kind: 'cli-crash', title: 'Claude Code crashed', message: 'Claude Code exited with code 1. The next request starts a new process.' });
+    expect(sent[0]).toEqual({
+      kind: 'cli-crash',
+      title: 'Claude Code crashed',
+      message: 'Claude Code exited with code 1. The next request starts a new process.',
+    });
     expect(sent[1].message).toMatch(/^Codex: Claude Code \(pid 9\) was killed by SIGSEGV\. x{159}… The next request starts a new process\.$/);
   });
 
@@ -106,7 +114,11 @@ describe('Alerts: login, notices, port', () => {
     alerts.portConflict(1234, new Error('something else'), 3456);
     expect(sent).toEqual([
       { kind: 'port-conflict', title: 'Port 8080 is not available', message: 'Another program is using it. Still listening on port 3456.' },
-      { kind: 'port-conflict', title: 'Port 80 is not available', message: 'Not allowed (ports below 1024 need extra privileges). Still listening on port 3456.' },
+      {
+        kind: 'port-conflict',
+        title: 'Port 80 is not available',
+        message: 'Not allowed (ports below 1024 need extra privileges). Still listening on port 3456.',
+      },
       { kind: 'port-conflict', title: 'Port 1234 is not available', message: 'something else. Still listening on port 3456.' },
     ]);
   });

@@ -29,7 +29,12 @@ const seconds = (ms: number): string => {
 
 /** The last non-empty line of a process's stderr, bounded: enough to recognise the failure. */
 function lastLine(text: string | undefined, max = 160): string {
-  const line = (text ?? '').split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? '';
+  const line =
+    (text ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .at(-1) ?? '';
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
@@ -102,11 +107,7 @@ export class Alerts {
   /** A port the user chose from the menu could not be used. */
   portConflict(port: number, err: NodeJS.ErrnoException, stillOn: number): void {
     const why =
-      err.code === 'EADDRINUSE'
-        ? 'Another program is using it'
-        : err.code === 'EACCES'
-          ? 'Not allowed (ports below 1024 need extra privileges)'
-          : err.message;
+      err.code === 'EADDRINUSE' ? 'Another program is using it' : err.code === 'EACCES' ? 'Not allowed (ports below 1024 need extra privileges)' : err.message;
     this.notifier.notify('port-conflict', `Port ${port} is not available`, `${why}. Still listening on port ${stillOn}.`);
   }
 }

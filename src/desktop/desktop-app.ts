@@ -6,9 +6,9 @@ import type { SettingsStore } from '../config/settings.js';
 import type { Daemon } from '../daemon.js';
 import type { Logger } from '../log/logger.js';
 import { Alerts, type StatusNotice } from './alerts.js';
-import { disableLoginItem, enableLoginItem, loginItemStatus, type LoginItemOptions } from './login-item.js';
+import { disableLoginItem, enableLoginItem, type LoginItemOptions, loginItemStatus } from './login-item.js';
 import type { MenuAction, MenuPrefs } from './menu-model.js';
-import { createNotifier, type CoalescingNotifier } from './notifier.js';
+import { type CoalescingNotifier, createNotifier } from './notifier.js';
 import { defaultAssetsDir, Tray, type TrayOptions } from './tray.js';
 
 /** Whether a tray can be shown at all on this machine right now. */
@@ -19,11 +19,20 @@ export function hasDisplay(env = process.env, platform = process.platform): bool
 
 const openPath = (target: string) => {
   const cmd = process.platform === 'darwin' ? 'open' : 'xdg-open';
-  spawn(cmd, [target], { detached: true, stdio: 'ignore' }).on('error', () => undefined).unref();
+  spawn(cmd, [target], { detached: true, stdio: 'ignore' })
+    .on('error', () => undefined)
+    .unref();
 };
 
 function copyText(text: string, log: Logger): void {
-  const candidates: Array<[string, string[]]> = process.platform === 'darwin' ? [['pbcopy', []]] : [['wl-copy', []], ['xclip', ['-selection', 'clipboard']], ['xsel', ['--clipboard', '--input']]];
+  const candidates: Array<[string, string[]]> =
+    process.platform === 'darwin'
+      ? [['pbcopy', []]]
+      : [
+          ['wl-copy', []],
+          ['xclip', ['-selection', 'clipboard']],
+          ['xsel', ['--clipboard', '--input']],
+        ];
   const tryNext = (i: number) => {
     if (i >= candidates.length) return log.warn('no clipboard tool found (install xclip or wl-clipboard)');
     const [cmd, args] = candidates[i];

@@ -13,7 +13,7 @@
  *     xdotool x11-utils imagemagick libgtk-3-0 libayatana-appindicator3-1 libnotify-bin dunst dbus
  * Screenshots go to test-artifacts/desktop-e2e-tray/.
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusStore } from '../status/store.js';
 import type { Logger } from './logger.js';
-import { renderDesktopEntry, renderLaunchAgentPlist, renderSystemdUnit, loginItemPath, type LoginItemSpec } from './login-item.js';
+import { type LoginItemSpec, loginItemPath, renderDesktopEntry, renderLaunchAgentPlist, renderSystemdUnit } from './login-item.js';
 import { buildMenu, DEFAULT_THRESHOLDS, type MenuPrefs } from './menu-model.js';
 import { CoalescingNotifier, createNodeNotifierBackend } from './notifier.js';
 import { defaultAssetsDir, loadTrayIcons } from './tray.js';
@@ -50,9 +50,7 @@ const TOOLS: Record<string, string> = {
 function requireTools(names: string[]): void {
   const missing = names.filter((n) => spawnSync('sh', ['-c', `command -v ${n}`]).status !== 0);
   if (missing.length) {
-    throw new Error(
-      `e2e needs ${missing.join(', ')}: apt-get install -y ${[...new Set(missing.map((m) => TOOLS[m]))].join(' ')}`,
-    );
+    throw new Error(`e2e needs ${missing.join(', ')}: apt-get install -y ${[...new Set(missing.map((m) => TOOLS[m]))].join(' ')}`);
   }
 }
 
@@ -143,11 +141,7 @@ describe('desktop e2e (Linux)', () => {
     it('the plist parses back to our values (plistlib)', async () => {
       const file = path.join(root, 'dev.maxproxy.daemon.plist');
       writeFileSync(file, renderLaunchAgentPlist(spec));
-      const { stdout } = await run('python3', [
-        '-c',
-        'import json,plistlib,sys; print(json.dumps(plistlib.load(open(sys.argv[1],"rb"))))',
-        file,
-      ]);
+      const { stdout } = await run('python3', ['-c', 'import json,plistlib,sys; print(json.dumps(plistlib.load(open(sys.argv[1],"rb"))))', file]);
       expect(JSON.parse(stdout)).toEqual({
         Label: 'dev.maxproxy.daemon',
         ProgramArguments: [spec.execPath, spec.scriptPath, '--data-dir', spec.dataDir],
@@ -226,8 +220,14 @@ describe('desktop e2e (Linux)', () => {
       try {
         await sleep(300);
         store.upsertSession({
-          id: 's1', client: 'OpenClaw', model: 'claude-sonnet-4-5', turns: 3, inputTokens: 1200, outputTokens: 300,
-          lastActivity: Date.now(), state: 'idle',
+          id: 's1',
+          client: 'OpenClaw',
+          model: 'claude-sonnet-4-5',
+          turns: 3,
+          inputTokens: 1200,
+          outputTokens: 300,
+          lastActivity: Date.now(),
+          state: 'idle',
         });
         expect(tray.update(buildMenu(store.snapshot(), prefs, Date.now()), icons)).toBe(true);
         await sleep(300);

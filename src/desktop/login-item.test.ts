@@ -1,12 +1,14 @@
-import { mkdtempSync, promises as fsp, readFileSync } from 'node:fs';
+import { promises as fsp, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  type CommandRunner,
   desktopExecArg,
   disableLoginItem,
   enableLoginItem,
+  type LoginItemSpec,
   loginItemArgs,
   loginItemPath,
   loginItemStatus,
@@ -15,8 +17,6 @@ import {
   renderSystemdUnit,
   systemdExecArg,
   xmlEscape,
-  type CommandRunner,
-  type LoginItemSpec,
 } from './login-item.js';
 
 // Paths with a space, quotes, `$`, `%`, `&`, `<`, `>` and a backslash.
@@ -36,8 +36,7 @@ const SIMPLE: LoginItemSpec = {
   iconPath: '/opt/maxproxy/assets/tray/linux/idle-44.png',
 };
 
-const NASTY_PATH =
-  '/opt/node 20/bin:/home/a&b <x>/.local/bin:/home/a&b <x>/.claude/local:/usr/local/bin:/opt/homebrew/bin:/usr/bin:/bin:/usr/sbin:/sbin';
+const NASTY_PATH = '/opt/node 20/bin:/home/a&b <x>/.local/bin:/home/a&b <x>/.claude/local:/usr/local/bin:/opt/homebrew/bin:/usr/bin:/bin:/usr/sbin:/sbin';
 
 describe('program arguments and PATH', () => {
   it('runs node on dist/main.js in tray mode with the data dir', () => {
@@ -64,7 +63,7 @@ describe('XDG autostart .desktop', () => {
     expect(desktopExecArg('/a b')).toBe('"/a b"');
     expect(desktopExecArg('/a$b')).toBe(String.raw`"/a\\$b"`);
     expect(desktopExecArg('/a"b')).toBe(String.raw`"/a\\"b"`);
-    expect(desktopExecArg('/a`b')).toBe(String.raw`"/a\\` + '`b"');
+    expect(desktopExecArg('/a`b')).toBe(`${String.raw`"/a\\`}\`b"`);
     expect(desktopExecArg(String.raw`/a\b`)).toBe(String.raw`"/a\\\\b"`);
     expect(desktopExecArg('/100%')).toBe('/100%%');
     expect(desktopExecArg("/it's")).toBe(`"/it's"`);
@@ -111,7 +110,7 @@ describe('XDG autostart .desktop', () => {
 describe('systemd user unit', () => {
   it('quotes ExecStart words per systemd rules', () => {
     expect(systemdExecArg('/usr/bin/node')).toBe('"/usr/bin/node"');
-    expect(systemdExecArg('/a $HOME ${X}')).toBe('"/a $$HOME $${X}"');
+    expect(systemdExecArg(String.raw`/a $HOME ${'$'}{X}`)).toBe('"/a $$HOME $${X}"');
     expect(systemdExecArg('/100%n')).toBe('"/100%%n"');
     expect(systemdExecArg(String.raw`/a"b\c`)).toBe(String.raw`"/a\"b\\c"`);
     expect(systemdExecArg("/it's")).toBe(`"/it's"`);
@@ -228,7 +227,11 @@ function fakeRunner(fail: Record<string, { code: number; stderr: string }> = {})
   return { calls, run };
 }
 
-const exists = (p: string): Promise<boolean> => fsp.access(p).then(() => true, () => false);
+const exists = (p: string): Promise<boolean> =>
+  fsp.access(p).then(
+    () => true,
+    () => false,
+  );
 
 function tmpHome(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'maxproxy home '));
@@ -251,9 +254,7 @@ describe('enable/disable/status on Linux', () => {
     const res = await enableLoginItem({ ...base(home), run });
     const file = path.join(home, '.config/autostart/maxproxy.desktop');
     expect(res).toEqual({ mechanism: 'xdg-autostart', path: file, commands: [] });
-    expect(await fsp.readFile(file, 'utf8')).toBe(
-      renderDesktopEntry({ ...base(home), home }),
-    );
+    expect(await fsp.readFile(file, 'utf8')).toBe(renderDesktopEntry({ ...base(home), home }));
     expect(calls).toEqual([]);
     const st = await loginItemStatus({ ...base(home), run });
     expect(st).toMatchObject({ enabled: true, mechanism: 'xdg-autostart', path: file, upToDate: true });
@@ -392,9 +393,9 @@ describe('enable/disable/status on macOS', () => {
   });
 
   it('refuses to point a login item at a missing main.js', async () => {
-    await expect(
-      enableLoginItem({ ...base(tmpHome()), verifyPaths: true, execPath: process.execPath, run: fakeRunner().run }),
-    ).rejects.toThrow('main.js not found at /opt/homebrew/lib/node_modules/maxproxy/dist/main.js (run `npm run build`?)');
+    await expect(enableLoginItem({ ...base(tmpHome()), verifyPaths: true, execPath: process.execPath, run: fakeRunner().run })).rejects.toThrow(
+      'main.js not found at /opt/homebrew/lib/node_modules/maxproxy/dist/main.js (run `npm run build`?)',
+    );
   });
 
   it('unsupported platforms say so', async () => {

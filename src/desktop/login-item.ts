@@ -22,7 +22,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { silentLogger, type Logger } from './logger.js';
+import { type Logger, silentLogger } from './logger.js';
 
 export const LOGIN_ITEM_ID = 'maxproxy';
 export const LAUNCH_AGENT_LABEL = 'dev.maxproxy.daemon';
@@ -116,7 +116,7 @@ export function renderDesktopEntry(spec: LoginItemSpec): string {
   ];
   if (spec.iconPath) lines.push(`Icon=${desktopString(spec.iconPath)}`);
   lines.push('Terminal=false', 'X-GNOME-Autostart-enabled=true');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -309,8 +309,7 @@ function resolveOptions(opts: LoginItemOptions): Resolved {
   const home = opts.home ?? os.homedir();
   const envConfig = process.env.XDG_CONFIG_HOME;
   // An injected home means "this home": do not mix in the caller's environment.
-  const configHome =
-    opts.configHome ?? (opts.home === undefined && envConfig && path.isAbsolute(envConfig) ? envConfig : path.join(home, '.config'));
+  const configHome = opts.configHome ?? (opts.home === undefined && envConfig && path.isAbsolute(envConfig) ? envConfig : path.join(home, '.config'));
   const spec: LoginItemSpec = {
     execPath: opts.execPath ?? process.execPath,
     scriptPath: opts.scriptPath ?? defaultScriptPath(),
@@ -383,7 +382,10 @@ export async function enableLoginItem(opts: LoginItemOptions): Promise<LoginItem
   mechanismsFor(r.platform);
   if (opts.verifyPaths !== false) {
     // A login item pointing at nothing fails silently at the next login: refuse now.
-    for (const [what, file] of [['node', r.spec.execPath], ['main.js', r.spec.scriptPath]] as const) {
+    for (const [what, file] of [
+      ['node', r.spec.execPath],
+      ['main.js', r.spec.scriptPath],
+    ] as const) {
       try {
         await fsp.access(file);
       } catch {

@@ -6,13 +6,13 @@ import {
   formatAgo,
   formatIn,
   formatTokens,
+  type MenuItem,
+  type MenuModel,
+  type MenuPrefs,
   menuActions,
   SESSION_SLOTS,
   shortModel,
   WARNING_SLOTS,
-  type MenuItem,
-  type MenuModel,
-  type MenuPrefs,
 } from './menu-model.js';
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
@@ -63,10 +63,8 @@ const find = (m: MenuModel, id: string): MenuItem => {
   return it;
 };
 const visible = (m: MenuModel): MenuItem[] => m.items.filter((i) => !i.hidden && !i.separator);
-const warningLines = (m: MenuModel): string[] =>
-  m.items.filter((i) => i.id.startsWith('warning:') && !i.hidden).map((i) => i.title);
-const shape = (items: MenuItem[]): unknown =>
-  items.map((i) => (i.separator ? 'S' : i.children ? shape(i.children) : 'I'));
+const warningLines = (m: MenuModel): string[] => m.items.filter((i) => i.id.startsWith('warning:') && !i.hidden).map((i) => i.title);
+const shape = (items: MenuItem[]): unknown => items.map((i) => (i.separator ? 'S' : i.children ? shape(i.children) : 'I'));
 
 describe('buildMenu', () => {
   it('idle: running with nothing in flight', () => {
@@ -89,11 +87,19 @@ describe('buildMenu', () => {
     expect(find(m, 'copy-url').title).toBe('Copy base URL (http://127.0.0.1:3456/v1)');
     expect(m.items.at(-1)).toMatchObject({ id: 'quit', title: 'Quit maxproxy', enabled: true });
     expect(visible(m).map((i) => i.id)).toEqual([
-      'header', 'status', 'claude', 'requests',
+      'header',
+      'status',
+      'claude',
+      'requests',
       'usage-today',
       'sessions-header',
-      'toggle-login', 'port', 'toggle-notifications', 'pause',
-      'copy-url', 'open-logs', 'open-settings',
+      'toggle-login',
+      'port',
+      'toggle-notifications',
+      'pause',
+      'copy-url',
+      'open-logs',
+      'open-settings',
       'quit',
     ]);
   });
@@ -123,9 +129,7 @@ describe('buildMenu', () => {
       { id: 'session-info:s1', title: 'claude-sonnet-4-5-20250929 · answering · pid 4242', enabled: false, hidden: false },
       { id: 'session-end:s1', title: 'End session', enabled: true },
     ]);
-    expect(buildMenu(snapshot({ requests: { active: 1, queued: 0, oldestQueuedMs: 0 } }), prefs(), NOW).icon).toBe(
-      'serving',
-    );
+    expect(buildMenu(snapshot({ requests: { active: 1, queued: 0, oldestQueuedMs: 0 } }), prefs(), NOW).icon).toBe('serving');
   });
 
   it('below the warn threshold stays idle but shows usage', () => {
@@ -193,29 +197,19 @@ describe('buildMenu', () => {
 
   it('honours custom thresholds', () => {
     const s = snapshot({ usage: { fiveHour: { utilization: 0.6 }, other: {}, tokensToday: 0, day: 'x' } });
-    expect(buildMenu(s, prefs({ thresholds: { warn: 50, critical: 60 } }), NOW).items.map((i) => i.title)).toContain(
-      '⚠ 5-hour limit at 60%, nearly used up',
-    );
+    expect(buildMenu(s, prefs({ thresholds: { warn: 50, critical: 60 } }), NOW).items.map((i) => i.title)).toContain('⚠ 5-hour limit at 60%, nearly used up');
     expect(buildMenu(s, prefs({ thresholds: { warn: 61, critical: 95 } }), NOW).icon).toBe('idle');
   });
 
   it('error: Claude Code not logged in', () => {
-    const m = buildMenu(
-      snapshot({ claude: { path: '/usr/local/bin/claude', version: '2.1.330', login: 'not_logged_in' } }),
-      prefs(),
-      NOW,
-    );
+    const m = buildMenu(snapshot({ claude: { path: '/usr/local/bin/claude', version: '2.1.330', login: 'not_logged_in' } }), prefs(), NOW);
     expect(m.icon).toBe('error');
     expect(find(m, 'claude').title).toBe('Claude Code 2.1.330 · NOT logged in');
     expect(warningLines(m)).toEqual(['✖ Claude Code is not logged in: run `maxproxy login`']);
   });
 
   it('error: port taken', () => {
-    const m = buildMenu(
-      snapshot({ server: { state: 'error', host: '127.0.0.1', port: 3456, error: 'port 3456 is already in use' } }),
-      prefs(),
-      NOW,
-    );
+    const m = buildMenu(snapshot({ server: { state: 'error', host: '127.0.0.1', port: 3456, error: 'port 3456 is already in use' } }), prefs(), NOW);
     expect(m.icon).toBe('error');
     expect(find(m, 'status').title).toBe('Not running: port 3456 is already in use');
     expect(find(m, 'pause')).toMatchObject({ enabled: false });
@@ -272,11 +266,7 @@ describe('buildMenu', () => {
     expect(warningLines(one)).toEqual(['⚠ Request queue is full (16 waiting)']);
     expect(menuActions('warning:queue-full')).toEqual({ type: 'open-logs' });
 
-    const err = buildMenu(
-      snapshot({ warnings: [{ id: 'cli-missing', level: 'error', message: 'claude not found', since: NOW }] }),
-      prefs(),
-      NOW,
-    );
+    const err = buildMenu(snapshot({ warnings: [{ id: 'cli-missing', level: 'error', message: 'claude not found', since: NOW }] }), prefs(), NOW);
     expect(err.icon).toBe('error');
 
     const many = buildMenu(
@@ -288,13 +278,7 @@ describe('buildMenu', () => {
       NOW,
     );
     expect(find(many, 'claude').title).toBe('Claude Code (version unknown) · NOT logged in');
-    expect(warningLines(many)).toEqual([
-      '✖ Claude Code is not logged in: run `maxproxy login`',
-      '⚠ w0',
-      '⚠ w1',
-      '⚠ w2',
-      '… and 3 more warnings (see logs)',
-    ]);
+    expect(warningLines(many)).toEqual(['✖ Claude Code is not logged in: run `maxproxy login`', '⚠ w0', '⚠ w1', '⚠ w2', '… and 3 more warnings (see logs)']);
   });
 
   it('a status warning cannot shadow a computed one (ids stay unique)', () => {
@@ -326,20 +310,13 @@ describe('buildMenu', () => {
     );
     expect(m.icon).toBe('error');
     expect(m.title).toBe('100%');
-    expect(warningLines(m)).toEqual([
-      '✖ 5-hour limit reached — resets in 1h 5m',
-      '⚠ Using extra usage beyond your plan (allowed)',
-    ]);
+    expect(warningLines(m)).toEqual(['✖ 5-hour limit reached — resets in 1h 5m', '⚠ Using extra usage beyond your plan (allowed)']);
     expect(find(m, 'usage-5h').title).toBe('5-hour limit: limit reached · resets in 1h 5m');
     expect(find(m, 'usage-other')).toMatchObject({ title: 'Other limits: 7-day opus 42%', hidden: false });
     expect(find(m, 'usage-overage')).toMatchObject({ title: 'Extra usage in use (allowed)', hidden: false });
     expect(find(m, 'usage-today').title).toBe('Tokens today: 2.5M');
 
-    const overageOnly = buildMenu(
-      snapshot({ usage: { other: {}, isUsingOverage: true, tokensToday: 0, day: 'x' } }),
-      prefs(),
-      NOW,
-    );
+    const overageOnly = buildMenu(snapshot({ usage: { other: {}, isUsingOverage: true, tokensToday: 0, day: 'x' } }), prefs(), NOW);
     expect(overageOnly.icon).toBe('warning');
   });
 
@@ -370,7 +347,14 @@ describe('buildMenu', () => {
       snapshot({ sessions: Array.from({ length: 20 }, (_, i) => session(i)) }),
       snapshot({ warnings: Array.from({ length: 9 }, (_, i) => ({ id: `w${i}`, level: 'error' as const, message: 'm', since: i })) }),
       snapshot({
-        usage: { fiveHour: { utilization: 0.99 }, weekly: { utilization: 0.99 }, other: { a: { utilization: 1 } }, isUsingOverage: true, tokensToday: 5, day: 'x' },
+        usage: {
+          fiveHour: { utilization: 0.99 },
+          weekly: { utilization: 0.99 },
+          other: { a: { utilization: 1 } },
+          isUsingOverage: true,
+          tokensToday: 5,
+          day: 'x',
+        },
       }),
     ];
     const shapes = new Set<string>();
@@ -415,20 +399,32 @@ describe('menuActions', () => {
 
   it('returns null for info lines, parents, slots and nonsense', () => {
     for (const id of [
-      'header', 'status', 'claude', 'requests', 'usage-5h', 'sessions-header', 'session:s1', 'session-info:s1',
-      'session-slot:0', 'session-slot:0:end', 'port', 'port-slot', 'port:0', 'port:70000', 'port:abc',
-      'session-end:', 'warning-slot:1', 'sep:1', '',
+      'header',
+      'status',
+      'claude',
+      'requests',
+      'usage-5h',
+      'sessions-header',
+      'session:s1',
+      'session-info:s1',
+      'session-slot:0',
+      'session-slot:0:end',
+      'port',
+      'port-slot',
+      'port:0',
+      'port:70000',
+      'port:abc',
+      'session-end:',
+      'warning-slot:1',
+      'sep:1',
+      '',
     ]) {
       expect(menuActions(id), id).toBeNull();
     }
   });
 
   it('every enabled leaf of a full menu has an action', () => {
-    const m = buildMenu(
-      snapshot({ sessions: [session(1)], warnings: [{ id: 'q', level: 'warning', message: 'q', since: 0 }] }),
-      prefs({ port: 4000 }),
-      NOW,
-    );
+    const m = buildMenu(snapshot({ sessions: [session(1)], warnings: [{ id: 'q', level: 'warning', message: 'q', since: 0 }] }), prefs({ port: 4000 }), NOW);
     const leaves = flatten(m.items).filter((i) => i.enabled && !i.hidden && !i.children && !i.separator);
     for (const l of leaves) expect(menuActions(l.id), l.id).not.toBeNull();
   });

@@ -150,7 +150,10 @@ const pct = (w: UsageWindow | undefined): number | undefined =>
 
 /** Turns the CLI's rateLimitType keys into words ("seven_day_opus" → "7-day opus"). */
 function windowName(key: string): string {
-  return key.replace(/^seven_day/, '7-day').replace(/^five_hour/, '5-hour').replace(/_/g, ' ');
+  return key
+    .replace(/^seven_day/, '7-day')
+    .replace(/^five_hour/, '5-hour')
+    .replace(/_/g, ' ');
 }
 
 // ---------------------------------------------------------------------------------------
@@ -166,11 +169,7 @@ function usageWarnings(s: StatusSnapshot, t: MenuThresholds, now: number): Warni
   const windows: Array<[string, string, UsageWindow | undefined]> = [
     ['usage-5h', '5-hour limit', s.usage.fiveHour],
     ['usage-weekly', 'Weekly limit', s.usage.weekly],
-    ...Object.entries(s.usage.other).map(([k, w]): [string, string, UsageWindow] => [
-      `usage-${k}`,
-      `${windowName(k)} limit`,
-      w,
-    ]),
+    ...Object.entries(s.usage.other).map(([k, w]): [string, string, UsageWindow] => [`usage-${k}`, `${windowName(k)} limit`, w]),
   ];
   for (const [key, name, w] of windows) {
     if (!w) continue;
@@ -230,8 +229,7 @@ function statusLine(s: StatusSnapshot): string {
 
 function claudeLine(s: StatusSnapshot): string {
   const v = s.claude.version && s.claude.version !== 'unknown' ? `Claude Code ${s.claude.version}` : 'Claude Code (version unknown)';
-  const login =
-    s.claude.login === 'logged_in' ? 'logged in' : s.claude.login === 'not_logged_in' ? 'NOT logged in' : 'login not checked yet';
+  const login = s.claude.login === 'logged_in' ? 'logged in' : s.claude.login === 'not_logged_in' ? 'NOT logged in' : 'login not checked yet';
   return `${v} · ${login}`;
 }
 
@@ -263,9 +261,7 @@ function usageItems(s: StatusSnapshot, now: number): MenuItem[] {
     })
     .filter((x): x is string => !!x)
     .sort();
-  const overage = s.usage.isUsingOverage
-    ? `Extra usage in use${s.usage.overageStatus ? ` (${s.usage.overageStatus})` : ''}`
-    : undefined;
+  const overage = s.usage.isUsingOverage ? `Extra usage in use${s.usage.overageStatus ? ` (${s.usage.overageStatus})` : ''}` : undefined;
   return [
     info('usage-5h', fiveHour ?? '5-hour limit: no data yet', fiveHour === undefined),
     info('usage-weekly', weekly ?? 'Weekly limit: no data yet', weekly === undefined),
@@ -290,18 +286,12 @@ function warningItems(warnings: Warning[]): MenuItem[] {
   return items;
 }
 
-const sessionState = (st: SessionInfo['state']): string =>
-  st === 'busy' ? 'answering' : st === 'waiting_tools' ? 'waiting for client tools' : 'idle';
+const sessionState = (st: SessionInfo['state']): string => (st === 'busy' ? 'answering' : st === 'waiting_tools' ? 'waiting for client tools' : 'idle');
 
 function sessionItems(s: StatusSnapshot, now: number): MenuItem[] {
   const sessions = [...s.sessions].sort((a, b) => b.lastActivity - a.lastActivity || a.id.localeCompare(b.id));
   const n = sessions.length;
-  const header =
-    n === 0
-      ? 'No active sessions'
-      : n <= SESSION_SLOTS
-        ? `Sessions (${n})`
-        : `Sessions (${n}, ${SESSION_SLOTS} most recent shown)`;
+  const header = n === 0 ? 'No active sessions' : n <= SESSION_SLOTS ? `Sessions (${n})` : `Sessions (${n}, ${SESSION_SLOTS} most recent shown)`;
   const items: MenuItem[] = [info('sessions-header', header)];
   for (let i = 0; i < SESSION_SLOTS; i++) {
     const x = sessions[i];
@@ -357,9 +347,7 @@ export function buildMenu(status: StatusSnapshot, prefs: MenuPrefs, now: number)
   const url = baseUrl(status.server.host, port);
 
   const paused = state === 'paused';
-  const pauseItem: MenuItem = paused
-    ? { id: 'resume', title: 'Resume', enabled: true }
-    : { id: 'pause', title: 'Pause', enabled: state === 'running' };
+  const pauseItem: MenuItem = paused ? { id: 'resume', title: 'Resume', enabled: true } : { id: 'pause', title: 'Pause', enabled: state === 'running' };
 
   const items: MenuItem[] = [
     info('header', `maxproxy ${status.version}`),
@@ -385,10 +373,7 @@ export function buildMenu(status: StatusSnapshot, prefs: MenuPrefs, now: number)
   ];
 
   // The highest usage in the menu bar once it is worth attention.
-  const worst = Math.max(
-    -1,
-    ...[status.usage.fiveHour, status.usage.weekly, ...Object.values(status.usage.other)].map((w) => pct(w) ?? -1),
-  );
+  const worst = Math.max(-1, ...[status.usage.fiveHour, status.usage.weekly, ...Object.values(status.usage.other)].map((w) => pct(w) ?? -1));
   const title = worst >= prefs.thresholds.warn ? `${worst}%` : '';
 
   const tooltipParts = [`maxproxy: ${statusLine(status)}`];

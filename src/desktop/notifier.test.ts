@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Logger } from './logger.js';
-import {
-  CoalescingNotifier,
-  createNodeNotifierBackend,
-  failureHint,
-  type Clock,
-  type Notification,
-  type NotificationBackend,
-} from './notifier.js';
+import { type Clock, CoalescingNotifier, createNodeNotifierBackend, failureHint, type Notification, type NotificationBackend } from './notifier.js';
 
 /** A manual clock: timers fire only when the test advances time. */
 class FakeClock implements Clock {
@@ -158,7 +151,9 @@ describe('CoalescingNotifier', () => {
 
   it('a failing backend is logged once, never thrown', async () => {
     const { clock, backend, n, log } = setup();
-    backend.fail = new Error('Command failed: notify-send "a" "b"\nGDBus.Error:org.freedesktop.DBus.Error.ServiceUnknown: The name org.freedesktop.Notifications was not provided by any .service files');
+    backend.fail = new Error(
+      'Command failed: notify-send "a" "b"\nGDBus.Error:org.freedesktop.DBus.Error.ServiceUnknown: The name org.freedesktop.Notifications was not provided by any .service files',
+    );
     for (const kind of ['a', 'b', 'c']) {
       n.notify(kind, 't', 'm');
       clock.advance(2_000);
@@ -195,7 +190,12 @@ describe('node-notifier backend', () => {
     const calls: object[] = [];
     const b = createNodeNotifierBackend({
       icon: '/opt/maxproxy/assets/tray/linux/error-44.png',
-      notifier: { notify: (o, cb) => (calls.push(o), cb(null, '')) },
+      notifier: {
+        notify: (o, cb) => {
+          calls.push(o);
+          cb(null, '');
+        },
+      },
     });
     await b.send({ title: 'Limit\u0007 reached', message: 'line1\nline2\u0000' });
     expect(calls).toEqual([

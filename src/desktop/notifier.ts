@@ -7,7 +7,7 @@
  * once and never thrown, because a notification is never worth failing a request.
  */
 import nodeNotifier from 'node-notifier';
-import { silentLogger, type Logger } from './logger.js';
+import { type Logger, silentLogger } from './logger.js';
 
 export type NotificationKind =
   | 'request-timeout'
@@ -228,8 +228,6 @@ export function createNodeNotifierBackend(opts: NodeNotifierBackendOptions = {})
 }
 
 /** The notifier the daemon uses: node-notifier behind coalescing. */
-export function createNotifier(
-  opts: Omit<CoalescingNotifierOptions, 'backend'> & { backend?: NotificationBackend; icon?: string } = {},
-): CoalescingNotifier {
+export function createNotifier(opts: Omit<CoalescingNotifierOptions, 'backend'> & { backend?: NotificationBackend; icon?: string } = {}): CoalescingNotifier {
   return new CoalescingNotifier({ ...opts, backend: opts.backend ?? createNodeNotifierBackend({ icon: opts.icon }) });
 }

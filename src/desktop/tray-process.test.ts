@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, promises as fsp, statSync, writeFileSync } from 'node:fs';
+import { promises as fsp, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -8,14 +8,14 @@ import type { MenuItem, MenuModel } from './menu-model.js';
 import {
   describeEarlyExit,
   menuShape,
-  resolveTrayBinary,
-  TrayProcess,
-  TrayStartError,
   type ProtocolMenu,
+  resolveTrayBinary,
   type TrayChild,
   type TrayExit,
   type TrayIcons,
+  TrayProcess,
   type TrayProcessOptions,
+  TrayStartError,
 } from './tray-process.js';
 
 /** Stands in for the Go binary: records what we write, lets the test speak for it. */
@@ -34,7 +34,7 @@ class FakeChild extends EventEmitter {
     this.stdin.setEncoding('utf8');
     this.stdin.on('data', (d: string) => {
       this.buf += d;
-      let i;
+      let i: number;
       while ((i = this.buf.indexOf('\n')) >= 0) {
         this.lines.push(JSON.parse(this.buf.slice(0, i)));
         this.buf = this.buf.slice(i + 1);
@@ -43,7 +43,7 @@ class FakeChild extends EventEmitter {
     if (opts.exitOnStdinEnd !== false) this.stdin.on('end', () => this.exit(0, null));
   }
   say(obj: unknown): void {
-    this.stdout.write(typeof obj === 'string' ? obj + '\n' : JSON.stringify(obj) + '\n');
+    this.stdout.write(typeof obj === 'string' ? `${obj}\n` : `${JSON.stringify(obj)}\n`);
   }
   click(id: number): void {
     this.say({ type: 'clicked', item: { title: 'x' }, seq_id: 3, __id: id });
@@ -177,11 +177,7 @@ describe('TrayProcess protocol', () => {
     tray.update(model(), ICONS);
     await tick();
     const titles = child.lines.filter((l) => l.type === 'update-item').map((l) => l.item.title);
-    expect(titles).toEqual([
-      '✓ Start at login', 'Notifications',
-      'Start at login', '✓ Notifications',
-      '✓ Start at login', 'Notifications',
-    ]);
+    expect(titles).toEqual(['✓ Start at login', 'Notifications', 'Start at login', '✓ Notifications', '✓ Start at login', 'Notifications']);
   });
 
   it('showing a hidden parent lists only its visible children', async () => {
@@ -200,7 +196,12 @@ describe('TrayProcess protocol', () => {
         type: 'update-item',
         seq_id: -1,
         item: {
-          title: 'opencode · just now', tooltip: '', enabled: true, checked: false, hidden: false, __id: 6,
+          title: 'opencode · just now',
+          tooltip: '',
+          enabled: true,
+          checked: false,
+          hidden: false,
+          __id: 6,
           items: [
             { title: 'busy', tooltip: '', enabled: false, checked: false, hidden: false, __id: 7 },
             { title: 'End session', tooltip: '', enabled: true, checked: false, hidden: false, __id: 8 },
@@ -271,7 +272,7 @@ describe('TrayProcess protocol', () => {
       model({}, [item('session:x', '<SEPARATOR>'), item('session:y', 'evil\nclient\t\u0007name'), item('session:z', long), item('quit', 'Quit')]),
     );
     trays.push(tray);
-    expect(menu.items.map((i) => i.title)).toEqual(['‹SEPARATOR›', 'evil client name', 'x'.repeat(119) + '…', 'Quit']);
+    expect(menu.items.map((i) => i.title)).toEqual(['‹SEPARATOR›', 'evil client name', `${'x'.repeat(119)}…`, 'Quit']);
   });
 
   it('stop() sends exit, closes stdin and reports an expected exit', async () => {
@@ -340,15 +341,15 @@ describe('TrayProcess start failures', () => {
 
   it('missing GTK/appindicator libraries: permanent, names the packages', async () => {
     const { p } = failing((c) => {
-      c.stderr.write('tray_linux_release: error while loading shared libraries: libappindicator3.so.1: cannot open shared object file: No such file or directory\n');
+      c.stderr.write(
+        'tray_linux_release: error while loading shared libraries: libappindicator3.so.1: cannot open shared object file: No such file or directory\n',
+      );
       c.exit(127, null);
     });
     const err = await p.catch((e) => e);
     expect(err).toBeInstanceOf(TrayStartError);
     expect(err.permanent).toBe(true);
-    expect(err.message).toBe(
-      'tray needs libappindicator3.so.1: install libgtk-3-0 and libayatana-appindicator3-1 (Debian/Ubuntu), or run with --headless',
-    );
+    expect(err.message).toBe('tray needs libappindicator3.so.1: install libgtk-3-0 and libayatana-appindicator3-1 (Debian/Ubuntu), or run with --headless');
   });
 
   it('cannot open display: permanent', async () => {
@@ -445,22 +446,19 @@ else {
     expect(err.message).toMatch(/did not report ready within 300 ms/);
   });
 
-  it.runIf(process.platform === 'linux' && process.arch === 'x64')(
-    'the shipped Linux binary with an unusable display fails fast and permanently',
-    async () => {
-      const t0 = Date.now();
-      const err = await TrayProcess.start(model(), ICONS, {
-        dataDir: dir,
-        env: { ...process.env, DISPLAY: ':7391' },
-        readyTimeoutMs: 5000,
-      }).catch((e) => e);
-      expect(err).toBeInstanceOf(TrayStartError);
-      // Without GTK installed it is the missing library; with it, the display.
-      expect(err.message).toMatch(/cannot open the display|tray needs lib/);
-      expect(err.permanent).toBe(true);
-      expect(Date.now() - t0).toBeLessThan(5000);
-    },
-  );
+  it.runIf(process.platform === 'linux' && process.arch === 'x64')('the shipped Linux binary with an unusable display fails fast and permanently', async () => {
+    const t0 = Date.now();
+    const err = await TrayProcess.start(model(), ICONS, {
+      dataDir: dir,
+      env: { ...process.env, DISPLAY: ':7391' },
+      readyTimeoutMs: 5000,
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(TrayStartError);
+    // Without GTK installed it is the missing library; with it, the display.
+    expect(err.message).toMatch(/cannot open the display|tray needs lib/);
+    expect(err.permanent).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
 });
 
 describe('resolveTrayBinary', () => {

@@ -27,14 +27,14 @@
  *   "bad CPU type" and we say how to install it). Checked items get a native checkmark.
  *   Icons are template images (black + alpha) tinted by the menu bar.
  */
-import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { type ChildProcess, spawn as nodeSpawn, type SpawnOptions } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import readline from 'node:readline';
+import { type Logger, silentLogger } from './logger.js';
 import type { MenuItem, MenuModel, TrayIconName } from './menu-model.js';
-import { silentLogger, type Logger } from './logger.js';
 
 export const SEPARATOR_TITLE = '<SEPARATOR>';
 export const LINUX_CHECK_PREFIX = '✓ ';
@@ -167,7 +167,7 @@ export async function resolveTrayBinary(opts: ResolveTrayBinaryOptions): Promise
     throw new TrayStartError(`systray2 is not installed: ${(e as Error).message}`, true);
   }
   const src = path.join(pkgDir, 'traybin', name);
-  let st;
+  let st: Awaited<ReturnType<typeof fsp.stat>>;
   try {
     st = await fsp.stat(src);
   } catch {
@@ -233,7 +233,7 @@ function wireTitle(item: MenuItem, platform: NodeJS.Platform): string {
   if (item.separator) return SEPARATOR_TITLE;
   // One line per item, of a sane length.
   let title = item.title.replace(/[\u0000-\u001f\u007f]+/g, ' ');
-  if (title.length > MAX_TITLE) title = title.slice(0, MAX_TITLE - 1) + '…';
+  if (title.length > MAX_TITLE) title = `${title.slice(0, MAX_TITLE - 1)}…`;
   // A client-chosen name equal to the separator marker would turn into a separator.
   if (title === SEPARATOR_TITLE) title = '‹SEPARATOR›';
   return platform === 'linux' && item.checked ? LINUX_CHECK_PREFIX + title : title;
@@ -270,11 +270,7 @@ function describeSpawnError(e: NodeJS.ErrnoException, file: string, platform: No
 export function describeEarlyExit(code: number | null, signal: string | null, stderr: string): TrayStartError {
   const lib = /error while loading shared libraries: (\S+?):/.exec(stderr);
   if (lib) {
-    return new TrayStartError(
-      `tray needs ${lib[1]}: install libgtk-3-0 and libayatana-appindicator3-1 (Debian/Ubuntu), or run with --headless`,
-      true,
-      stderr,
-    );
+    return new TrayStartError(`tray needs ${lib[1]}: install libgtk-3-0 and libayatana-appindicator3-1 (Debian/Ubuntu), or run with --headless`, true, stderr);
   }
   if (/cannot open display/i.test(stderr)) {
     return new TrayStartError('tray cannot open the display (is DISPLAY right?); running headless', true, stderr);
@@ -508,7 +504,7 @@ export class TrayProcess extends EventEmitter {
 
   private write(obj: unknown): void {
     if (this.exited || !this.child.stdin || this.child.stdin.destroyed) return;
-    this.child.stdin.write(JSON.stringify(obj) + '\n');
+    this.child.stdin.write(`${JSON.stringify(obj)}\n`);
   }
 
   private kill(signal: NodeJS.Signals): void {

@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StatusStore } from '../status/store.js';
 import type { Logger } from './logger.js';
 import { DEFAULT_THRESHOLDS, type MenuAction, type MenuModel, type MenuPrefs } from './menu-model.js';
-import { defaultAssetsDir, loadTrayIcons, Tray, trayIconPath, type TrayHandle } from './tray.js';
-import { TrayStartError, type TrayExit, type TrayIcons } from './tray-process.js';
+import { defaultAssetsDir, loadTrayIcons, Tray, type TrayHandle, trayIconPath } from './tray.js';
+import { type TrayExit, type TrayIcons, TrayStartError } from './tray-process.js';
 
 const ICONS: TrayIcons = { png: { idle: 'aQ==', serving: 'cw==', warning: 'dw==', error: 'ZQ==' }, template: false };
 
@@ -244,8 +244,14 @@ describe('Tray', () => {
 
   it('refreshes periodically so relative times stay true', async () => {
     store.upsertSession({
-      id: 's1', client: 'OpenClaw', model: 'claude-sonnet-4-5', turns: 1, inputTokens: 1, outputTokens: 1,
-      lastActivity: clock, state: 'idle',
+      id: 's1',
+      client: 'OpenClaw',
+      model: 'claude-sonnet-4-5',
+      turns: 1,
+      inputTokens: 1,
+      outputTokens: 1,
+      lastActivity: clock,
+      state: 'idle',
     });
     const tray = makeTray({ refreshMs: 30_000 });
     await tray.start();

@@ -10,9 +10,9 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StatusSnapshot } from '../status/types.js';
-import { buildMenu, menuActions, type MenuAction, type MenuModel, type MenuPrefs, type TrayIconName } from './menu-model.js';
-import { silentLogger, type Logger } from './logger.js';
-import { TrayProcess, TrayStartError, type TrayExit, type TrayIcons, type TrayProcessOptions } from './tray-process.js';
+import { type Logger, silentLogger } from './logger.js';
+import { buildMenu, type MenuAction, type MenuModel, type MenuPrefs, menuActions, type TrayIconName } from './menu-model.js';
+import { type TrayExit, type TrayIcons, TrayProcess, type TrayProcessOptions, TrayStartError } from './tray-process.js';
 
 /** What the tray needs from StatusStore. */
 export interface StatusSource {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STRIPPED_VARS, buildChildEnv } from './child-env.js';
+import { buildChildEnv, STRIPPED_VARS } from './child-env.js';
 
 const PARENT: NodeJS.ProcessEnv = {
   PATH: '/usr/bin:/bin',
@@ -19,11 +19,12 @@ const PARENT: NodeJS.ProcessEnv = {
 describe('buildChildEnv', () => {
   it('strips what would bill an API key, redirect the CLI or make it think it runs nested', () => {
     const env = buildChildEnv(PARENT, { explicit: {}, maxRetries: 2 });
-    for (const k of ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'CLAUDECODE', 'CLAUDE_CODE_ENTRYPOINT']) expect(env).not.toHaveProperty(k);
+    for (const k of ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'CLAUDECODE', 'CLAUDE_CODE_ENTRYPOINT'])
+      expect(env).not.toHaveProperty(k);
     expect(STRIPPED_VARS).toEqual(expect.arrayContaining(['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'CLAUDECODE']));
   });
 
-  it('keeps maxproxy\'s own settings (and secrets) away from the CLI', () => {
+  it("keeps maxproxy's own settings (and secrets) away from the CLI", () => {
     const env = buildChildEnv(PARENT, { explicit: {}, maxRetries: 2 });
     expect(Object.keys(env).filter((k) => k.startsWith('MAXPROXY_'))).toEqual([]);
   });
@@ -47,12 +48,18 @@ describe('buildChildEnv', () => {
 
   it('the parent cannot override those settings, but an explicit --claude-env can', () => {
     const parent = { ...PARENT, CLAUDE_CODE_MAX_RETRIES: '10', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '0' };
-    expect(buildChildEnv(parent, { explicit: {}, maxRetries: 1 })).toMatchObject({ CLAUDE_CODE_MAX_RETRIES: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' });
+    expect(buildChildEnv(parent, { explicit: {}, maxRetries: 1 })).toMatchObject({
+      CLAUDE_CODE_MAX_RETRIES: '1',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    });
     expect(buildChildEnv(parent, { explicit: { CLAUDE_CODE_MAX_RETRIES: '5' }, maxRetries: 1 }).CLAUDE_CODE_MAX_RETRIES).toBe('5');
   });
 
   it('explicitly configured credentials and endpoint win over the stripping', () => {
-    const env = buildChildEnv(PARENT, { explicit: { ANTHROPIC_API_KEY: 'sk-configured', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9999', CLAUDECODE: '1' }, maxRetries: 1 });
+    const env = buildChildEnv(PARENT, {
+      explicit: { ANTHROPIC_API_KEY: 'sk-configured', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9999', CLAUDECODE: '1' },
+      maxRetries: 1,
+    });
     expect(env).toMatchObject({ ANTHROPIC_API_KEY: 'sk-configured', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9999', CLAUDECODE: '1' });
     expect(env).not.toHaveProperty('ANTHROPIC_AUTH_TOKEN');
   });

@@ -36,7 +36,15 @@ export function bundledClaudePath(): string | undefined {
 /** launchd and systemd start us with a minimal PATH, so also look where installers put `claude`. */
 export function candidateDirs(env = process.env, home = os.homedir()): string[] {
   const fromPath = (env.PATH ?? '').split(path.delimiter).filter(Boolean);
-  return [...fromPath, path.join(home, '.claude', 'local'), path.join(home, '.local', 'bin'), '/opt/homebrew/bin', '/usr/local/bin', path.join(home, '.npm-global', 'bin'), path.join(home, '.bun', 'bin')];
+  return [
+    ...fromPath,
+    path.join(home, '.claude', 'local'),
+    path.join(home, '.local', 'bin'),
+    '/opt/homebrew/bin',
+    '/usr/local/bin',
+    path.join(home, '.npm-global', 'bin'),
+    path.join(home, '.bun', 'bin'),
+  ];
 }
 
 export function findClaude(explicit: string | undefined, env = process.env): ClaudeBinary {

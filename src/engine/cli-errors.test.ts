@@ -17,7 +17,12 @@ describe('classifyCliFailure', () => {
     ['overloaded', { assistantError: 'overloaded', apiStatus: 529 }, 'overloaded', 'overloaded'],
     ['model_not_found', { assistantError: 'model_not_found', apiStatus: 404 }, 'not_found', 'model_not_found'],
     ['invalid_request without terminal reason', { assistantError: 'invalid_request', apiStatus: 400 }, 'invalid_request', 'invalid_request'],
-    ['invalid_request with terminal reason', { assistantError: 'invalid_request', apiStatus: 400, terminalReason: 'prompt_too_long' }, 'invalid_request', 'prompt_too_long'],
+    [
+      'invalid_request with terminal reason',
+      { assistantError: 'invalid_request', apiStatus: 400, terminalReason: 'prompt_too_long' },
+      'invalid_request',
+      'prompt_too_long',
+    ],
   ])('assistant error %s', (_name, f, kind, code) => {
     const e = classifyCliFailure({ message: 'm', ...f }, NOW);
     expect(e.kind).toBe(kind);
@@ -44,16 +49,15 @@ describe('classifyCliFailure', () => {
     expect(e).toEqual({ kind, message: 'API Error', ...(code ? { code } : {}) });
   });
 
-  it.each([
-    'Not logged in · Please run /login',
-    'not logged in',
-    'OAuth token revoked · Please run /login',
-  ])('"%s" → not_logged_in, whatever the other fields say', (message) => {
-    const e = classifyCliFailure({ message, assistantError: 'authentication_failed', apiStatus: 401 }, NOW);
-    expect(e.kind).toBe('authentication');
-    expect(e.code).toBe('not_logged_in');
-    expect(e.message).toContain('claude auth login');
-  });
+  it.each(['Not logged in · Please run /login', 'not logged in', 'OAuth token revoked · Please run /login'])(
+    '"%s" → not_logged_in, whatever the other fields say',
+    (message) => {
+      const e = classifyCliFailure({ message, assistantError: 'authentication_failed', apiStatus: 401 }, NOW);
+      expect(e.kind).toBe('authentication');
+      expect(e.code).toBe('not_logged_in');
+      expect(e.message).toContain('claude auth login');
+    },
+  );
 
   it('keeps the CLI message and prefixes authentication failures', () => {
     expect(classifyCliFailure({ message: 'Invalid API key · Fix external API key', assistantError: 'authentication_failed' }, NOW)).toEqual({

@@ -32,7 +32,8 @@ export function classifyCliFailure(f: CliFailure, now = Date.now()): TurnError {
     return {
       kind: 'authentication',
       code: 'not_logged_in',
-      message: 'Claude Code is not logged in. Run `maxproxy login` (or `claude auth login`, or `claude` and then /login) as the user running maxproxy, then retry.',
+      message:
+        'Claude Code is not logged in. Run `maxproxy login` (or `claude auth login`, or `claude` and then /login) as the user running maxproxy, then retry.',
     };
   }
   switch (f.assistantError) {

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TurnEvent } from '../turn/types.js';
-import { fromCliToolName } from './client-tool-names.js';
 import { type CliMessage, CliTurnTranslator } from './cli-turn-translator.js';
+import { fromCliToolName } from './client-tool-names.js';
 
 /**
  * Replays the CLI's own output (captured from the pinned CLI by
@@ -20,7 +20,10 @@ function load(name: string): CliMessage[] {
     .map((l) => JSON.parse(l) as CliMessage);
 }
 
-function run(name: string, tr = new CliTurnTranslator('sess-1', { clientToolName: fromCliToolName })): { events: TurnEvent[]; tr: CliTurnTranslator; messages: CliMessage[] } {
+function run(
+  name: string,
+  tr = new CliTurnTranslator('sess-1', { clientToolName: fromCliToolName }),
+): { events: TurnEvent[]; tr: CliTurnTranslator; messages: CliMessage[] } {
   const messages = load(name);
   const events = messages.flatMap((m) => tr.push(m));
   return { events, tr, messages };
@@ -50,7 +53,12 @@ describe('CliTurnTranslator on captured CLI output', () => {
       { type: 'text_delta', index: 1, text: 'Recovered answer.' },
       { type: 'block_stop', index: 1 },
       // both upstream attempts were billed; equal to the CLI result's usage (25/7)
-      { type: 'stop', stopReason: 'end_turn', stopSequence: null, usage: { inputTokens: 25, outputTokens: 7, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } },
+      {
+        type: 'stop',
+        stopReason: 'end_turn',
+        stopSequence: null,
+        usage: { inputTokens: 25, outputTokens: 7, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+      },
     ]);
     expect(tr.failed).toBe(false);
   });
@@ -59,13 +67,24 @@ describe('CliTurnTranslator on captured CLI output', () => {
     const { events, tr, messages } = run('text');
     const [start] = streamed(messages, 'message_start');
     expect(events).toEqual([
-      { type: 'start', messageId: start.message.id, model: 'claude-sonnet-4-5', sessionId: 'sess-1', usage: { inputTokens: 21, outputTokens: 1, cacheReadInputTokens: 5, cacheCreationInputTokens: 3 } },
+      {
+        type: 'start',
+        messageId: start.message.id,
+        model: 'claude-sonnet-4-5',
+        sessionId: 'sess-1',
+        usage: { inputTokens: 21, outputTokens: 1, cacheReadInputTokens: 5, cacheCreationInputTokens: 3 },
+      },
       { type: 'block_start', index: 0, block: { type: 'text' } },
       { type: 'text_delta', index: 0, text: 'Hello' },
       { type: 'text_delta', index: 0, text: ' from' },
       { type: 'text_delta', index: 0, text: ' the mock.' },
       { type: 'block_stop', index: 0 },
-      { type: 'stop', stopReason: 'end_turn', stopSequence: null, usage: { inputTokens: 21, outputTokens: 13, cacheReadInputTokens: 5, cacheCreationInputTokens: 3 } },
+      {
+        type: 'stop',
+        stopReason: 'end_turn',
+        stopSequence: null,
+        usage: { inputTokens: 21, outputTokens: 13, cacheReadInputTokens: 5, cacheCreationInputTokens: 3 },
+      },
     ]);
     expect(tr.done).toBe(true);
     expect(tr.failed).toBe(false);
@@ -79,7 +98,13 @@ describe('CliTurnTranslator on captured CLI output', () => {
     const { events, messages } = run('thinking');
     const [start] = streamed(messages, 'message_start');
     expect(events).toEqual([
-      { type: 'start', messageId: start.message.id, model: 'claude-sonnet-4-5', sessionId: 'sess-1', usage: { inputTokens: 34, outputTokens: 1, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } },
+      {
+        type: 'start',
+        messageId: start.message.id,
+        model: 'claude-sonnet-4-5',
+        sessionId: 'sess-1',
+        usage: { inputTokens: 34, outputTokens: 1, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+      },
       { type: 'block_start', index: 0, block: { type: 'thinking' } },
       { type: 'thinking_delta', index: 0, thinking: 'Let me think' },
       { type: 'thinking_delta', index: 0, thinking: ' about it.' },
@@ -89,7 +114,12 @@ describe('CliTurnTranslator on captured CLI output', () => {
       { type: 'text_delta', index: 1, text: 'The answer' },
       { type: 'text_delta', index: 1, text: ' is 42.' },
       { type: 'block_stop', index: 1 },
-      { type: 'stop', stopReason: 'end_turn', stopSequence: null, usage: { inputTokens: 34, outputTokens: 27, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } },
+      {
+        type: 'stop',
+        stopReason: 'end_turn',
+        stopSequence: null,
+        usage: { inputTokens: 34, outputTokens: 27, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+      },
     ]);
   });
 
@@ -97,7 +127,13 @@ describe('CliTurnTranslator on captured CLI output', () => {
     const { events, tr, messages } = run('tool-use');
     const [start] = streamed(messages, 'message_start');
     expect(events).toEqual([
-      { type: 'start', messageId: start.message.id, model: 'claude-sonnet-4-5', sessionId: 'sess-1', usage: { inputTokens: 40, outputTokens: 1, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } },
+      {
+        type: 'start',
+        messageId: start.message.id,
+        model: 'claude-sonnet-4-5',
+        sessionId: 'sess-1',
+        usage: { inputTokens: 40, outputTokens: 1, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+      },
       { type: 'block_start', index: 0, block: { type: 'text' } },
       { type: 'text_delta', index: 0, text: 'Let me check.' },
       { type: 'block_stop', index: 0 },
@@ -106,7 +142,12 @@ describe('CliTurnTranslator on captured CLI output', () => {
       { type: 'tool_input_delta', index: 1, partialJson: '{"timezon' },
       { type: 'tool_input_delta', index: 1, partialJson: 'e":"UTC"}' },
       { type: 'block_stop', index: 1 },
-      { type: 'stop', stopReason: 'tool_use', stopSequence: null, usage: { inputTokens: 40, outputTokens: 17, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } },
+      {
+        type: 'stop',
+        stopReason: 'tool_use',
+        stopSequence: null,
+        usage: { inputTokens: 40, outputTokens: 17, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+      },
     ]);
     expect(tr.done).toBe(true);
     expect(tr.suspended).toBe(true);
@@ -120,13 +161,24 @@ describe('CliTurnTranslator on captured CLI output', () => {
     const { events, tr, messages } = run('tool-use-continued');
     const [start] = streamed(messages, 'message_start');
     expect(events).toEqual([
-      { type: 'start', messageId: start.message.id, model: 'claude-sonnet-4-5', sessionId: 'sess-1', usage: { inputTokens: 62, outputTokens: 1, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } },
+      {
+        type: 'start',
+        messageId: start.message.id,
+        model: 'claude-sonnet-4-5',
+        sessionId: 'sess-1',
+        usage: { inputTokens: 62, outputTokens: 1, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+      },
       { type: 'block_start', index: 0, block: { type: 'text' } },
       { type: 'text_delta', index: 0, text: 'It is' },
       { type: 'text_delta', index: 0, text: ' 12:00 UTC.' },
       { type: 'block_stop', index: 0 },
       // The CLI's result counts the whole CLI turn (102/26): only this request's message is reported.
-      { type: 'stop', stopReason: 'end_turn', stopSequence: null, usage: { inputTokens: 62, outputTokens: 9, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } },
+      {
+        type: 'stop',
+        stopReason: 'end_turn',
+        stopSequence: null,
+        usage: { inputTokens: 62, outputTokens: 9, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+      },
     ]);
     expect(messages[messages.length - 1].usage).toMatchObject({ input_tokens: 102, output_tokens: 26 });
     expect(tr.suspended).toBe(false);
@@ -134,7 +186,11 @@ describe('CliTurnTranslator on captured CLI output', () => {
 
   it('a tool the client did not define is not a suspension point (name kept as the CLI knows it)', () => {
     const { events, tr } = run('tool-use', new CliTurnTranslator('sess-1'));
-    expect(events).toContainEqual({ type: 'block_start', index: 1, block: { type: 'tool_use', id: 'toolu_capture_get_time_01', name: 'mcp__client__get_time' } });
+    expect(events).toContainEqual({
+      type: 'block_start',
+      index: 1,
+      block: { type: 'tool_use', id: 'toolu_capture_get_time_01', name: 'mcp__client__get_time' },
+    });
     expect(events.some((e) => e.type === 'stop')).toBe(false);
     expect(tr.suspended).toBe(false);
     expect(tr.done).toBe(false);
@@ -145,7 +201,12 @@ describe('CliTurnTranslator on captured CLI output', () => {
     expect(events.filter((e) => e.type === 'rate_limit')).toEqual([
       { type: 'rate_limit', info: { status: 'allowed_warning', resetsAt: 1900000000, rateLimitType: 'five_hour', utilization: 0.9, isUsingOverage: false } },
     ]);
-    expect(events[events.length - 1]).toEqual({ type: 'stop', stopReason: 'end_turn', stopSequence: null, usage: { inputTokens: 12, outputTokens: 4, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } });
+    expect(events[events.length - 1]).toEqual({
+      type: 'stop',
+      stopReason: 'end_turn',
+      stopSequence: null,
+      usage: { inputTokens: 12, outputTokens: 4, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+    });
   });
 
   it('mid-stream error: the partial text was already streamed, the turn ends in the final upstream error', () => {
@@ -168,7 +229,11 @@ describe('CliTurnTranslator error classification on captured CLI failures', () =
   it('401 → authentication (after the CLI announced its retry as a keep-alive)', () => {
     const { events, tr, messages } = run('error-401');
     expect(events[0]).toEqual({ type: 'keepalive', reason: `upstream 401; Claude Code retries in ${retryDelay(messages)} ms (attempt 1/1)` });
-    expect(errorOf(events)).toEqual({ kind: 'authentication', code: 'authentication_failed', message: 'Claude Code could not authenticate: Invalid API key · Fix external API key' });
+    expect(errorOf(events)).toEqual({
+      kind: 'authentication',
+      code: 'authentication_failed',
+      message: 'Claude Code could not authenticate: Invalid API key · Fix external API key',
+    });
     expect(tr.failed).toBe(true);
     expect(tr.sawOutput).toBe(false);
   });
@@ -195,7 +260,10 @@ describe('CliTurnTranslator error classification on captured CLI failures', () =
     vi.useFakeTimers();
     vi.setSystemTime(new Date((1900000000 - 3600) * 1000));
     const { events } = run('error-429-oauth-rejected');
-    expect(events).toContainEqual({ type: 'rate_limit', info: { status: 'rejected', resetsAt: 1900000000, rateLimitType: 'five_hour', isUsingOverage: false } });
+    expect(events).toContainEqual({
+      type: 'rate_limit',
+      info: { status: 'rejected', resetsAt: 1900000000, rateLimitType: 'five_hour', isUsingOverage: false },
+    });
     const error = errorOf(events);
     expect(error).toMatchObject({ kind: 'rate_limit', code: 'rate_limit_exceeded', retryAfterSeconds: 3600 });
     expect(error.message).toMatch(/hit your 5-hour limit/);

@@ -98,7 +98,9 @@ export class CliTurnTranslator {
         if (m.subtype === 'api_retry') {
           const delay = typeof m.retry_delay_ms === 'number' ? m.retry_delay_ms : 0;
           this.failure.retryDelayMs = Math.max(this.failure.retryDelayMs ?? 0, delay);
-          return [{ type: 'keepalive', reason: `upstream ${m.error_status ?? 'error'}; Claude Code retries in ${delay} ms (attempt ${m.attempt}/${m.max_retries})` }];
+          return [
+            { type: 'keepalive', reason: `upstream ${m.error_status ?? 'error'}; Claude Code retries in ${delay} ms (attempt ${m.attempt}/${m.max_retries})` },
+          ];
         }
         return [];
       case 'rate_limit_event': {
@@ -223,7 +225,9 @@ export class CliTurnTranslator {
       out.push(...this.streamEvent({ type: 'content_block_stop', index }));
     }
     if (msg.stop_reason) {
-      out.push(...this.streamEvent({ type: 'message_delta', delta: { stop_reason: msg.stop_reason, stop_sequence: msg.stop_sequence ?? null }, usage: msg.usage }));
+      out.push(
+        ...this.streamEvent({ type: 'message_delta', delta: { stop_reason: msg.stop_reason, stop_sequence: msg.stop_sequence ?? null }, usage: msg.usage }),
+      );
       out.push(...this.streamEvent({ type: 'message_stop' }));
     }
     return out;
@@ -256,7 +260,12 @@ export class CliTurnTranslator {
     if (this.hooks.structuredOutput) {
       if (m.structured_output === undefined) {
         this.failed = true;
-        return [{ type: 'error', error: { kind: 'upstream', code: 'structured_output_failed', message: 'the model did not produce JSON matching the requested schema' } }];
+        return [
+          {
+            type: 'error',
+            error: { kind: 'upstream', code: 'structured_output_failed', message: 'the model did not produce JSON matching the requested schema' },
+          },
+        ];
       }
       const index = this.indexBase + this.maxIndexThisMessage + 1;
       const usage = this.usages.length ? this.totalUsage() : toUsage(m.usage);

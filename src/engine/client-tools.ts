@@ -1,9 +1,8 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ImageBlock, TextBlock, ToolDef, ToolResultBlock } from '../turn/types.js';
-import { normalizeToolId } from './fingerprint.js';
-
 import { CLIENT_SERVER } from './client-tool-names.js';
+import { normalizeToolId } from './fingerprint.js';
 
 export { CLIENT_SERVER, fromCliToolName, toCliToolName } from './client-tool-names.js';
 
@@ -69,7 +68,8 @@ export class ClientToolBridge {
       let result: CallResult = r ? toCallResult(r) : { content: [{ type: 'text', text: 'The client returned no result for this tool call.' }], isError: true };
       // Text the client sent beside its tool results (OpenClaw adds context after each result)
       // rides along with the last result: a user message pushed now would be injected mid-turn.
-      if (i === keys.length - 1 && extraText.length) result = { ...result, content: [...result.content, ...extraText.map((text) => ({ type: 'text' as const, text }))] };
+      if (i === keys.length - 1 && extraText.length)
+        result = { ...result, content: [...result.content, ...extraText.map((text) => ({ type: 'text' as const, text }))] };
       const p = this.pending.get(key);
       if (p) {
         this.pending.delete(key);

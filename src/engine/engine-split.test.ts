@@ -19,7 +19,13 @@ describe('splitTurn', () => {
   });
 
   it('the trailing run of user messages is merged into one input, in order', () => {
-    const msgs = [user(text('a')), assistant({ type: 'tool_use', id: 't1', name: 'f', input: {} }), user(result('t1')), user(text('context')), user(text('more'))];
+    const msgs = [
+      user(text('a')),
+      assistant({ type: 'tool_use', id: 't1', name: 'f', input: {} }),
+      user(result('t1')),
+      user(text('context')),
+      user(text('more')),
+    ];
     const { history, input } = splitTurn(msgs);
     expect(history).toEqual(msgs.slice(0, 2));
     expect(input).toEqual([result('t1'), text('context'), text('more')]);
@@ -84,7 +90,9 @@ describe('withToolChoice', () => {
   });
 
   it('a named tool asks for that tool', () => {
-    expect(note(withToolChoice(input, req({ toolChoice: { type: 'tool', name: 'get_time' } })))).toBe('<tool-choice>You must call the tool "get_time" in this response.</tool-choice>');
+    expect(note(withToolChoice(input, req({ toolChoice: { type: 'tool', name: 'get_time' } })))).toBe(
+      '<tool-choice>You must call the tool "get_time" in this response.</tool-choice>',
+    );
   });
 
   it('parallel_tool_calls false asks for at most one call, alone or with a choice', () => {

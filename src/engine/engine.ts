@@ -3,9 +3,9 @@ import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { clientName } from '../status/client-name.js';
 import type { StatusStore } from '../status/store.js';
-import type { ContentBlock, TurnEvent, TurnMessage, TurnRequest } from '../turn/types.js';
 import { rejoin } from '../turn/rejoin.js';
-import { TurnFailure, invalid } from '../turn/types.js';
+import type { ContentBlock, TurnEvent, TurnMessage, TurnRequest } from '../turn/types.js';
+import { invalid, TurnFailure } from '../turn/types.js';
 import { buildChildEnv } from './child-env.js';
 import { toCliToolName } from './client-tool-names.js';
 import { fingerprint, normalizeToolId, shapeKey } from './fingerprint.js';
@@ -60,7 +60,14 @@ interface Slot {
 /** How a request found its session, for logs and tests. */
 export type Continuity = 'live' | 'resumed' | 'rebuilt' | 'new' | 'warm';
 
-type SpawnOptions = { model: string; system?: string; tools: TurnRequest['tools']; outputSchema?: Record<string, unknown>; resume?: string; autoContinue?: boolean };
+type SpawnOptions = {
+  model: string;
+  system?: string;
+  tools: TurnRequest['tools'];
+  outputSchema?: Record<string, unknown>;
+  resume?: string;
+  autoContinue?: boolean;
+};
 
 /**
  * The only code that knows Claude Code: it maps each canonical request onto a live
@@ -88,7 +95,12 @@ export class Engine {
     this.childEnv = buildChildEnv(opts.parentEnv ?? process.env, { explicit: opts.claudeEnv, maxRetries: opts.cliMaxRetries });
     this.limiter = new Limiter(opts.maxConcurrent, opts.maxQueue, () => {
       opts.status.setRequests({ active: this.limiter.running, queued: this.limiter.queued, oldestQueuedMs: this.limiter.oldestWaitMs });
-      if (this.limiter.queued >= opts.maxQueue && opts.maxQueue > 0) opts.status.setWarning({ id: 'queue-full', level: 'warning', message: `Queue full: ${this.limiter.running} running, ${this.limiter.queued} waiting; new requests get 503` });
+      if (this.limiter.queued >= opts.maxQueue && opts.maxQueue > 0)
+        opts.status.setWarning({
+          id: 'queue-full',
+          level: 'warning',
+          message: `Queue full: ${this.limiter.running} running, ${this.limiter.queued} waiting; new requests get 503`,
+        });
       else opts.status.clearWarning('queue-full');
     });
     this.sweeper = setInterval(() => this.evictIdle(), Math.min(30_000, opts.sessionIdleMs)).unref();
@@ -135,7 +147,12 @@ export class Engine {
             await slot.session.setModel(model.cliModel);
           } catch (e) {
             // The CLI refuses a model it cannot use: that is the client's model name, not our failure.
-            throw new TurnFailure({ kind: 'not_found', code: 'model_not_found', param: 'model', message: `Claude Code cannot switch this conversation to '${req.model}': ${(e as Error).message}` });
+            throw new TurnFailure({
+              kind: 'not_found',
+              code: 'model_not_found',
+              param: 'model',
+              message: `Claude Code cannot switch this conversation to '${req.model}': ${(e as Error).message}`,
+            });
           }
           await slot.session.setToolsEnabled(req.toolChoice?.type !== 'none');
         }
@@ -160,7 +177,17 @@ export class Engine {
             const prev = slot.fp;
             slot.fp = fingerprint(shape, [...history, { role: 'user', content: input }, outcome.assistant]);
             this.map.put(
-              { fingerprint: slot.fp, cliSessionId: slot.session.id, model: model.id, client: slot.client, explicitId: slot.explicitId, turns: slot.session.turns, inputTokens: slot.inputTokens, outputTokens: slot.outputTokens, updatedAt: Date.now() },
+              {
+                fingerprint: slot.fp,
+                cliSessionId: slot.session.id,
+                model: model.id,
+                client: slot.client,
+                explicitId: slot.explicitId,
+                turns: slot.session.turns,
+                inputTokens: slot.inputTokens,
+                outputTokens: slot.outputTokens,
+                updatedAt: Date.now(),
+              },
               prev,
             );
             this.publish(slot, slot.session.state === 'waiting_tools' ? 'waiting_tools' : 'idle');
@@ -223,7 +250,15 @@ export class Engine {
     }
   }
 
-  private findOrStart(req: TurnRequest, model: ModelInfo, shape: string, history: TurnMessage[], input: ContentBlock[], fpHistory: string, outputSchema: Record<string, unknown> | undefined): { slot: Slot; continuity: Continuity } {
+  private findOrStart(
+    req: TurnRequest,
+    model: ModelInfo,
+    shape: string,
+    history: TurnMessage[],
+    input: ContentBlock[],
+    fpHistory: string,
+    outputSchema: Record<string, unknown> | undefined,
+  ): { slot: Slot; continuity: Continuity } {
     const client = clientName(req.conversation.userAgent);
     const explicitId = req.conversation.explicitId;
     const bringsResults = input.some((b) => b.type === 'tool_result');
@@ -238,7 +273,11 @@ export class Engine {
       if (bringsResults) {
         const ids = new Set(input.filter((b) => b.type === 'tool_result').map((b) => normalizeToolId((b as { tool_use_id: string }).tool_use_id)));
         const byIds = [...this.slots].find(
-          (s) => s.shape === shape && s.session.state === 'waiting_tools' && s.session.pendingToolIds.length === ids.size && s.session.pendingToolIds.every((id) => ids.has(normalizeToolId(id))),
+          (s) =>
+            s.shape === shape &&
+            s.session.state === 'waiting_tools' &&
+            s.session.pendingToolIds.length === ids.size &&
+            s.session.pendingToolIds.every((id) => ids.has(normalizeToolId(id))),
         );
         if (byIds) return { slot: byIds, continuity: 'live' };
       }
@@ -250,7 +289,12 @@ export class Engine {
     let autoContinue = false;
     if (bringsResults) {
       // Tool results can only enter a new process through its transcript (see LiveSession.autoContinue).
-      resume = writeTranscript([...history, { role: 'user', content: input }], this.childEnv, { cwd: this.cwd, version: this.opts.claudeVersion, model: model.cliModel, toolName: toCliToolName });
+      resume = writeTranscript([...history, { role: 'user', content: input }], this.childEnv, {
+        cwd: this.cwd,
+        version: this.opts.claudeVersion,
+        model: model.cliModel,
+        toolName: toCliToolName,
+      });
       continuity = 'rebuilt';
       autoContinue = true;
       this.opts.log.info({ messages: history.length + 1 }, 'rebuilding a tool-call conversation for a new Claude Code session');
@@ -279,7 +323,15 @@ export class Engine {
       this.replenish(spareKey, spawnOpts);
     }
     session ??= this.spawn({ ...spawnOpts, resume, autoContinue });
-    const slot: Slot = { session, shape, fp: continuity === 'new' || continuity === 'warm' ? undefined : fpHistory, client, explicitId, inputTokens: 0, outputTokens: 0 };
+    const slot: Slot = {
+      session,
+      shape,
+      fp: continuity === 'new' || continuity === 'warm' ? undefined : fpHistory,
+      client,
+      explicitId,
+      inputTokens: 0,
+      outputTokens: 0,
+    };
     this.slots.add(slot);
     session.onClosed(() => {
       this.slots.delete(slot);
@@ -446,4 +498,3 @@ export function splitTurn(messages: TurnMessage[]): { history: TurnMessage[]; in
   }
   return { history: messages.slice(0, i), input };
 }
-

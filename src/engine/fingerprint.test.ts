@@ -44,7 +44,11 @@ describe('fingerprint', () => {
   });
 
   it('thinking and redacted thinking are ignored (clients drop them from the history they re-send)', () => {
-    const withThinking = [user(text('q')), assistant({ type: 'thinking', thinking: 'hmm', signature: 'sig' }, { type: 'redacted_thinking', data: 'xx' }, text('a')), user(text('next'))];
+    const withThinking = [
+      user(text('q')),
+      assistant({ type: 'thinking', thinking: 'hmm', signature: 'sig' }, { type: 'redacted_thinking', data: 'xx' }, text('a')),
+      user(text('next')),
+    ];
     const without = [user(text('q')), assistant(text('a')), user(text('next'))];
     expect(fp(withThinking)).toBe(fp(without));
   });

@@ -59,7 +59,9 @@ export function normalizeMessages(messages: TurnMessage[]): string[] {
 
 /** What must match besides the history for a live process to be reusable. */
 export function shapeKey(system: string | undefined, tools: ToolDef[], outputSchema?: Record<string, unknown>): string {
-  return sha(stableJson({ s: (system ?? '').trim(), t: tools.map((t) => ({ n: t.name, d: t.description ?? '', s: t.inputSchema })), o: outputSchema ?? null })).slice(0, 32);
+  return sha(
+    stableJson({ s: (system ?? '').trim(), t: tools.map((t) => ({ n: t.name, d: t.description ?? '', s: t.inputSchema })), o: outputSchema ?? null }),
+  ).slice(0, 32);
 }
 
 export function fingerprint(shape: string, messages: TurnMessage[]): string {

@@ -37,7 +37,12 @@ export class Limiter {
     if (this.active < this.max && this.queue.length === 0) return Promise.resolve(this.grant());
     if (this.queue.length >= this.maxQueue) {
       return Promise.reject(
-        new TurnFailure({ kind: 'unavailable', code: 'queue_full', message: `maxproxy is busy: ${this.active} requests running and ${this.queue.length} queued`, retryAfterSeconds: 5 }),
+        new TurnFailure({
+          kind: 'unavailable',
+          code: 'queue_full',
+          message: `maxproxy is busy: ${this.active} requests running and ${this.queue.length} queued`,
+          retryAfterSeconds: 5,
+        }),
       );
     }
     return new Promise((resolve, reject) => {

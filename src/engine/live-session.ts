@@ -1,15 +1,15 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { type Options, type Query, type SDKUserMessage, query } from '@anthropic-ai/claude-agent-sdk';
+import { type Options, type Query, query, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from '../log/logger.js';
-import type { ContentBlock, ToolDef, ToolResultBlock, TurnError, TurnEvent, TurnMessage } from '../turn/types.js';
 import { TurnCollector } from '../turn/collect.js';
+import type { ContentBlock, ToolResultBlock, TurnError, TurnEvent, TurnMessage } from '../turn/types.js';
 import { Channel } from './channel.js';
+import { CliTurnTranslator, STRUCTURED_OUTPUT_TOOL } from './cli-turn-translator.js';
 import { CLIENT_SERVER, fromCliToolName } from './client-tool-names.js';
 import type { ClientToolBridge } from './client-tools.js';
-import { CliTurnTranslator, STRUCTURED_OUTPUT_TOOL } from './cli-turn-translator.js';
 import type { ProcessGroups } from './process-group.js';
 
 /** Writes the system prompt where only this user can read it (prompts can be private). */
@@ -106,7 +106,10 @@ export class LiveSession {
       includePartialMessages: true,
       // An auto-continued turn starts before the SDK's initialize request (which carries the
       // system prompt) is applied: give it the prompt on the command line, from a file.
-      extraArgs: { 'disable-slash-commands': null, ...(opts.autoContinue ? { 'system-prompt-file': systemPromptFile(opts.cwd, this.id, opts.system ?? '') } : {}) },
+      extraArgs: {
+        'disable-slash-commands': null,
+        ...(opts.autoContinue ? { 'system-prompt-file': systemPromptFile(opts.cwd, this.id, opts.system ?? '') } : {}),
+      },
       ...(this.bridge
         ? {
             mcpServers: { [CLIENT_SERVER]: { type: 'sdk', name: CLIENT_SERVER, instance: this.bridge.server as never } },
@@ -125,8 +128,12 @@ export class LiveSession {
         child.once('exit', (code, signal) => {
           opts.log.debug({ sessionId: this.id, pid: child.pid, code, signal }, 'claude exited');
           const crashed = this.state !== 'closed';
-          if (crashed) opts.log.warn({ sessionId: this.id, pid: child.pid, code, signal, stderr: this.stderrTail.slice(-5) }, 'Claude Code exited unexpectedly');
-          this.fail({ kind: 'upstream', message: `Claude Code exited unexpectedly (${signal ?? `code ${code}`})${this.stderrTail.length ? `: ${this.stderrTail.slice(-3).join(' | ')}` : ''}` });
+          if (crashed)
+            opts.log.warn({ sessionId: this.id, pid: child.pid, code, signal, stderr: this.stderrTail.slice(-5) }, 'Claude Code exited unexpectedly');
+          this.fail({
+            kind: 'upstream',
+            message: `Claude Code exited unexpectedly (${signal ?? `code ${code}`})${this.stderrTail.length ? `: ${this.stderrTail.slice(-3).join(' | ')}` : ''}`,
+          });
           if (crashed) {
             try {
               opts.onCrash?.({ sessionId: this.id, pid: child.pid, code, signal, stderr: this.stderrTail.slice(-5) });
@@ -179,7 +186,12 @@ export class LiveSession {
     const out = new Channel<TurnEvent>();
     let resolveDone!: (o: TurnOutcome) => void;
     const done = new Promise<TurnOutcome>((r) => (resolveDone = r));
-    this.current = { tr: new CliTurnTranslator(this.id, { clientToolName: fromCliToolName, structuredOutput: this.opts.outputSchema !== undefined }), out, seen: new TurnCollector(), onEnd: resolveDone };
+    this.current = {
+      tr: new CliTurnTranslator(this.id, { clientToolName: fromCliToolName, structuredOutput: this.opts.outputSchema !== undefined }),
+      out,
+      seen: new TurnCollector(),
+      onEnd: resolveDone,
+    };
     this.armWatchdog();
     const onAbort = () => {
       // The client left: nothing may keep running for it, and this process's history now
@@ -219,7 +231,11 @@ export class LiveSession {
     this.watchdog = setTimeout(() => {
       const secs = Math.round(this.opts.idleTimeoutMs / 1000);
       this.opts.log.warn({ sessionId: this.id, pid: this.pid, idleTimeoutMs: this.opts.idleTimeoutMs }, 'turn inactive; stopping Claude Code');
-      this.fail({ kind: 'timeout', code: 'inactivity_timeout', message: `Claude Code produced no output for ${secs} s; the turn was stopped (--idle-timeout-ms)` });
+      this.fail({
+        kind: 'timeout',
+        code: 'inactivity_timeout',
+        message: `Claude Code produced no output for ${secs} s; the turn was stopped (--idle-timeout-ms)`,
+      });
     }, this.opts.idleTimeoutMs);
     this.watchdog.unref();
   }
@@ -243,7 +259,12 @@ export class LiveSession {
         this.armWatchdog();
         const events = cur.tr.push(msg);
         for (const ev of events) this.record(cur, ev);
-        if (msg.type === 'system' && msg.subtype === 'api_retry' && msg.retry_delay_ms > this.opts.maxRetryWaitMs && [429, 529, 503].includes(msg.error_status)) {
+        if (
+          msg.type === 'system' &&
+          msg.subtype === 'api_retry' &&
+          msg.retry_delay_ms > this.opts.maxRetryWaitMs &&
+          [429, 529, 503].includes(msg.error_status)
+        ) {
           // Holding the client for a long upstream back-off helps nobody: answer now with retry-after.
           const status = msg.error_status as number;
           this.fail({

@@ -24,16 +24,22 @@ describe('ModelRegistry', () => {
     expect(reg.resolve(id)).toMatchObject({ id, cliModel: id });
   });
 
-  it.each(['claude-sonnet-4-5-20250929', 'claude-opus-4-1', 'claude-haiku-6', 'claude-opus-9-9', 'claude-sonnet-4-5[1m]'])('unlisted Claude id %s is passed through for upstream to judge', (id) => {
-    expect(reg.resolve(id)).toEqual({ id, displayName: id, cliModel: id });
-  });
+  it.each(['claude-sonnet-4-5-20250929', 'claude-opus-4-1', 'claude-haiku-6', 'claude-opus-9-9', 'claude-sonnet-4-5[1m]'])(
+    'unlisted Claude id %s is passed through for upstream to judge',
+    (id) => {
+      expect(reg.resolve(id)).toEqual({ id, displayName: id, cliModel: id });
+    },
+  );
 
-  it.each(['gpt-4o', 'claude', 'claude-sonnet', 'claude-opus-x', 'Sonnet', ' sonnet', 'claude-sonnet-4-5; rm -rf /'])('unknown %j → not_found, model_not_found (never mapped to another model)', (name) => {
-    const f = failureOf(() => reg.resolve(name));
-    expect(f.error).toMatchObject({ kind: 'not_found', code: 'model_not_found', param: 'model' });
-    expect(f.error.message).toContain(`'${name}'`);
-    expect(f.error.message).toContain('sonnet');
-  });
+  it.each(['gpt-4o', 'claude', 'claude-sonnet', 'claude-opus-x', 'Sonnet', ' sonnet', 'claude-sonnet-4-5; rm -rf /'])(
+    'unknown %j → not_found, model_not_found (never mapped to another model)',
+    (name) => {
+      const f = failureOf(() => reg.resolve(name));
+      expect(f.error).toMatchObject({ kind: 'not_found', code: 'model_not_found', param: 'model' });
+      expect(f.error.message).toContain(`'${name}'`);
+      expect(f.error.message).toContain('sonnet');
+    },
+  );
 
   it.each([undefined, null, '', '   ', 42, {}])('missing model %j → invalid_request on param model', (name) => {
     expect(failureOf(() => reg.resolve(name)).error).toMatchObject({ kind: 'invalid_request', param: 'model' });

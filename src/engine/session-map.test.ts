@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type SessionRecord, SessionMap } from './session-map.js';
+import { SessionMap, type SessionRecord } from './session-map.js';
 
 const rec = (fingerprint: string, cliSessionId = `cli-${fingerprint}`, over: Partial<SessionRecord> = {}): SessionRecord => ({
   fingerprint,

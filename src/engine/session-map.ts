@@ -62,9 +62,11 @@ export class SessionMap {
       this.timer = undefined;
       // Off the event loop: a synchronous write here stalled the next turn's stream (bench).
       // Chained so an older snapshot can never be renamed over a newer one.
-      this.saving = this.saving.then(() => this.saveAsync()).catch(() => {
-        /* kept in memory; the next change or shutdown tries again */
-      });
+      this.saving = this.saving
+        .then(() => this.saveAsync())
+        .catch(() => {
+          /* kept in memory; the next change or shutdown tries again */
+        });
     }, 200);
     this.timer.unref();
   }

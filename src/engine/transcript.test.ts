@@ -22,17 +22,32 @@ const user = (...content: ContentBlock[]): TurnMessage => ({ role: 'user', conte
 const assistant = (...content: ContentBlock[]): TurnMessage => ({ role: 'assistant', content });
 const text = (t: string): ContentBlock => ({ type: 'text', text: t });
 
-const OPTS = { sessionId: '11111111-2222-3333-4444-555555555555', cwd: '/data/workdir', version: '2.1.330', model: 'claude-sonnet-4-5', toolName: toCliToolName };
+const OPTS = {
+  sessionId: '11111111-2222-3333-4444-555555555555',
+  cwd: '/data/workdir',
+  version: '2.1.330',
+  model: 'claude-sonnet-4-5',
+  toolName: toCliToolName,
+};
 
 const HISTORY: TurnMessage[] = [
   user(text('What time is it?')),
-  assistant({ type: 'thinking', thinking: 'unsigned, from a client that lost the signature' }, text('Let me check.'), { type: 'tool_use', id: 'call_1', name: 'get_time', input: { tz: 'UTC' } }),
+  assistant({ type: 'thinking', thinking: 'unsigned, from a client that lost the signature' }, text('Let me check.'), {
+    type: 'tool_use',
+    id: 'call_1',
+    name: 'get_time',
+    input: { tz: 'UTC' },
+  }),
   user({ type: 'tool_result', tool_use_id: 'call_1', content: '12:00' }),
   user(text('and the date?')),
   assistant({ type: 'thinking', thinking: 'signed', signature: 'c2ln' }, text('It is 12:00.')),
 ];
 
-const parse = (jsonl: string) => jsonl.trimEnd().split('\n').map((l) => JSON.parse(l));
+const parse = (jsonl: string) =>
+  jsonl
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 describe('buildTranscript', () => {
   it('writes one JSON line per (merged) message, ending in a newline', () => {
@@ -41,7 +56,13 @@ describe('buildTranscript', () => {
     const entries = parse(out);
     expect(entries.map((e) => e.type)).toEqual(['user', 'assistant', 'user', 'assistant']);
     // The tool result and the following user text are one user message.
-    expect(entries[2].message).toEqual({ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: '12:00' }, { type: 'text', text: 'and the date?' }] });
+    expect(entries[2].message).toEqual({
+      role: 'user',
+      content: [
+        { type: 'tool_result', tool_use_id: 'call_1', content: '12:00' },
+        { type: 'text', text: 'and the date?' },
+      ],
+    });
   });
 
   it('chains entries through parentUuid, starting from null', () => {
@@ -98,7 +119,21 @@ describe('buildTranscript', () => {
       for (const e of ours.filter((x) => x.type === type)) {
         const extra = Object.keys(e).filter((k) => !realKeys.has(k));
         expect(extra).toEqual([]);
-        expect(Object.keys(e)).toEqual(expect.arrayContaining(['parentUuid', 'isSidechain', 'type', 'message', 'uuid', 'timestamp', 'sessionId', 'cwd', 'version', 'userType', 'entrypoint']));
+        expect(Object.keys(e)).toEqual(
+          expect.arrayContaining([
+            'parentUuid',
+            'isSidechain',
+            'type',
+            'message',
+            'uuid',
+            'timestamp',
+            'sessionId',
+            'cwd',
+            'version',
+            'userType',
+            'entrypoint',
+          ]),
+        );
       }
     });
 
@@ -111,13 +146,21 @@ describe('buildTranscript', () => {
       for (const type of ['user', 'assistant'] as const) {
         const r = realOf(type)[0];
         const o = ours.find((x) => x.type === type);
-        expect({ userType: o.userType, entrypoint: o.entrypoint, isSidechain: o.isSidechain }).toEqual({ userType: r.userType, entrypoint: r.entrypoint, isSidechain: r.isSidechain });
+        expect({ userType: o.userType, entrypoint: o.entrypoint, isSidechain: o.isSidechain }).toEqual({
+          userType: r.userType,
+          entrypoint: r.entrypoint,
+          isSidechain: r.isSidechain,
+        });
       }
     });
 
-    it('tool_use and tool_result blocks have the CLI\'s block keys', () => {
-      const realToolUse = realOf('assistant').flatMap((e) => e.message.content).find((b: any) => b.type === 'tool_use');
-      const realToolResult = realOf('user').flatMap((e) => (Array.isArray(e.message.content) ? e.message.content : [])).find((b: any) => b.type === 'tool_result');
+    it("tool_use and tool_result blocks have the CLI's block keys", () => {
+      const realToolUse = realOf('assistant')
+        .flatMap((e) => e.message.content)
+        .find((b: any) => b.type === 'tool_use');
+      const realToolResult = realOf('user')
+        .flatMap((e) => (Array.isArray(e.message.content) ? e.message.content : []))
+        .find((b: any) => b.type === 'tool_result');
       const ourToolUse = ours[1].message.content.find((b: any) => b.type === 'tool_use');
       const ourToolResult = ours[2].message.content.find((b: any) => b.type === 'tool_result');
       expect(Object.keys(ourToolUse).sort()).toEqual(Object.keys(realToolUse).sort());

@@ -49,19 +49,38 @@ export function buildTranscript(history: TurnMessage[], opts: TranscriptOptions)
       content = content.map((b) => (b.type === 'tool_use' ? { ...b, name: opts.toolName!(b.name) } : b));
     }
     if (content.length === 0) content = [{ type: 'text', text: '' }];
-    const base = { parentUuid: parent, isSidechain: false, uuid, timestamp: ts, userType: 'external', entrypoint: 'sdk-ts', cwd: opts.cwd, sessionId: opts.sessionId, version: opts.version };
+    const base = {
+      parentUuid: parent,
+      isSidechain: false,
+      uuid,
+      timestamp: ts,
+      userType: 'external',
+      entrypoint: 'sdk-ts',
+      cwd: opts.cwd,
+      sessionId: opts.sessionId,
+      version: opts.version,
+    };
     const entry =
       m.role === 'user'
         ? { ...base, type: 'user', message: { role: 'user', content } }
         : {
             ...base,
             type: 'assistant',
-            message: { id: `msg_${uuid.replace(/-/g, '').slice(0, 24)}`, type: 'message', role: 'assistant', model: opts.model, content, stop_reason: content.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn', stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } },
+            message: {
+              id: `msg_${uuid.replace(/-/g, '').slice(0, 24)}`,
+              type: 'message',
+              role: 'assistant',
+              model: opts.model,
+              content,
+              stop_reason: content.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn',
+              stop_sequence: null,
+              usage: { input_tokens: 0, output_tokens: 0 },
+            },
           };
     lines.push(JSON.stringify(entry));
     parent = uuid;
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** Writes a synthetic transcript for `history` and returns the session id to resume. */

@@ -34,7 +34,17 @@ export function createLogger(opts: LoggerOptions): Logger {
       level: opts.level,
       base: { pid: process.pid },
       redact: {
-        paths: ['apiKey', '*.apiKey', 'headers.authorization', 'headers["x-api-key"]', '*.headers.authorization', '*.headers["x-api-key"]', 'env.ANTHROPIC_API_KEY', 'env.ANTHROPIC_AUTH_TOKEN', 'env.CLAUDE_CODE_OAUTH_TOKEN'],
+        paths: [
+          'apiKey',
+          '*.apiKey',
+          'headers.authorization',
+          'headers["x-api-key"]',
+          '*.headers.authorization',
+          '*.headers["x-api-key"]',
+          'env.ANTHROPIC_API_KEY',
+          'env.ANTHROPIC_AUTH_TOKEN',
+          'env.CLAUDE_CODE_OAUTH_TOKEN',
+        ],
         censor: '[redacted]',
       },
     },

@@ -30,7 +30,9 @@ export interface AppDeps {
 
 /** Anthropic clients (SDKs, OpenClaw's anthropic-messages) identify themselves by these headers. */
 const isAnthropicClient = (req: Request): boolean =>
-  req.path.startsWith('/v1/messages') || req.headers['anthropic-version'] !== undefined || (req.headers['x-api-key'] !== undefined && req.headers.authorization === undefined);
+  req.path.startsWith('/v1/messages') ||
+  req.headers['anthropic-version'] !== undefined ||
+  (req.headers['x-api-key'] !== undefined && req.headers.authorization === undefined);
 
 /** Errors in the format of the endpoint that was called. */
 export const respondError = (req: Request, res: Response, err: TurnError): void =>
@@ -41,7 +43,16 @@ export function createApp(d: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(d.metrics.track());
-  app.use(guards({ port: d.port, allowedHosts: d.allowedHosts, allowedOrigins: d.allowedOrigins, apiKey: d.apiKey, maxBodyBytes: d.maxBodyBytes, respond: respondError }));
+  app.use(
+    guards({
+      port: d.port,
+      allowedHosts: d.allowedHosts,
+      allowedOrigins: d.allowedOrigins,
+      apiKey: d.apiKey,
+      maxBodyBytes: d.maxBodyBytes,
+      respond: respondError,
+    }),
+  );
 
   app.get('/health', (_req, res) => {
     const s = d.status.snapshot();
@@ -64,7 +75,13 @@ export function createApp(d: AppDeps): express.Express {
   const models = () => d.engine.models.list();
   app.get('/v1/models', (req, res) => {
     if (isAnthropicClient(req)) res.json(anthropic.encodeModelsList(models().map((m) => ({ id: m.id, displayName: m.displayName }))));
-    else res.json(openai.encodeModelsList(models().map((m) => ({ id: m.id, displayName: m.displayName })), Math.floor(d.status.snapshot().startedAt / 1000)));
+    else
+      res.json(
+        openai.encodeModelsList(
+          models().map((m) => ({ id: m.id, displayName: m.displayName })),
+          Math.floor(d.status.snapshot().startedAt / 1000),
+        ),
+      );
   });
   app.get('/v1/models/:id', (req, res) => {
     try {

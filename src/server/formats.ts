@@ -43,8 +43,10 @@ export function responsesApi(store: responses.ResponseStore): FormatAdapter<resp
       return { request: p.request, ignored: p.ignored.map((i) => `${i.field} (${i.type})`), extra: p };
     },
     encodeError: responses.encodeResponsesError,
-    encodeResult: (result, meta, p) => responses.encodeResponse(result, { id: meta.id, createdAt: meta.created, model: meta.model, echo: p.echo, namespacedTools: p.namespacedTools }),
-    stream: (events, sink, meta, p) => responses.streamResponses(events, sink, { id: meta.id, createdAt: meta.created, model: meta.model, echo: p.echo, namespacedTools: p.namespacedTools }),
+    encodeResult: (result, meta, p) =>
+      responses.encodeResponse(result, { id: meta.id, createdAt: meta.created, model: meta.model, echo: p.echo, namespacedTools: p.namespacedTools }),
+    stream: (events, sink, meta, p) =>
+      responses.streamResponses(events, sink, { id: meta.id, createdAt: meta.created, model: meta.model, echo: p.echo, namespacedTools: p.namespacedTools }),
     finished: (result, meta, p) => {
       if (p.echo.store !== false) store.record(meta.id, p.conversation, result);
     },

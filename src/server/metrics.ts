@@ -19,7 +19,7 @@
  * never fail a request.
  */
 import type { Request, RequestHandler, Response } from 'express';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Usage } from '../turn/types.js';
 
 export type TokenType = 'input' | 'output' | 'cache_read' | 'cache_creation';

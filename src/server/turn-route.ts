@@ -5,9 +5,9 @@ import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../log/logger.js';
 import { clientName } from '../status/client-name.js';
 import type { StatusStore } from '../status/store.js';
-import { TurnCollector, type TurnResult, collectTurn } from '../turn/collect.js';
-import { type TurnError, type TurnEvent, type TurnRequest, TurnFailure, promptTokens } from '../turn/types.js';
+import { collectTurn, TurnCollector, type TurnResult } from '../turn/collect.js';
 import { rejoin } from '../turn/rejoin.js';
+import { promptTokens, type TurnError, type TurnEvent, TurnFailure, type TurnRequest } from '../turn/types.js';
 import { peekFirst } from './first-event.js';
 import type { Metrics } from './metrics.js';
 import { HttpSseSink } from './sse.js';
@@ -174,7 +174,10 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
 }
 
 /** Passes events through while folding them into a result for logging and `finished`. */
-async function* observe(events: AsyncIterable<TurnEvent>, done: (o: { ok: boolean; result?: TurnResult; error?: TurnError }) => void): AsyncIterable<TurnEvent> {
+async function* observe(
+  events: AsyncIterable<TurnEvent>,
+  done: (o: { ok: boolean; result?: TurnResult; error?: TurnError }) => void,
+): AsyncIterable<TurnEvent> {
   const c = new TurnCollector();
   for await (const e of events) {
     c.push(e);

@@ -1,15 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type {
-  ClaudeStatus,
-  RequestsStatus,
-  ServerStatus,
-  SessionInfo,
-  StatusSnapshot,
-  StatusWarning,
-  UsageStatus,
-  UsageWindow,
-} from './types.js';
 import type { RateLimitInfo } from '../turn/types.js';
+import type { ClaudeStatus, RequestsStatus, ServerStatus, SessionInfo, StatusSnapshot, StatusWarning, UsageStatus, UsageWindow } from './types.js';
 
 const localDay = (t = Date.now()): string => {
   const d = new Date(t);

@@ -1,12 +1,4 @@
-import {
-  type ContentBlock,
-  type RateLimitInfo,
-  type StopReason,
-  type TurnError,
-  type TurnEvent,
-  type Usage,
-  emptyUsage,
-} from './types.js';
+import { type ContentBlock, emptyUsage, type RateLimitInfo, type StopReason, type TurnError, type TurnEvent, type Usage } from './types.js';
 
 /** A finished turn, for non-streaming responses. */
 export interface TurnResult {
@@ -114,7 +106,16 @@ export class TurnCollector {
     if (!this.stopReason) return { ok: false, error: { kind: 'upstream', message: 'the turn ended without a result' } };
     return {
       ok: true,
-      result: { messageId: this.messageId, model: this.model, sessionId: this.sessionId, content: this.content(), stopReason: this.stopReason, stopSequence: this.stopSequence, usage: this.usage, rateLimits: this.rateLimits },
+      result: {
+        messageId: this.messageId,
+        model: this.model,
+        sessionId: this.sessionId,
+        content: this.content(),
+        stopReason: this.stopReason,
+        stopSequence: this.stopSequence,
+        usage: this.usage,
+        rateLimits: this.rateLimits,
+      },
     };
   }
 }

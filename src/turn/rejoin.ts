@@ -7,7 +7,7 @@
 export async function* rejoin<T>(head: readonly T[], pending: Promise<IteratorResult<T>> | undefined, it: AsyncIterator<T>): AsyncIterable<T> {
   try {
     for (const e of head) yield e;
-    if (pending) {
+    if (pending !== undefined) {
       const r = await pending;
       if (r.done) return;
       yield r.value;

@@ -9,9 +9,7 @@ export interface TextBlock {
   text: string;
 }
 
-export type ImageSource =
-  | { type: 'base64'; media_type: string; data: string }
-  | { type: 'url'; url: string };
+export type ImageSource = { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
 
 export interface ImageBlock {
   type: 'image';
@@ -44,13 +42,7 @@ export interface RedactedThinkingBlock {
   data: string;
 }
 
-export type ContentBlock =
-  | TextBlock
-  | ImageBlock
-  | ToolUseBlock
-  | ToolResultBlock
-  | ThinkingBlock
-  | RedactedThinkingBlock;
+export type ContentBlock = TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock | ThinkingBlock | RedactedThinkingBlock;
 
 export type Role = 'user' | 'assistant';
 
@@ -66,21 +58,14 @@ export interface ToolDef {
   inputSchema: Record<string, unknown>;
 }
 
-export type ToolChoice =
-  | { type: 'auto' }
-  | { type: 'none' }
-  | { type: 'any' }
-  | { type: 'tool'; name: string };
+export type ToolChoice = { type: 'auto' } | { type: 'none' } | { type: 'any' } | { type: 'tool'; name: string };
 
 export type ResponseFormat =
   | { type: 'text' }
   | { type: 'json_object' }
   | { type: 'json_schema'; name?: string; schema: Record<string, unknown>; strict?: boolean };
 
-export type ThinkingOption =
-  | { type: 'enabled'; budgetTokens?: number }
-  | { type: 'disabled' }
-  | { type: 'adaptive' };
+export type ThinkingOption = { type: 'enabled'; budgetTokens?: number } | { type: 'disabled' } | { type: 'adaptive' };
 
 export type EffortOption = 'low' | 'medium' | 'high' | 'max';
 
@@ -161,11 +146,7 @@ export interface RateLimitInfo {
   [key: string]: unknown;
 }
 
-export type BlockStart =
-  | { type: 'text' }
-  | { type: 'thinking' }
-  | { type: 'redacted_thinking'; data: string }
-  | { type: 'tool_use'; id: string; name: string };
+export type BlockStart = { type: 'text' } | { type: 'thinking' } | { type: 'redacted_thinking'; data: string } | { type: 'tool_use'; id: string; name: string };
 
 /** What the engine emits while a turn runs; each wire format encodes these. */
 export type TurnEvent =
@@ -190,8 +171,7 @@ export const emptyUsage = (): Usage => ({
 });
 
 /** Total prompt tokens as OpenAI counts them (cached ones included). */
-export const promptTokens = (u: Usage): number =>
-  u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens;
+export const promptTokens = (u: Usage): number => u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens;
 
 /** Error thrown by translators and the engine; carries the canonical error. */
 export class TurnFailure extends Error {
@@ -201,5 +181,4 @@ export class TurnFailure extends Error {
   }
 }
 
-export const invalid = (message: string, param?: string, code?: string): TurnFailure =>
-  new TurnFailure({ kind: 'invalid_request', message, param, code });
+export const invalid = (message: string, param?: string, code?: string): TurnFailure => new TurnFailure({ kind: 'invalid_request', message, param, code });

@@ -7,7 +7,7 @@
  *
  * Missing tools fail with the Debian packages to install (no skipping).
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,7 +81,7 @@ export async function startDesktopSession(opts: { width?: number; height?: numbe
   const start = (cmd: string, args: string[], env: NodeJS.ProcessEnv, stdio: Array<'ignore' | 'pipe'> = ['ignore', 'pipe', 'pipe']): ChildProcess => {
     const c = spawn(cmd, args, { env, stdio });
     procs.push(c);
-    c.stderr?.on('data', (d) => (logs = (logs + `[${cmd}] ${d}`).slice(-20_000)));
+    c.stderr?.on('data', (d) => (logs = `${logs}[${cmd}] ${d}`.slice(-20_000)));
     c.on('error', (e) => (logs += `[${cmd}] ${e.message}\n`));
     return c;
   };
@@ -97,7 +97,12 @@ export async function startDesktopSession(opts: { width?: number; height?: numbe
   try {
     const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' };
     // Xvfb writes the display number it chose to fd 3 once it accepts connections.
-    const xvfb = start('Xvfb', ['-displayfd', '3', '-screen', '0', `${opts.width ?? 1024}x${opts.height ?? 768}x24`, '-nolisten', 'tcp'], base, ['ignore', 'ignore', 'pipe', 'pipe']);
+    const xvfb = start('Xvfb', ['-displayfd', '3', '-screen', '0', `${opts.width ?? 1024}x${opts.height ?? 768}x24`, '-nolisten', 'tcp'], base, [
+      'ignore',
+      'ignore',
+      'pipe',
+      'pipe',
+    ]);
     let fd3 = '';
     xvfb.stdio[3]!.on('data', (d) => (fd3 += d));
     const display = `:${await until('Xvfb to start', () => (/\d+\n/.test(fd3) ? fd3.trim() : undefined), 15_000, 50)}`;
@@ -122,14 +127,29 @@ export async function startDesktopSession(opts: { width?: number; height?: numbe
     await until(
       'dunst to own org.freedesktop.Notifications',
       async () => {
-        const { stdout } = await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.Notifications'], { env });
+        const { stdout } = await run(
+          'dbus-send',
+          [
+            '--session',
+            '--print-reply',
+            '--dest=org.freedesktop.DBus',
+            '/org/freedesktop/DBus',
+            'org.freedesktop.DBus.NameHasOwner',
+            'string:org.freedesktop.Notifications',
+          ],
+          { env },
+        );
         return /boolean true/.test(stdout) ? true : undefined;
       },
       10_000,
     );
 
     start('trayer', ['--edge', 'top', '--align', 'right', '--widthtype', 'request', '--height', '24', '--transparent', 'false', '--tint', '0x333333'], env);
-    await until('trayer to map its panel', async () => ((await run('xwininfo', ['-root', '-tree'], { env })).stdout.includes('"panel"') ? true : undefined), 10_000);
+    await until(
+      'trayer to map its panel',
+      async () => ((await run('xwininfo', ['-root', '-tree'], { env })).stdout.includes('"panel"') ? true : undefined),
+      10_000,
+    );
 
     return {
       display,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TurnFailure, type TurnError } from '../../turn/types.js';
+import { type TurnError, TurnFailure } from '../../turn/types.js';
 import { convertMessageContent } from './convert-content-blocks.js';
 
 const errorOf = (fn: () => unknown): TurnError => {
@@ -18,9 +18,9 @@ describe('convertMessageContent', () => {
   });
 
   it('drops cache_control and citations from text blocks', () => {
-    expect(
-      convertMessageContent([{ type: 'text', text: 'a', cache_control: { type: 'ephemeral' }, citations: [] }], 'user', 'm'),
-    ).toEqual([{ type: 'text', text: 'a' }]);
+    expect(convertMessageContent([{ type: 'text', text: 'a', cache_control: { type: 'ephemeral' }, citations: [] }], 'user', 'm')).toEqual([
+      { type: 'text', text: 'a' },
+    ]);
   });
 
   it('converts images and tool results (string, blocks, absent, is_error)', () => {
@@ -81,7 +81,10 @@ describe('convertMessageContent', () => {
   it('refuses document blocks with a clear 400 naming the field', () => {
     const e = errorOf(() =>
       convertMessageContent(
-        [{ type: 'text', text: 'a' }, { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'x' } }],
+        [
+          { type: 'text', text: 'a' },
+          { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'x' } },
+        ],
         'user',
         'messages.2.content',
       ),
@@ -89,8 +92,7 @@ describe('convertMessageContent', () => {
     expect(e).toEqual({
       kind: 'invalid_request',
       param: 'messages.2.content.1.type',
-      message:
-        'messages.2.content.1.type: document blocks (PDF and text documents) are not supported; send the text as a text block',
+      message: 'messages.2.content.1.type: document blocks (PDF and text documents) are not supported; send the text as a text block',
     });
   });
 
@@ -100,33 +102,20 @@ describe('convertMessageContent', () => {
       param: 'm.0.type',
       message: "m.0.type: 'tool_use' blocks are not allowed in user messages",
     });
-    expect(errorOf(() => convertMessageContent([{ type: 'tool_result', tool_use_id: 'a' }], 'assistant', 'm')).param).toBe(
-      'm.0.type',
-    );
+    expect(errorOf(() => convertMessageContent([{ type: 'tool_result', tool_use_id: 'a' }], 'assistant', 'm')).param).toBe('m.0.type');
   });
 
   it('names the exact field that is wrong', () => {
-    expect(errorOf(() => convertMessageContent([{ type: 'text' }], 'user', 'messages.0.content')).param).toBe(
-      'messages.0.content.0.text',
-    );
+    expect(errorOf(() => convertMessageContent([{ type: 'text' }], 'user', 'messages.0.content')).param).toBe('messages.0.content.0.text');
     expect(errorOf(() => convertMessageContent([{ type: 7 }], 'user', 'messages.0.content')).message).toBe(
       'messages.0.content.0.type: expected a string, got a number',
     );
-    expect(errorOf(() => convertMessageContent([{ type: 'sparkle' }], 'user', 'm')).message).toBe(
-      "m.0.type: unknown content block type 'sparkle'",
+    expect(errorOf(() => convertMessageContent([{ type: 'sparkle' }], 'user', 'm')).message).toBe("m.0.type: unknown content block type 'sparkle'");
+    expect(errorOf(() => convertMessageContent([{ type: 'tool_use', id: 'a', name: 'b', input: [] }], 'assistant', 'm')).param).toBe('m.0.input');
+    expect(errorOf(() => convertMessageContent([{ type: 'tool_use', id: 'a', name: 'b' }], 'assistant', 'm')).param).toBe('m.0.input');
+    expect(errorOf(() => convertMessageContent([{ type: 'tool_result', tool_use_id: 'a', content: [{ type: 'document' }] }], 'user', 'm')).param).toBe(
+      'm.0.content.0.type',
     );
-    expect(errorOf(() => convertMessageContent([{ type: 'tool_use', id: 'a', name: 'b', input: [] }], 'assistant', 'm')).param).toBe(
-      'm.0.input',
-    );
-    expect(errorOf(() => convertMessageContent([{ type: 'tool_use', id: 'a', name: 'b' }], 'assistant', 'm')).param).toBe(
-      'm.0.input',
-    );
-    expect(
-      errorOf(() => convertMessageContent([{ type: 'tool_result', tool_use_id: 'a', content: [{ type: 'document' }] }], 'user', 'm'))
-        .param,
-    ).toBe('m.0.content.0.type');
-    expect(errorOf(() => convertMessageContent(5, 'user', 'm')).message).toBe(
-      'm: expected a string or an array of content blocks, got a number',
-    );
+    expect(errorOf(() => convertMessageContent(5, 'user', 'm')).message).toBe('m: expected a string or an array of content blocks, got a number');
   });
 });

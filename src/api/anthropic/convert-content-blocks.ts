@@ -3,14 +3,9 @@
  * The canonical blocks are Anthropic's own shapes, so this is validation plus dropping
  * the fields the CLI does not take (cache_control, citations).
  */
-import {
-  type ContentBlock,
-  type ImageBlock,
-  type Role,
-  type TextBlock,
-} from '../../turn/types.js';
+import type { ContentBlock, ImageBlock, Role, TextBlock } from '../../turn/types.js';
 import { convertImageSource } from './convert-image-source.js';
-import { fieldPath, fieldRequired, Fields, invalidAt, isJsonObject, wrongType } from './read-fields.js';
+import { Fields, fieldPath, fieldRequired, invalidAt, isJsonObject, wrongType } from './read-fields.js';
 
 /** Which block types each role may carry (the Messages API rejects the others). */
 const ALLOWED: Record<Role, readonly ContentBlock['type'][]> = {

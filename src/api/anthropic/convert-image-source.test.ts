@@ -30,9 +30,7 @@ describe('convertImageSource', () => {
   });
 
   it('refuses unsupported media types, file sources and non-http URLs, naming the field', () => {
-    expect(paramOf(() => convertImageSource({ type: 'base64', media_type: 'image/svg+xml', data: 'A' }, 's'))).toBe(
-      's.media_type',
-    );
+    expect(paramOf(() => convertImageSource({ type: 'base64', media_type: 'image/svg+xml', data: 'A' }, 's'))).toBe('s.media_type');
     expect(paramOf(() => convertImageSource({ type: 'file', file_id: 'file_1' }, 's'))).toBe('s.type');
     expect(paramOf(() => convertImageSource({ type: 'url', url: 'file:///etc/passwd' }, 's'))).toBe('s.url');
     expect(paramOf(() => convertImageSource({ type: 'base64', media_type: 'image/png', data: '' }, 's'))).toBe('s.data');

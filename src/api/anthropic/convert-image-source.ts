@@ -12,10 +12,7 @@ export const IMAGE_MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image
 export function checkImageMediaType(mediaType: string, path: string): string {
   const normalized = mediaType.trim().toLowerCase();
   if (!(IMAGE_MEDIA_TYPES as readonly string[]).includes(normalized)) {
-    throw invalidAt(
-      path,
-      `image media type '${mediaType}' is not supported; use one of ${IMAGE_MEDIA_TYPES.join(', ')}`,
-    );
+    throw invalidAt(path, `image media type '${mediaType}' is not supported; use one of ${IMAGE_MEDIA_TYPES.join(', ')}`);
   }
   return normalized;
 }
@@ -41,10 +38,7 @@ export function convertImageSource(value: unknown, path: string): ImageSource {
     case 'url':
       return { type: 'url', url: checkImageUrl(f.nonEmptyString('url'), f.at('url')) };
     case 'file':
-      throw invalidAt(
-        f.at('type'),
-        'file sources are not supported (maxproxy has no Files API); send the image as base64 or url',
-      );
+      throw invalidAt(f.at('type'), 'file sources are not supported (maxproxy has no Files API); send the image as base64 or url');
     default:
       throw invalidAt(f.at('type'), `unknown image source type '${type}'; expected 'base64' or 'url'`);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TurnFailure, type TurnError } from '../../turn/types.js';
+import { type TurnError, TurnFailure } from '../../turn/types.js';
 import { convertToolChoice, convertTools } from './convert-tools.js';
 
 const errorOf = (fn: () => unknown): TurnError => {
@@ -81,8 +81,6 @@ describe('convertToolChoice', () => {
   it('rejects unknown types and tools that are not defined', () => {
     expect(errorOf(() => convertToolChoice({ type: 'required' }, 'tool_choice', tools)).param).toBe('tool_choice.type');
     expect(errorOf(() => convertToolChoice({}, 'tool_choice', tools)).message).toBe('tool_choice.type: field required');
-    expect(errorOf(() => convertToolChoice({ type: 'tool', name: 'nope' }, 'tool_choice', tools)).param).toBe(
-      'tool_choice.name',
-    );
+    expect(errorOf(() => convertToolChoice({ type: 'tool', name: 'nope' }, 'tool_choice', tools)).param).toBe('tool_choice.name');
   });
 });

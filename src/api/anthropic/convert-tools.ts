@@ -4,8 +4,8 @@
  * other than `custom`: web_search_20250305, bash_20250124, text_editor_…, computer_…)
  * are dropped: the CLI runs its own tools only for itself, never for a client.
  */
-import { type ToolChoice, type ToolDef } from '../../turn/types.js';
-import { fieldPath, fieldRequired, Fields, invalidAt } from './read-fields.js';
+import type { ToolChoice, ToolDef } from '../../turn/types.js';
+import { Fields, fieldPath, fieldRequired, invalidAt } from './read-fields.js';
 
 /** Letters, digits, '_' and '-'; the bound is the larger of the lengths Anthropic has allowed (64, then 128). */
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;

@@ -1,6 +1,7 @@
 /** A finished turn as the Messages API's non-streaming answer. */
-import type { ContentBlock, Usage } from '../../turn/types.js';
+
 import type { TurnResult } from '../../turn/collect.js';
+import type { ContentBlock, Usage } from '../../turn/types.js';
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicUsage } from './wire-types.js';
 
 /** Canonical usage already has Anthropic semantics; only the names change. */

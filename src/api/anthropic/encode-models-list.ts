@@ -4,9 +4,7 @@ import type { AnthropicModelsList } from './wire-types.js';
 /** What the API puts in created_at when a release date is unknown. */
 const UNKNOWN_RELEASE = '1970-01-01T00:00:00Z';
 
-export function encodeModelsList(
-  models: { id: string; displayName: string; createdAt?: string }[],
-): AnthropicModelsList {
+export function encodeModelsList(models: { id: string; displayName: string; createdAt?: string }[]): AnthropicModelsList {
   const data = models.map((m) => ({
     type: 'model' as const,
     id: m.id,

@@ -1,7 +1,8 @@
 /** Anthropic Messages API wire format: requests to canonical turns, turns back to the wire. */
-export { parseMessagesRequest, parseCountTokensRequest } from './parse-messages-request.js';
-export { encodeMessagesResponse } from './encode-messages-response.js';
-export { streamMessages } from './stream-messages.js';
+
 export { encodeMessagesError } from './encode-messages-error.js';
+export { encodeMessagesResponse } from './encode-messages-response.js';
 export { encodeModelsList } from './encode-models-list.js';
+export { parseCountTokensRequest, parseMessagesRequest } from './parse-messages-request.js';
+export { streamMessages } from './stream-messages.js';
 export type * from './wire-types.js';

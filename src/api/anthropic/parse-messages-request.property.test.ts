@@ -25,17 +25,60 @@ function onlyInvalidRequest(parse: (body: unknown) => unknown, body: unknown): b
 
 /** Values of every JSON type, with a bias towards the strings the parser looks for. */
 const word = fc.constantFrom(
-  'text', 'image', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking', 'document', 'user', 'assistant',
-  'system', 'base64', 'url', 'file', 'image/png', 'https://x.test/i.png', 'auto', 'any', 'tool', 'none', 'enabled',
-  'disabled', 'adaptive', 'custom', 'json_schema', 'xhigh', '__proto__', 'constructor', '',
+  'text',
+  'image',
+  'tool_use',
+  'tool_result',
+  'thinking',
+  'redacted_thinking',
+  'document',
+  'user',
+  'assistant',
+  'system',
+  'base64',
+  'url',
+  'file',
+  'image/png',
+  'https://x.test/i.png',
+  'auto',
+  'any',
+  'tool',
+  'none',
+  'enabled',
+  'disabled',
+  'adaptive',
+  'custom',
+  'json_schema',
+  'xhigh',
+  '__proto__',
+  'constructor',
+  '',
 );
 const leaf = fc.oneof(word, fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
 const loose = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('value'), { maxLength: 3 }), tie('object')),
   object: fc.dictionary(
     fc.constantFrom(
-      'type', 'text', 'source', 'media_type', 'data', 'url', 'id', 'name', 'input', 'tool_use_id', 'content',
-      'is_error', 'thinking', 'signature', 'role', 'budget_tokens', 'schema', 'format', 'effort', 'input_schema',
+      'type',
+      'text',
+      'source',
+      'media_type',
+      'data',
+      'url',
+      'id',
+      'name',
+      'input',
+      'tool_use_id',
+      'content',
+      'is_error',
+      'thinking',
+      'signature',
+      'role',
+      'budget_tokens',
+      'schema',
+      'format',
+      'effort',
+      'input_schema',
       '__proto__',
     ),
     tie('value'),
@@ -44,8 +87,7 @@ const loose = fc.letrec((tie) => ({
 })).value;
 
 /** Mostly `good`, sometimes anything. */
-const usually = <T>(good: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>
-  fc.oneof({ arbitrary: good, weight: 8 }, { arbitrary: loose, weight: 1 });
+const usually = <T>(good: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ arbitrary: good, weight: 8 }, { arbitrary: loose, weight: 1 });
 
 const textBlock = fc.record({ type: fc.constant('text'), text: fc.string() });
 const userBlock = fc.oneof(
@@ -88,12 +130,8 @@ const requestLike = fc.record(
     messages: usually(fc.array(message, { minLength: 1, maxLength: 4 })),
     system: usually(fc.oneof(fc.string(), fc.array(usually(textBlock), { maxLength: 3 }))),
     tools: usually(fc.array(tool, { maxLength: 3 })),
-    tool_choice: usually(
-      fc.record({ type: fc.constantFrom('auto', 'any', 'none', 'tool'), name: fc.constantFrom('a', 'web_search') }),
-    ),
-    thinking: usually(
-      fc.record({ type: fc.constantFrom('enabled', 'disabled', 'adaptive'), budget_tokens: usually(fc.nat()) }),
-    ),
+    tool_choice: usually(fc.record({ type: fc.constantFrom('auto', 'any', 'none', 'tool'), name: fc.constantFrom('a', 'web_search') })),
+    thinking: usually(fc.record({ type: fc.constantFrom('enabled', 'disabled', 'adaptive'), budget_tokens: usually(fc.nat()) })),
     output_config: usually(
       fc.record(
         {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TurnFailure, type TurnError } from '../../turn/types.js';
+import { type TurnError, TurnFailure } from '../../turn/types.js';
 import { parseCountTokensRequest, parseMessagesRequest } from './parse-messages-request.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`testdata/${name}`, import.meta.url), 'utf8'));
@@ -40,10 +40,7 @@ describe('parseMessagesRequest', () => {
   });
 
   it('reads sampling fields, stop sequences and stream', () => {
-    const req = parseMessagesRequest(
-      { ...minimal, max_tokens: 10, temperature: 0.2, top_p: 0.9, top_k: 40, stop_sequences: ['END'], stream: true },
-      noHeaders,
-    );
+    const req = parseMessagesRequest({ ...minimal, max_tokens: 10, temperature: 0.2, top_p: 0.9, top_k: 40, stop_sequences: ['END'], stream: true }, noHeaders);
     expect(req).toMatchObject({ maxTokens: 10, temperature: 0.2, topP: 0.9, topK: 40, stopSequences: ['END'], stream: true });
   });
 
@@ -52,24 +49,26 @@ describe('parseMessagesRequest', () => {
     expect(parseMessagesRequest({ ...minimal, system: '' }, noHeaders).system).toBeUndefined();
     expect(parseMessagesRequest({ ...minimal, system: [] }, noHeaders).system).toBeUndefined();
     expect(
-      parseMessagesRequest({ ...minimal, system: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }, noHeaders).system,
+      parseMessagesRequest(
+        {
+          ...minimal,
+          system: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        },
+        noHeaders,
+      ).system,
     ).toBe('a\n\nb');
-    expect(errorOf(() => parseMessagesRequest({ ...minimal, system: [{ type: 'image' }] }, noHeaders)).param).toBe(
-      'system.0.type',
-    );
+    expect(errorOf(() => parseMessagesRequest({ ...minimal, system: [{ type: 'image' }] }, noHeaders)).param).toBe('system.0.type');
     expect(errorOf(() => parseMessagesRequest({ ...minimal, system: 3 }, noHeaders)).param).toBe('system');
   });
 
   it('takes the session id from headers first, then metadata.user_id', () => {
     const withMeta = { ...minimal, metadata: { user_id: 'u-1' } };
     expect(parseMessagesRequest(withMeta, noHeaders).conversation.explicitId).toBe('u-1');
-    expect(parseMessagesRequest(withMeta, { headers: { 'x-claude-code-session-id': ' s-2 ' } }).conversation.explicitId).toBe(
-      's-2',
-    );
-    expect(
-      parseMessagesRequest(withMeta, { headers: { 'x-session-id': 's-1', 'x-claude-code-session-id': 's-2' } }).conversation
-        .explicitId,
-    ).toBe('s-1');
+    expect(parseMessagesRequest(withMeta, { headers: { 'x-claude-code-session-id': ' s-2 ' } }).conversation.explicitId).toBe('s-2');
+    expect(parseMessagesRequest(withMeta, { headers: { 'x-session-id': 's-1', 'x-claude-code-session-id': 's-2' } }).conversation.explicitId).toBe('s-1');
     expect(parseMessagesRequest({ ...minimal, metadata: { user_id: null } }, noHeaders).conversation).toEqual({
       api: 'anthropic-messages',
     });
@@ -117,7 +116,13 @@ describe('parseMessagesRequest', () => {
       [{ model: 'm', messages: [{ role: 'bot', content: 'x' }] }, 'messages.0.role', "messages.0.role: must be 'user' or 'assistant', got 'bot'"],
       [{ model: 'm', messages: [{ role: 'user' }] }, 'messages.0.content', 'messages.0.content: field required'],
       [
-        { model: 'm', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: [{ type: 'text', text: 1 }] }] },
+        {
+          model: 'm',
+          messages: [
+            { role: 'user', content: 'a' },
+            { role: 'assistant', content: [{ type: 'text', text: 1 }] },
+          ],
+        },
         'messages.1.content.0.text',
         'messages.1.content.0.text: expected a string, got a number',
       ],

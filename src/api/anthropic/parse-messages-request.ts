@@ -7,7 +7,7 @@ import type { EffortOption, ResponseFormat, ThinkingOption, TurnMessage, TurnReq
 import type { WireContext } from '../wire.js';
 import { convertMessageContent } from './convert-content-blocks.js';
 import { convertToolChoice, convertTools } from './convert-tools.js';
-import { fieldPath, fieldRequired, Fields, headerValue, invalidAt } from './read-fields.js';
+import { Fields, fieldPath, fieldRequired, headerValue, invalidAt } from './read-fields.js';
 
 /**
  * Headers that name a session explicitly. They win over `metadata.user_id`, which

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TurnFailure } from '../../turn/types.js';
-import { Fields, describeJson, fieldPath, headerValue } from './read-fields.js';
+import { describeJson, Fields, fieldPath, headerValue } from './read-fields.js';
 
 const failure = (fn: () => unknown): TurnFailure => {
   try {
@@ -58,14 +58,7 @@ describe('Fields', () => {
 
 describe('describeJson / fieldPath', () => {
   it('describes JSON values', () => {
-    expect([null, [], 'a', 1, true, {}].map(describeJson)).toEqual([
-      'null',
-      'an array',
-      'a string',
-      'a number',
-      'a boolean',
-      'an object',
-    ]);
+    expect([null, [], 'a', 1, true, {}].map(describeJson)).toEqual(['null', 'an array', 'a string', 'a number', 'a boolean', 'an object']);
   });
   it('joins paths', () => {
     expect(fieldPath('', 'a')).toBe('a');

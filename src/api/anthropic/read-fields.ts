@@ -16,8 +16,7 @@ import type { WireContext } from '../wire.js';
 
 export type JsonObject = Record<string, unknown>;
 
-export const isJsonObject = (v: unknown): v is JsonObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isJsonObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** How a value looks, for error messages. */
 export function describeJson(v: unknown): string {
@@ -38,14 +37,12 @@ export function describeJson(v: unknown): string {
 }
 
 /** `base.key`, or `key` at the root. */
-export const fieldPath = (base: string, key: string | number): string =>
-  base === '' ? String(key) : `${base}.${key}`;
+export const fieldPath = (base: string, key: string | number): string => (base === '' ? String(key) : `${base}.${key}`);
 
 /** invalid_request for the field at `path`: "path: problem". */
 export const invalidAt = (path: string, problem: string): TurnFailure => invalid(`${path}: ${problem}`, path);
 
-export const wrongType = (path: string, expected: string, got: unknown): TurnFailure =>
-  invalidAt(path, `expected ${expected}, got ${describeJson(got)}`);
+export const wrongType = (path: string, expected: string, got: unknown): TurnFailure => invalidAt(path, `expected ${expected}, got ${describeJson(got)}`);
 
 export const fieldRequired = (path: string): TurnFailure => invalidAt(path, 'field required');
 
@@ -132,10 +129,7 @@ export class Fields {
     const v = this.string(key);
     if (v === undefined) return undefined;
     if (!(values as readonly string[]).includes(v)) {
-      throw invalid(
-        `${this.at(key)}: must be one of ${values.map((x) => `'${x}'`).join(', ')}, got '${v}'`,
-        this.at(key),
-      );
+      throw invalid(`${this.at(key)}: must be one of ${values.map((x) => `'${x}'`).join(', ')}, got '${v}'`, this.at(key));
     }
     return v as T;
   }

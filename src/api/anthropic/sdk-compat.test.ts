@@ -10,7 +10,7 @@ import type { TurnError, TurnEvent } from '../../turn/types.js';
 import { encodeMessagesError } from './encode-messages-error.js';
 import { encodeMessagesResponse } from './encode-messages-response.js';
 import { streamMessages } from './stream-messages.js';
-import { MemorySink, eventsOf } from './testdata/sse-helpers.js';
+import { eventsOf, MemorySink } from './testdata/sse-helpers.js';
 
 const clientAnswering = (status: number, body: string, headers: Record<string, string>): Anthropic =>
   new Anthropic({
@@ -70,7 +70,10 @@ describe('@anthropic-ai/sdk reads our stream', () => {
     await streamMessages(eventsOf([turn[1], { type: 'error', error: { kind: 'overloaded', message: 'Overloaded' } }]), sink);
     const client = clientAnswering(200, sink.toText(), { 'content-type': 'text/event-stream' });
 
-    const err = await client.messages.stream(request).finalMessage().catch((e: unknown) => e);
+    const err = await client.messages
+      .stream(request)
+      .finalMessage()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.APIError);
     expect((err as InstanceType<typeof Anthropic.APIError>).error).toEqual({
       type: 'error',
@@ -90,9 +93,7 @@ describe('@anthropic-ai/sdk reads our errors', () => {
   };
 
   it('maps statuses to the SDK error classes', async () => {
-    expect(await answer({ kind: 'invalid_request', message: 'messages: field required' })).toBeInstanceOf(
-      Anthropic.BadRequestError,
-    );
+    expect(await answer({ kind: 'invalid_request', message: 'messages: field required' })).toBeInstanceOf(Anthropic.BadRequestError);
     expect(await answer({ kind: 'authentication', message: 'not logged in' })).toBeInstanceOf(Anthropic.AuthenticationError);
     const limited = await answer({ kind: 'rate_limit', message: 'limit', retryAfterSeconds: 30 });
     expect(limited).toBeInstanceOf(Anthropic.RateLimitError);

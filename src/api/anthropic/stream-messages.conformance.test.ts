@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { BlockStart, ErrorKind, StopReason, TurnEvent, Usage } from '../../turn/types.js';
 import { streamMessages } from './stream-messages.js';
-import { MemorySink, eventsOf, parseSse, subsetProblems, type SseFrame } from './testdata/sse-helpers.js';
+import { eventsOf, MemorySink, parseSse, type SseFrame, subsetProblems } from './testdata/sse-helpers.js';
 
 /** Fields we send that a documented example may lack (all are in the live API's events). */
 const ALLOWED_EXTRA = ['cache_creation_input_tokens', 'cache_read_input_tokens', 'input_tokens', 'usage', 'stop_details'];
@@ -75,9 +75,7 @@ function canonicalEventsFor(frames: SseFrame[]): TurnEvent[] {
       case 'content_block_stop':
         return [{ type: 'block_stop', index }];
       case 'message_delta':
-        return [
-          { type: 'stop', stopReason: d.delta!.stop_reason!, stopSequence: d.delta!.stop_sequence, usage: toUsage(d.usage, input) },
-        ];
+        return [{ type: 'stop', stopReason: d.delta!.stop_reason!, stopSequence: d.delta!.stop_sequence, usage: toUsage(d.usage, input) }];
       case 'message_stop':
         return []; // follows from stop
       case 'ping':
@@ -90,12 +88,7 @@ function canonicalEventsFor(frames: SseFrame[]): TurnEvent[] {
   });
 }
 
-describe.each([
-  'docs-basic-streaming.sse',
-  'docs-tool-use-streaming.sse',
-  'docs-extended-thinking-streaming.sse',
-  'docs-error-event.sse',
-])('%s', (file) => {
+describe.each(['docs-basic-streaming.sse', 'docs-tool-use-streaming.sse', 'docs-extended-thinking-streaming.sse', 'docs-error-event.sse'])('%s', (file) => {
   const documented = parseSse(readFileSync(new URL(`testdata/${file}`, import.meta.url), 'utf8'));
 
   it('comes out as the documented event sequence, field for field', async () => {
@@ -112,11 +105,7 @@ describe.each([
 
 describe('subsetProblems (the comparison itself)', () => {
   it('catches a changed value, a missing field and an unexpected field', () => {
-    expect(subsetProblems({ a: 1, b: { c: 'x' }, z: 1 }, { a: 2, b: { c: 'x', d: 1 } })).toEqual([
-      '$.a: 1 != 2',
-      '$.b.d: missing',
-      '$.z: unexpected field',
-    ]);
+    expect(subsetProblems({ a: 1, b: { c: 'x' }, z: 1 }, { a: 2, b: { c: 'x', d: 1 } })).toEqual(['$.a: 1 != 2', '$.b.d: missing', '$.z: unexpected field']);
   });
 
   it('applies allowedExtra, anyValue and notRequired by key', () => {

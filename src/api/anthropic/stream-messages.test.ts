@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TurnFailure, type TurnEvent, type Usage } from '../../turn/types.js';
+import { type TurnEvent, TurnFailure, type Usage } from '../../turn/types.js';
 import { streamMessages } from './stream-messages.js';
-import { MemorySink, eventsOf } from './testdata/sse-helpers.js';
+import { eventsOf, MemorySink } from './testdata/sse-helpers.js';
 
 const usage = (input: number, output: number): Usage => ({
   inputTokens: input,
@@ -134,21 +134,14 @@ describe('streamMessages', () => {
   it('writes an error event and stops reading on an error event', async () => {
     let pulled = 0;
     async function* source(): AsyncGenerator<TurnEvent> {
-      for (const ev of [
-        start,
-        { type: 'error', error: { kind: 'overloaded', message: 'Overloaded' } },
-        { type: 'keepalive', reason: 'late' },
-      ] as TurnEvent[]) {
+      for (const ev of [start, { type: 'error', error: { kind: 'overloaded', message: 'Overloaded' } }, { type: 'keepalive', reason: 'late' }] as TurnEvent[]) {
         pulled++;
         yield ev;
       }
     }
     const sink = new MemorySink();
     await streamMessages(source(), sink);
-    expect(sink.frames).toEqual([
-      messageStart,
-      { event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } },
-    ]);
+    expect(sink.frames).toEqual([messageStart, { event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }]);
     expect(pulled).toBe(2);
   });
 
@@ -224,12 +217,6 @@ describe('streamMessages', () => {
       { type: 'block_start', index: 0, block: { type: 'text' } },
       { type: 'stop', stopReason: 'end_turn', usage: usage(0, 0) },
     ]);
-    expect(sink.frames.map((f) => f.event)).toEqual([
-      'message_start',
-      'content_block_start',
-      'content_block_stop',
-      'message_delta',
-      'message_stop',
-    ]);
+    expect(sink.frames.map((f) => f.event)).toEqual(['message_start', 'content_block_start', 'content_block_stop', 'message_delta', 'message_stop']);
   });
 });

@@ -17,14 +17,7 @@
  *   becomes an api_error event and is then rethrown for the caller to log (the caller
  *   must not write to the sink after that).
  */
-import {
-  TurnFailure,
-  emptyUsage,
-  type BlockStart,
-  type TurnError,
-  type TurnEvent,
-  type Usage,
-} from '../../turn/types.js';
+import { type BlockStart, emptyUsage, type TurnError, type TurnEvent, TurnFailure, type Usage } from '../../turn/types.js';
 import type { SseSink } from '../wire.js';
 import { encodeErrorBody } from './encode-messages-error.js';
 import { encodeUsage } from './encode-messages-response.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TurnFailure, type TurnError } from '../../turn/types.js';
+import { type TurnError, TurnFailure } from '../../turn/types.js';
 import { convertChatMessages, mergeTurns } from './convert-chat-messages.js';
 
 const convert = (messages: unknown[]) => convertChatMessages(messages, 'messages');
@@ -51,7 +51,14 @@ describe('convertChatMessages', () => {
         ],
       },
       { role: 'tool', tool_call_id: 'call_1', content: '18C' },
-      { role: 'tool', tool_call_id: 'call_2', content: [{ type: 'text', text: '21C' }, { type: 'text', text: 'sunny' }] },
+      {
+        role: 'tool',
+        tool_call_id: 'call_2',
+        content: [
+          { type: 'text', text: '21C' },
+          { type: 'text', text: 'sunny' },
+        ],
+      },
       { role: 'user', content: 'Thanks' },
     ]);
     expect(messages).toEqual([
@@ -79,7 +86,13 @@ describe('convertChatMessages', () => {
       { role: 'user', content: 'a' },
       { role: 'assistant', content: '', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] },
       { role: 'tool', tool_call_id: 'c', content: 'ok' },
-      { role: 'assistant', content: [{ type: 'text', text: 'x' }, { type: 'refusal', refusal: 'I cannot.' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'x' },
+          { type: 'refusal', refusal: 'I cannot.' },
+        ],
+      },
       { role: 'assistant', content: 'more' },
     ]);
     expect(messages[1]).toEqual({ role: 'assistant', content: [{ type: 'tool_use', id: 'c', name: 'f', input: {} }] });
@@ -115,7 +128,15 @@ describe('convertChatMessages', () => {
       { role: 'user', content: [{ type: 'text', text: 'b' }] },
     ]);
     expect(system).toEqual(['S']);
-    expect(messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }]);
+    expect(messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
+    ]);
   });
 
   it('refuses what Claude cannot take, naming the field', () => {
@@ -159,9 +180,9 @@ describe('convertChatMessages', () => {
       code: undefined,
     });
     expect(failure(call('[1]'))).toMatchObject({ param: 'messages.2.tool_calls.0.function.arguments' });
-    expect(
-      failure([{ role: 'assistant', tool_calls: [{ id: 'c', type: 'custom', custom: { name: 'f', input: 'x' } }] }]),
-    ).toMatchObject({ param: 'messages.0.tool_calls.0.type' });
+    expect(failure([{ role: 'assistant', tool_calls: [{ id: 'c', type: 'custom', custom: { name: 'f', input: 'x' } }] }])).toMatchObject({
+      param: 'messages.0.tool_calls.0.type',
+    });
   });
 });
 

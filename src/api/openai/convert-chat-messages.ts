@@ -15,15 +15,7 @@
  */
 import { mergeTurns as mergeSameRole } from '../../turn/merge-turns.js';
 import type { ContentBlock, TextBlock, ToolUseBlock, TurnFailure, TurnMessage } from '../../turn/types.js';
-import {
-  describeJson,
-  fieldPath,
-  fieldRequired,
-  Fields,
-  invalidAt,
-  isJsonObject,
-  wrongType,
-} from '../anthropic/read-fields.js';
+import { describeJson, Fields, fieldPath, fieldRequired, invalidAt, isJsonObject, wrongType } from '../anthropic/read-fields.js';
 import { imageSourceFromUrl } from '../responses/parse-image-url.js';
 
 export interface ConvertedMessages {

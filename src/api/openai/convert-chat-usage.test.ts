@@ -4,9 +4,7 @@ import { encodeChatUsage } from './convert-chat-usage.js';
 
 describe('encodeChatUsage', () => {
   it('counts cache reads and writes as prompt tokens and reports the reads as cached', () => {
-    expect(
-      encodeChatUsage({ inputTokens: 10, outputTokens: 7, cacheReadInputTokens: 100, cacheCreationInputTokens: 20 }),
-    ).toEqual({
+    expect(encodeChatUsage({ inputTokens: 10, outputTokens: 7, cacheReadInputTokens: 100, cacheCreationInputTokens: 20 })).toEqual({
       prompt_tokens: 130,
       completion_tokens: 7,
       total_tokens: 137,

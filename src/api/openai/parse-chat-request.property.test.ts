@@ -24,26 +24,67 @@ function onlyCanonicalFailures(body: unknown): boolean {
 }
 
 const word = fc.constantFrom(
-  'system', 'developer', 'user', 'assistant', 'tool', 'function', 'text', 'image_url', 'input_audio', 'file', 'refusal',
-  'auto', 'none', 'required', 'json_schema', 'json_object', 'allowed_tools', 'custom', 'minimal', 'xhigh',
-  'data:image/png;base64,AAAA', 'data:image/png,AA', 'https://x.test/a.png', '{"a":1}', '[1]', '{', '__proto__',
-  'constructor', '',
+  'system',
+  'developer',
+  'user',
+  'assistant',
+  'tool',
+  'function',
+  'text',
+  'image_url',
+  'input_audio',
+  'file',
+  'refusal',
+  'auto',
+  'none',
+  'required',
+  'json_schema',
+  'json_object',
+  'allowed_tools',
+  'custom',
+  'minimal',
+  'xhigh',
+  'data:image/png;base64,AAAA',
+  'data:image/png,AA',
+  'https://x.test/a.png',
+  '{"a":1}',
+  '[1]',
+  '{',
+  '__proto__',
+  'constructor',
+  '',
 );
 const leaf = fc.oneof(word, fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
 const loose = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('value'), { maxLength: 3 }), tie('object')),
   object: fc.dictionary(
     fc.constantFrom(
-      'type', 'role', 'content', 'text', 'image_url', 'url', 'detail', 'tool_calls', 'tool_call_id', 'id', 'function',
-      'name', 'arguments', 'function_call', 'refusal', 'parameters', 'json_schema', 'schema', '__proto__',
+      'type',
+      'role',
+      'content',
+      'text',
+      'image_url',
+      'url',
+      'detail',
+      'tool_calls',
+      'tool_call_id',
+      'id',
+      'function',
+      'name',
+      'arguments',
+      'function_call',
+      'refusal',
+      'parameters',
+      'json_schema',
+      'schema',
+      '__proto__',
     ),
     tie('value'),
     { maxKeys: 5 },
   ),
 })).value;
 
-const usually = <T>(good: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>
-  fc.oneof({ arbitrary: good, weight: 15 }, { arbitrary: loose, weight: 1 });
+const usually = <T>(good: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ arbitrary: good, weight: 15 }, { arbitrary: loose, weight: 1 });
 
 const textPart = fc.record({ type: fc.constant('text'), text: fc.string() });
 const part = fc.oneof(
@@ -58,7 +99,18 @@ const content = usually(fc.oneof(fc.string(), fc.array(usually(part), { maxLengt
 const toolCall = fc.record({
   id: usually(fc.constantFrom('call_1', 'call_2')),
   type: usually(fc.constant('function')),
-  function: usually(fc.record({ name: usually(fc.constantFrom('f', 'g')), arguments: usually(fc.oneof({ arbitrary: fc.constantFrom('{}', '{"a":1}', ''), weight: 6 }, { arbitrary: fc.constantFrom('[]', '{'), weight: 1 }, { arbitrary: fc.json(), weight: 1 })) })),
+  function: usually(
+    fc.record({
+      name: usually(fc.constantFrom('f', 'g')),
+      arguments: usually(
+        fc.oneof(
+          { arbitrary: fc.constantFrom('{}', '{"a":1}', ''), weight: 6 },
+          { arbitrary: fc.constantFrom('[]', '{'), weight: 1 },
+          { arbitrary: fc.json(), weight: 1 },
+        ),
+      ),
+    }),
+  ),
 });
 const message = fc.oneof(
   { arbitrary: fc.record({ role: usually(fc.constantFrom('system', 'developer', 'user')), content }), weight: 6 },
@@ -98,13 +150,20 @@ const requestLike = fc.record(
     tool_choice: usually(
       fc.oneof(
         fc.constantFrom('auto', 'none', 'required'),
-        fc.record({ type: fc.constantFrom('function', 'allowed_tools', 'custom'), function: fc.record({ name: fc.constantFrom('f', 'zz') }), allowed_tools: fc.record({ mode: fc.constantFrom('auto', 'required') }) }),
+        fc.record({
+          type: fc.constantFrom('function', 'allowed_tools', 'custom'),
+          function: fc.record({ name: fc.constantFrom('f', 'zz') }),
+          allowed_tools: fc.record({ mode: fc.constantFrom('auto', 'required') }),
+        }),
       ),
     ),
     function_call: usually(fc.oneof(fc.constantFrom('auto', 'none'), fc.record({ name: fc.constantFrom('f', 'zz') }))),
     reasoning_effort: usually(fc.constantFrom('none', 'minimal', 'low', 'medium', 'high', 'xhigh')),
     response_format: usually(
-      fc.record({ type: fc.constantFrom('text', 'json_object', 'json_schema'), json_schema: usually(fc.record({ name: fc.string(), schema: fc.object(), strict: fc.boolean() })) }),
+      fc.record({
+        type: fc.constantFrom('text', 'json_object', 'json_schema'),
+        json_schema: usually(fc.record({ name: fc.string(), schema: fc.object(), strict: fc.boolean() })),
+      }),
     ),
     max_tokens: usually(fc.integer({ min: 1, max: 100000 })),
     max_completion_tokens: usually(fc.integer({ min: 1, max: 100000 })),

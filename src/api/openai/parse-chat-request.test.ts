@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TurnFailure, type TurnError } from '../../turn/types.js';
+import { type TurnError, TurnFailure } from '../../turn/types.js';
 import { parseChatRequest } from './parse-chat-request.js';
 
 const ctx = { headers: {} };
@@ -22,9 +22,7 @@ const failWith = (body: Record<string, unknown>) => failure({ model: 'gpt-4o', m
 describe('parseChatRequest', () => {
   it('turns the OpenClaw request into the expected canonical request', () => {
     const read = (n: string): unknown => JSON.parse(readFileSync(new URL(`testdata/${n}`, import.meta.url), 'utf8'));
-    expect(parseChatRequest(read('openclaw-chat.request.json'), { headers: { 'user-agent': 'OpenClaw/2026.9' } })).toEqual(
-      read('openclaw-chat.expected.json'),
-    );
+    expect(parseChatRequest(read('openclaw-chat.request.json'), { headers: { 'user-agent': 'OpenClaw/2026.9' } })).toEqual(read('openclaw-chat.expected.json'));
   });
 
   it('reads a minimal request with defaults', () => {
@@ -46,7 +44,13 @@ describe('parseChatRequest', () => {
       messages: [
         { role: 'system', content: 'A' },
         user(),
-        { role: 'developer', content: [{ type: 'text', text: 'B1' }, { type: 'text', text: 'B2' }] },
+        {
+          role: 'developer',
+          content: [
+            { type: 'text', text: 'B1' },
+            { type: 'text', text: 'B2' },
+          ],
+        },
         { role: 'system', content: '' },
       ],
     });
@@ -93,9 +97,12 @@ describe('parseChatRequest', () => {
     expect(parse({ response_format: { type: 'text' } }).request.responseFormat).toEqual({ type: 'text' });
     expect(parse({ response_format: { type: 'json_object' } }).request.responseFormat).toEqual({ type: 'json_object' });
     const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: false };
-    expect(
-      parse({ response_format: { type: 'json_schema', json_schema: { name: 'thing', schema, strict: true } } }).request.responseFormat,
-    ).toEqual({ type: 'json_schema', name: 'thing', schema, strict: true });
+    expect(parse({ response_format: { type: 'json_schema', json_schema: { name: 'thing', schema, strict: true } } }).request.responseFormat).toEqual({
+      type: 'json_schema',
+      name: 'thing',
+      schema,
+      strict: true,
+    });
     expect(failWith({ response_format: { type: 'json_schema', json_schema: { name: 'x' } } })).toMatchObject({
       param: 'response_format.json_schema.schema',
     });

@@ -8,9 +8,10 @@
  * Claude lacks (seed, penalties, logit_bias, logprobs…), store/metadata, service_tier and
  * the like. Unknown fields are ignored silently, as OpenAI-compatible servers do.
  */
-import { applyOpenAIEffort, OPENAI_EFFORT_VALUES } from '../openai-effort.js';
+
 import type { ResponseFormat, TurnRequest } from '../../turn/types.js';
-import { fieldRequired, Fields, headerValue, invalidAt, wrongType } from '../anthropic/read-fields.js';
+import { Fields, fieldRequired, headerValue, invalidAt, wrongType } from '../anthropic/read-fields.js';
+import { applyOpenAIEffort, OPENAI_EFFORT_VALUES } from '../openai-effort.js';
 import type { WireContext } from '../wire.js';
 import { convertChatMessages } from './convert-chat-messages.js';
 import { convertChatToolChoice, prepareChatTools } from './prepare-chat-tools.js';
@@ -22,7 +23,6 @@ export interface ParsedChatRequest {
   /** stream_options.include_usage: end the stream with a usage chunk. */
   includeUsage: boolean;
 }
-
 
 /** Accepted, type-checked, and without effect. */
 const IGNORED_FIELDS: Array<[string, (f: Fields, key: string) => unknown]> = [
@@ -73,8 +73,7 @@ export function parseChatRequest(body: unknown, ctx: WireContext): ParsedChatReq
   const responseFormat = convertResponseFormat(f.object('response_format'));
   const includeUsage = f.object('stream_options')?.boolean('include_usage') === true;
 
-  const explicitId =
-    headerValue(ctx, ['x-session-id']) ?? (f.string('prompt_cache_key')?.trim() || undefined) ?? (f.string('user')?.trim() || undefined);
+  const explicitId = headerValue(ctx, ['x-session-id']) ?? (f.string('prompt_cache_key')?.trim() || undefined) ?? (f.string('user')?.trim() || undefined);
   const userAgent = headerValue(ctx, ['user-agent']);
 
   const request: TurnRequest = {
@@ -107,7 +106,7 @@ function refuseUnsupported(f: Fields): void {
     throw invalidAt(f.at('n'), `only one choice per request is supported (n = 1), got ${n}`);
   }
   if (f.stringArray('modalities')?.includes('audio')) {
-    throw invalidAt(f.at('modalities'), "audio output is not supported; use [\"text\"]");
+    throw invalidAt(f.at('modalities'), 'audio output is not supported; use ["text"]');
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TurnFailure, type TurnError } from '../../turn/types.js';
+import { type TurnError, TurnFailure } from '../../turn/types.js';
 import { Fields } from '../anthropic/read-fields.js';
 import { convertChatToolChoice, prepareChatTools } from './prepare-chat-tools.js';
 
@@ -37,9 +37,7 @@ describe('prepareChatTools', () => {
   });
 
   it('accepts legacy functions', () => {
-    expect(prepare({ functions: [{ name: 'lookup', parameters: { type: 'object' } }] }).tools).toEqual([
-      { name: 'lookup', inputSchema: { type: 'object' } },
-    ]);
+    expect(prepare({ functions: [{ name: 'lookup', parameters: { type: 'object' } }] }).tools).toEqual([{ name: 'lookup', inputSchema: { type: 'object' } }]);
   });
 
   it('drops custom tools and lists them', () => {

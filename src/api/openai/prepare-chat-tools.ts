@@ -12,17 +12,12 @@
  *   a choice forcing a dropped custom tool falls back to auto; both are listed in `ignored`.
  */
 import type { ToolChoice, ToolDef } from '../../turn/types.js';
-import { fieldPath, Fields, invalidAt } from '../anthropic/read-fields.js';
+import { Fields, fieldPath, invalidAt } from '../anthropic/read-fields.js';
 
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const EMPTY_SCHEMA = (): Record<string, unknown> => ({ type: 'object', properties: {} });
 
-export function prepareChatTools(
-  tools: unknown[] | undefined,
-  functions: unknown[] | undefined,
-  f: Fields,
-  ignored: string[],
-): ToolDef[] {
+export function prepareChatTools(tools: unknown[] | undefined, functions: unknown[] | undefined, f: Fields, ignored: string[]): ToolDef[] {
   const out: ToolDef[] = [];
   const add = (fn: Fields): void => {
     const name = fn.requiredString('name');
@@ -41,7 +36,7 @@ export function prepareChatTools(
     if (type === 'function') add(tool.requiredObject('function'));
     else ignored.push(`${tool.path} (${type} tool)`);
   });
-  (functions ?? []).forEach((raw, i) => add(Fields.of(raw, fieldPath(f.at('functions'), i))));
+  for (const [i, raw] of (functions ?? []).entries()) add(Fields.of(raw, fieldPath(f.at('functions'), i)));
   return out;
 }
 
@@ -52,13 +47,7 @@ export function convertChatToolChoice(f: Fields, tools: readonly ToolDef[], igno
   return undefined;
 }
 
-function convertChoice(
-  value: unknown,
-  path: string,
-  tools: readonly ToolDef[],
-  ignored: string[],
-  shape: 'tool' | 'function',
-): ToolChoice {
+function convertChoice(value: unknown, path: string, tools: readonly ToolDef[], ignored: string[], shape: 'tool' | 'function'): ToolChoice {
   if (typeof value === 'string') {
     switch (value) {
       case 'auto':
@@ -91,4 +80,3 @@ function forced(f: Fields, key: string, tools: readonly ToolDef[]): ToolChoice {
   }
   return { type: 'tool', name };
 }
-

@@ -6,13 +6,13 @@
  */
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
+import { collectTurn } from '../../turn/collect.js';
 import type { TurnError, TurnEvent, Usage } from '../../turn/types.js';
 import { eventsOf } from '../anthropic/testdata/sse-helpers.js';
 import { encodeChatCompletion } from './encode-chat-completion.js';
 import { encodeChatError } from './encode-chat-error.js';
 import { streamChat } from './stream-chat.js';
 import { ChatMemorySink } from './testdata/chat-sse.js';
-import { collectTurn } from '../../turn/collect.js';
 
 const clientAnswering = (status: number, body: string, headers: Record<string, string>): OpenAI =>
   new OpenAI({ apiKey: 'sk-test', maxRetries: 0, fetch: async () => new Response(body, { status, headers }) });
@@ -45,7 +45,12 @@ describe('openai SDK reads our chat stream', () => {
     await streamChat(eventsOf(turn), sink, { ...meta, includeUsage: true });
     const client = clientAnswering(200, sink.toText(), sse);
 
-    const stream = client.chat.completions.stream({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], tools, stream_options: { include_usage: true } });
+    const stream = client.chat.completions.stream({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'hi' }],
+      tools,
+      stream_options: { include_usage: true },
+    });
     const deltas: string[] = [];
     const doneCalls: string[] = [];
     stream.on('content.delta', (e) => deltas.push(e.delta));
@@ -84,16 +89,10 @@ describe('openai SDK reads our chat stream', () => {
 
   it('raises an APIError for an error frame mid-stream', async () => {
     const sink = new ChatMemorySink();
-    await streamChat(
-      eventsOf([
-        turn[0],
-        turn[1],
-        turn[2],
-        { type: 'error', error: { kind: 'overloaded', message: 'Claude is overloaded' } },
-      ]),
-      sink,
-      { ...meta, includeUsage: false },
-    );
+    await streamChat(eventsOf([turn[0], turn[1], turn[2], { type: 'error', error: { kind: 'overloaded', message: 'Claude is overloaded' } }]), sink, {
+      ...meta,
+      includeUsage: false,
+    });
     const client = clientAnswering(200, sink.toText(), sse);
     const stream = client.chat.completions.stream({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
     const err = await stream.finalChatCompletion().catch((e: unknown) => e);

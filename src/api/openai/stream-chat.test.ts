@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TurnFailure, type TurnEvent, type Usage } from '../../turn/types.js';
+import { type TurnEvent, TurnFailure, type Usage } from '../../turn/types.js';
 import { eventsOf } from '../anthropic/testdata/sse-helpers.js';
 import { streamChat } from './stream-chat.js';
 import { ChatMemorySink } from './testdata/chat-sse.js';
@@ -56,7 +56,12 @@ describe('streamChat', () => {
 
   it('with include_usage, sends usage: null on chunks and a final usage chunk with no choices', async () => {
     const sink = await run(
-      [start, { type: 'block_start', index: 0, block: { type: 'text' } }, { type: 'text_delta', index: 0, text: 'Hi' }, { type: 'stop', stopReason: 'max_tokens', usage }],
+      [
+        start,
+        { type: 'block_start', index: 0, block: { type: 'text' } },
+        { type: 'text_delta', index: 0, text: 'Hi' },
+        { type: 'stop', stopReason: 'max_tokens', usage },
+      ],
       { ...meta, includeUsage: true },
     );
     expect(sink.frames).toEqual([
@@ -91,9 +96,7 @@ describe('streamChat', () => {
       { type: 'text_delta', index: 0, text: 'Par' },
       { type: 'error', error: { kind: 'rate_limit', message: 'usage limit reached', retryAfterSeconds: 60 } },
     ]);
-    expect(sink.frames.slice(2)).toEqual([
-      { error: { message: 'usage limit reached', type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' } },
-    ]);
+    expect(sink.frames.slice(2)).toEqual([{ error: { message: 'usage limit reached', type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' } }]);
     expect(sink.frames).not.toContain('[DONE]');
   });
 

@@ -21,7 +21,7 @@
  * the sink is closed (the client went away), and reading stops; after stop or error the
  * remaining events are read to the end without writing.
  */
-import { TurnFailure, type TurnError, type TurnEvent } from '../../turn/types.js';
+import { type TurnError, type TurnEvent, TurnFailure } from '../../turn/types.js';
 import { encodeOpenAIErrorBody } from '../openai-errors.js';
 import type { SseSink } from '../wire.js';
 import { encodeChatUsage } from './convert-chat-usage.js';

@@ -20,7 +20,7 @@ export interface ChatToolCall {
   /** The tool_use id, unchanged. */
   id: string;
   type: 'function'; // always "function"
-  function: { name: string; /** A JSON text. */ arguments: string };
+  function: { name: string /** A JSON text. */; arguments: string };
 }
 
 export interface ChatCompletionMessage {

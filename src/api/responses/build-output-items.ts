@@ -50,11 +50,7 @@ export function functionCallItem(
   };
 }
 
-export function outputFromContent(
-  content: readonly ContentBlock[],
-  responseId: string,
-  namespaced?: ReadonlyMap<string, NamespacedName>,
-): OutputItem[] {
+export function outputFromContent(content: readonly ContentBlock[], responseId: string, namespaced?: ReadonlyMap<string, NamespacedName>): OutputItem[] {
   const output: OutputItem[] = [];
   for (const block of content) {
     const index = output.length;
@@ -66,16 +62,7 @@ export function outputFromContent(
         output.push(reasoningItem(itemId(responseId, 'rs', index), block.thinking));
         break;
       case 'tool_use':
-        output.push(
-          functionCallItem(
-            itemId(responseId, 'fc', index),
-            block.id,
-            block.name,
-            JSON.stringify(block.input),
-            'completed',
-            namespaced,
-          ),
-        );
+        output.push(functionCallItem(itemId(responseId, 'fc', index), block.id, block.name, JSON.stringify(block.input), 'completed', namespaced));
         break;
       default:
         break; // redacted_thinking (and blocks a model never answers with)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TurnFailure, type TurnError, type TurnMessage } from '../../turn/types.js';
+import { type TurnError, TurnFailure, type TurnMessage } from '../../turn/types.js';
 import { convertInput, mergeTurns } from './convert-input-items.js';
 import type { IgnoredInput } from './prepare-tools.js';
 
@@ -22,7 +22,14 @@ describe('convertInput', () => {
   it('collects system and developer messages as system text, in order', () => {
     const out = convert([
       { role: 'system', content: 'one' },
-      { type: 'message', role: 'developer', content: [{ type: 'input_text', text: 'two' }, { type: 'input_text', text: 'three' }] },
+      {
+        type: 'message',
+        role: 'developer',
+        content: [
+          { type: 'input_text', text: 'two' },
+          { type: 'input_text', text: 'three' },
+        ],
+      },
       { role: 'user', content: 'q' },
     ]);
     expect(out.system).toEqual(['one', 'two\n\nthree']);
@@ -69,7 +76,15 @@ describe('convertInput', () => {
           ],
         },
       ]).turns,
-    ).toEqual([{ role: 'assistant', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'no' }] }]);
+    ).toEqual([
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'no' },
+        ],
+      },
+    ]);
   });
 
   it('turns function calls into tool_use and outputs into tool_result (string and parts)', () => {
@@ -130,25 +145,42 @@ describe('convertInput', () => {
 
   it('refuses what it cannot serve, naming the field', () => {
     const cases: [unknown, string, string][] = [
-      [[{ role: 'user', content: [{ type: 'input_image', file_id: 'file_1' }] }], 'input.0.content.0.file_id',
-        'input.0.content.0.file_id: file_id images are not supported (maxproxy has no Files API); send image_url as a data: or https URL'],
-      [[{ role: 'user', content: [{ type: 'input_file', file_data: 'x' }] }], 'input.0.content.0.type',
-        "input.0.content.0.type: input_file is not supported; send the file's text as input_text"],
-      [[{ role: 'assistant', content: [{ type: 'input_image', image_url: 'https://x.test/a.png' }] }], 'input.0.content.0.type',
-        'input.0.content.0.type: images are only allowed in user messages'],
-      [[{ role: 'user', content: [{ type: 'refusal', refusal: 'x' }] }], 'input.0.content.0.type',
-        'input.0.content.0.type: refusal parts are only allowed in assistant messages'],
-      [[{ type: 'item_reference', id: 'msg_1' }], 'input.0.type',
-        'input.0.type: item_reference is not supported (maxproxy keeps no items by id); send the item itself'],
+      [
+        [{ role: 'user', content: [{ type: 'input_image', file_id: 'file_1' }] }],
+        'input.0.content.0.file_id',
+        'input.0.content.0.file_id: file_id images are not supported (maxproxy has no Files API); send image_url as a data: or https URL',
+      ],
+      [
+        [{ role: 'user', content: [{ type: 'input_file', file_data: 'x' }] }],
+        'input.0.content.0.type',
+        "input.0.content.0.type: input_file is not supported; send the file's text as input_text",
+      ],
+      [
+        [{ role: 'assistant', content: [{ type: 'input_image', image_url: 'https://x.test/a.png' }] }],
+        'input.0.content.0.type',
+        'input.0.content.0.type: images are only allowed in user messages',
+      ],
+      [
+        [{ role: 'user', content: [{ type: 'refusal', refusal: 'x' }] }],
+        'input.0.content.0.type',
+        'input.0.content.0.type: refusal parts are only allowed in assistant messages',
+      ],
+      [
+        [{ type: 'item_reference', id: 'msg_1' }],
+        'input.0.type',
+        'input.0.type: item_reference is not supported (maxproxy keeps no items by id); send the item itself',
+      ],
       [[{ type: 'function_call', call_id: 'c', name: 'f', arguments: '{nope' }], 'input.0.arguments', 'input.0.arguments: is not valid JSON'],
-      [[{ type: 'function_call', call_id: 'c', name: 'f', arguments: '[1]' }], 'input.0.arguments',
-        'input.0.arguments: must be a JSON object, got an array'],
+      [[{ type: 'function_call', call_id: 'c', name: 'f', arguments: '[1]' }], 'input.0.arguments', 'input.0.arguments: must be a JSON object, got an array'],
       [[{ type: 'function_call_output', call_id: 'c' }], 'input.0.output', 'input.0.output: field required'],
       [[{ type: 'hologram' }], 'input.0.type', "input.0.type: unknown input item type 'hologram'"],
       [[{ content: 'x' }], 'input.0.type', 'input.0.type: field required (or a role, for a message)'],
       [[{ role: 'tool', content: 'x' }], 'input.0.role', "input.0.role: must be one of 'user', 'assistant', 'system', 'developer', got 'tool'"],
-      [[{ role: 'system', content: [{ type: 'input_image', image_url: 'https://x.test/a.png' }] }], 'input.0.content.0.type',
-        "input.0.content.0.type: system and developer messages take text parts only, got 'input_image'"],
+      [
+        [{ role: 'system', content: [{ type: 'input_image', image_url: 'https://x.test/a.png' }] }],
+        'input.0.content.0.type',
+        "input.0.content.0.type: system and developer messages take text parts only, got 'input_image'",
+      ],
       [[{ role: 'user', content: 5 }], 'input.0.content', 'input.0.content: expected a string or an array of content parts, got a number'],
       [7, 'input', 'input: expected a string or an array of input items, got a number'],
     ];
@@ -169,7 +201,13 @@ describe('mergeTurns', () => {
       { role: 'user', content: [{ type: 'text', text: 'd' }] },
     ]);
     expect(merged).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
       { role: 'assistant', content: [{ type: 'text', text: 'c' }] },
       { role: 'user', content: [{ type: 'text', text: 'd' }] },
     ]);

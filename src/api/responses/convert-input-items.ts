@@ -12,15 +12,7 @@
  *   also how history from previous_response_id joins the new input.
  */
 import type { ContentBlock, ImageBlock, Role, TextBlock, TurnFailure, TurnMessage } from '../../turn/types.js';
-import {
-  describeJson,
-  fieldPath,
-  fieldRequired,
-  Fields,
-  invalidAt,
-  isJsonObject,
-  wrongType,
-} from '../anthropic/read-fields.js';
+import { describeJson, Fields, fieldPath, fieldRequired, invalidAt, isJsonObject, wrongType } from '../anthropic/read-fields.js';
 import { imageSourceFromUrl } from './parse-image-url.js';
 import { flatToolName, type IgnoredInput } from './prepare-tools.js';
 
@@ -62,7 +54,7 @@ export function convertInput(value: unknown, path: string, ignored: IgnoredInput
   }
   if (!Array.isArray(value)) throw wrongType(path, 'a string or an array of input items', value);
   const out: ConvertedInput = { system: [], turns: [] };
-  value.forEach((raw, i) => convertItem(raw, fieldPath(path, i), out, ignored));
+  for (const [i, raw] of value.entries()) convertItem(raw, fieldPath(path, i), out, ignored);
   return out;
 }
 
@@ -72,7 +64,8 @@ function convertItem(raw: unknown, path: string, out: ConvertedInput, ignored: I
   if (type === undefined) throw invalidAt(f.at('type'), 'field required (or a role, for a message)');
   switch (type) {
     case 'message':
-      return convertMessage(f, out);
+      convertMessage(f, out);
+      return;
     case 'function_call': {
       const name = f.nonEmptyString('name');
       const namespace = f.string('namespace');
@@ -105,10 +98,7 @@ function convertItem(raw: unknown, path: string, out: ConvertedInput, ignored: I
       return;
     }
     case 'item_reference':
-      throw invalidAt(
-        f.at('type'),
-        'item_reference is not supported (maxproxy keeps no items by id); send the item itself',
-      );
+      throw invalidAt(f.at('type'), 'item_reference is not supported (maxproxy keeps no items by id); send the item itself');
     default:
       if (type === 'reasoning' || HOSTED_ITEMS.has(type)) {
         ignored.push({ field: path, type });
@@ -156,16 +146,11 @@ function convertPart(raw: unknown, role: Role, path: string): TextBlock | ImageB
 
 function convertInputImage(f: Fields): ImageBlock {
   if (f.has('file_id') && !f.has('image_url')) {
-    throw invalidAt(
-      f.at('file_id'),
-      'file_id images are not supported (maxproxy has no Files API); send image_url as a data: or https URL',
-    );
+    throw invalidAt(f.at('file_id'), 'file_id images are not supported (maxproxy has no Files API); send image_url as a data: or https URL');
   }
   // image_url is a string here; Chat Completions' {url} object shape is accepted too.
   const raw = f.raw('image_url');
-  const url = isJsonObject(raw)
-    ? Fields.of(raw, f.at('image_url')).nonEmptyString('url')
-    : f.nonEmptyString('image_url');
+  const url = isJsonObject(raw) ? Fields.of(raw, f.at('image_url')).nonEmptyString('url') : f.nonEmptyString('image_url');
   return { type: 'image', source: imageSourceFromUrl(url, f.at('image_url')) };
 }
 

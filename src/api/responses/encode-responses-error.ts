@@ -20,8 +20,6 @@ export function encodeResponsesError(err: TurnError): WireError {
 export function encodeResponseFailure(err: TurnError): { code: string; message: string } {
   const code = openaiErrorFor(err).code ?? 'server_error';
   const hint =
-    err.kind === 'rate_limit' && err.retryAfterSeconds !== undefined
-      ? ` Please try again in ${Math.max(1, Math.ceil(err.retryAfterSeconds))}s.`
-      : '';
+    err.kind === 'rate_limit' && err.retryAfterSeconds !== undefined ? ` Please try again in ${Math.max(1, Math.ceil(err.retryAfterSeconds))}s.` : '';
   return { code, message: `${err.message}${hint}` };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TurnFailure, type TurnError } from '../../turn/types.js';
+import { type TurnError, TurnFailure } from '../../turn/types.js';
 import { imageSourceFromUrl } from './parse-image-url.js';
 
 const errorOf = (fn: () => unknown): TurnError => {

@@ -37,27 +37,78 @@ function onlyCanonicalFailures(body: unknown): boolean {
 }
 
 const word = fc.constantFrom(
-  'message', 'function_call', 'function_call_output', 'reasoning', 'item_reference', 'web_search_call', 'input_text',
-  'output_text', 'input_image', 'input_file', 'refusal', 'user', 'assistant', 'system', 'developer', 'function',
-  'namespace', 'web_search', 'custom', 'auto', 'none', 'required', 'json_schema', 'json_object', 'text', 'xhigh',
-  'data:image/png;base64,AAAA', 'data:image/png,AA', 'https://x.test/a.png', '{"a":1}', '[1]', '{', '__proto__',
-  'constructor', 'resp_known', 'resp_unknown', '',
+  'message',
+  'function_call',
+  'function_call_output',
+  'reasoning',
+  'item_reference',
+  'web_search_call',
+  'input_text',
+  'output_text',
+  'input_image',
+  'input_file',
+  'refusal',
+  'user',
+  'assistant',
+  'system',
+  'developer',
+  'function',
+  'namespace',
+  'web_search',
+  'custom',
+  'auto',
+  'none',
+  'required',
+  'json_schema',
+  'json_object',
+  'text',
+  'xhigh',
+  'data:image/png;base64,AAAA',
+  'data:image/png,AA',
+  'https://x.test/a.png',
+  '{"a":1}',
+  '[1]',
+  '{',
+  '__proto__',
+  'constructor',
+  'resp_known',
+  'resp_unknown',
+  '',
 );
 const leaf = fc.oneof(word, fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
 const loose = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('value'), { maxLength: 3 }), tie('object')),
   object: fc.dictionary(
     fc.constantFrom(
-      'type', 'role', 'content', 'text', 'image_url', 'file_id', 'url', 'call_id', 'name', 'namespace', 'arguments',
-      'output', 'refusal', 'tools', 'parameters', 'mode', 'effort', 'summary', 'format', 'schema', 'id', '__proto__',
+      'type',
+      'role',
+      'content',
+      'text',
+      'image_url',
+      'file_id',
+      'url',
+      'call_id',
+      'name',
+      'namespace',
+      'arguments',
+      'output',
+      'refusal',
+      'tools',
+      'parameters',
+      'mode',
+      'effort',
+      'summary',
+      'format',
+      'schema',
+      'id',
+      '__proto__',
     ),
     tie('value'),
     { maxKeys: 5 },
   ),
 })).value;
 
-const usually = <T>(good: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>
-  fc.oneof({ arbitrary: good, weight: 8 }, { arbitrary: loose, weight: 1 });
+const usually = <T>(good: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ arbitrary: good, weight: 8 }, { arbitrary: loose, weight: 1 });
 
 const textPart = fc.record({ type: fc.constantFrom('input_text', 'output_text'), text: fc.string() });
 const part = fc.oneof(
@@ -122,9 +173,7 @@ const requestLike = fc.record(
     ),
     text: usually(
       fc.record({
-        format: usually(
-          fc.record({ type: fc.constantFrom('text', 'json_object', 'json_schema'), schema: fc.object(), name: fc.string() }),
-        ),
+        format: usually(fc.record({ type: fc.constantFrom('text', 'json_object', 'json_schema'), schema: fc.object(), name: fc.string() })),
       }),
     ),
     max_output_tokens: usually(fc.integer({ min: 1, max: 100000 })),

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TurnFailure, type TurnError, type TurnMessage } from '../../turn/types.js';
+import { type TurnError, TurnFailure, type TurnMessage } from '../../turn/types.js';
 import { parseResponsesRequest } from './parse-responses-request.js';
 import type { StoredConversation } from './response-store.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`testdata/${name}`, import.meta.url), 'utf8'));
 const noHeaders = { headers: {} };
 const minimal = { model: 'gpt-5', input: 'hi' };
-const parse = (extra: object, history?: (id: string) => StoredConversation | undefined) =>
-  parseResponsesRequest({ ...minimal, ...extra }, noHeaders, history);
+const parse = (extra: object, history?: (id: string) => StoredConversation | undefined) => parseResponsesRequest({ ...minimal, ...extra }, noHeaders, history);
 
 const errorOf = (fn: () => unknown): TurnError => {
   try {
@@ -209,9 +208,9 @@ describe('parseResponsesRequest', () => {
   });
 
   it('accepts store, include, metadata, user, truncation, service_tier and unknown fields', () => {
-    expect(
-      parse({ store: false, include: ['reasoning.encrypted_content'], service_tier: 'auto', safety_identifier: 'x', extra: 1 }).request,
-    ).toEqual(parseResponsesRequest(minimal, noHeaders).request);
+    expect(parse({ store: false, include: ['reasoning.encrypted_content'], service_tier: 'auto', safety_identifier: 'x', extra: 1 }).request).toEqual(
+      parseResponsesRequest(minimal, noHeaders).request,
+    );
   });
 
   it('refuses what it cannot honour, and names the offending field', () => {
@@ -222,22 +221,33 @@ describe('parseResponsesRequest', () => {
       [{ model: 'm', input: [] }, 'input', 'input: at least one user or assistant item is required'],
       [{ model: 'm', input: [{ role: 'system', content: 's' }] }, 'input', 'input: at least one user or assistant item is required'],
       [{ ...minimal, background: true }, 'background', 'background: background responses are not supported; stream instead'],
-      [{ ...minimal, conversation: 'conv_1' }, 'conversation',
-        'conversation: the Conversations API is not supported; use previous_response_id or send the history'],
+      [
+        { ...minimal, conversation: 'conv_1' },
+        'conversation',
+        'conversation: the Conversations API is not supported; use previous_response_id or send the history',
+      ],
       [{ ...minimal, prompt: { id: 'pmpt_1' } }, 'prompt', 'prompt: stored prompt templates are not supported; send instructions and input'],
-      [{ ...minimal, reasoning: { effort: 'extreme' } }, 'reasoning.effort',
-        "reasoning.effort: must be one of 'none', 'minimal', 'low', 'medium', 'high', 'xhigh', got 'extreme'"],
-      [{ ...minimal, reasoning: { effort: 'constructor' } }, 'reasoning.effort',
-        "reasoning.effort: must be one of 'none', 'minimal', 'low', 'medium', 'high', 'xhigh', got 'constructor'"],
+      [
+        { ...minimal, reasoning: { effort: 'extreme' } },
+        'reasoning.effort',
+        "reasoning.effort: must be one of 'none', 'minimal', 'low', 'medium', 'high', 'xhigh', got 'extreme'",
+      ],
+      [
+        { ...minimal, reasoning: { effort: 'constructor' } },
+        'reasoning.effort',
+        "reasoning.effort: must be one of 'none', 'minimal', 'low', 'medium', 'high', 'xhigh', got 'constructor'",
+      ],
       [{ ...minimal, text: { format: { type: 'json_schema' } } }, 'text.format.schema', 'text.format.schema: field required'],
-      [{ ...minimal, text: { format: { type: 'xml' } } }, 'text.format.type',
-        "text.format.type: must be one of 'text', 'json_object', 'json_schema', got 'xml'"],
+      [
+        { ...minimal, text: { format: { type: 'xml' } } },
+        'text.format.type',
+        "text.format.type: must be one of 'text', 'json_object', 'json_schema', got 'xml'",
+      ],
       [{ ...minimal, max_output_tokens: 0 }, 'max_output_tokens', 'max_output_tokens: must be at least 1, got 0'],
       [{ ...minimal, previous_response_id: 5 }, 'previous_response_id', 'previous_response_id: expected a string, got a number'],
       [{ ...minimal, truncation: 'sometimes' }, 'truncation', "truncation: must be one of 'auto', 'disabled', got 'sometimes'"],
       [{ ...minimal, include: 'all' }, 'include', 'include: expected an array, got a string'],
-      [{ ...minimal, input: [{ role: 'user', content: [{ type: 'input_text' }] }] }, 'input.0.content.0.text',
-        'input.0.content.0.text: field required'],
+      [{ ...minimal, input: [{ role: 'user', content: [{ type: 'input_text' }] }] }, 'input.0.content.0.text', 'input.0.content.0.text: field required'],
     ];
     for (const [body, param, message] of cases) {
       expect(errorOf(() => parseResponsesRequest(body, noHeaders))).toEqual(

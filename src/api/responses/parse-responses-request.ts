@@ -8,16 +8,13 @@
  * `instructions` are not carried over to a later response: only system/developer input
  * messages are part of the stored conversation.
  */
+
+import { type ResponseFormat, TurnFailure, type TurnRequest } from '../../turn/types.js';
+import { Fields, fieldRequired, headerValue, invalidAt, type JsonObject } from '../anthropic/read-fields.js';
 import { applyOpenAIEffort, OPENAI_EFFORT_VALUES } from '../openai-effort.js';
-import {
-  TurnFailure,
-  type ResponseFormat,
-  type TurnRequest,
-} from '../../turn/types.js';
-import { fieldRequired, Fields, headerValue, invalidAt, type JsonObject } from '../anthropic/read-fields.js';
 import type { WireContext } from '../wire.js';
 import { convertInput, mergeTurns } from './convert-input-items.js';
-import { convertToolChoice, prepareTools, type IgnoredInput, type NamespacedName } from './prepare-tools.js';
+import { convertToolChoice, type IgnoredInput, type NamespacedName, prepareTools } from './prepare-tools.js';
 import type { HistoryLookup, StoredConversation } from './response-store.js';
 import type { EchoedRequest } from './wire-types.js';
 
@@ -41,12 +38,7 @@ export interface ParsedResponsesRequest {
 const SESSION_HEADER = ['x-session-id'] as const;
 const FALLBACK_SESSION_HEADERS = ['session-id', 'session_id'] as const;
 
-
-export function parseResponsesRequest(
-  body: unknown,
-  ctx: WireContext,
-  history?: HistoryLookup,
-): ParsedResponsesRequest {
+export function parseResponsesRequest(body: unknown, ctx: WireContext, history?: HistoryLookup): ParsedResponsesRequest {
   const f = Fields.of(body, '');
   const model = f.nonEmptyString('model');
   refuseUnsupported(f);
@@ -88,10 +80,7 @@ export function parseResponsesRequest(
   f.string('service_tier');
   f.string('safety_identifier');
 
-  const explicitId =
-    headerValue(ctx, SESSION_HEADER) ??
-    (promptCacheKey?.trim() || undefined) ??
-    headerValue(ctx, FALLBACK_SESSION_HEADERS);
+  const explicitId = headerValue(ctx, SESSION_HEADER) ?? (promptCacheKey?.trim() || undefined) ?? headerValue(ctx, FALLBACK_SESSION_HEADERS);
   const userAgent = headerValue(ctx, ['user-agent']);
 
   const request: TurnRequest = {
@@ -159,10 +148,7 @@ function refuseUnsupported(f: Fields): void {
     throw invalidAt(f.at('background'), 'background responses are not supported; stream instead');
   }
   if (f.has('conversation')) {
-    throw invalidAt(
-      f.at('conversation'),
-      'the Conversations API is not supported; use previous_response_id or send the history',
-    );
+    throw invalidAt(f.at('conversation'), 'the Conversations API is not supported; use previous_response_id or send the history');
   }
   if (f.has('prompt')) {
     throw invalidAt(f.at('prompt'), 'stored prompt templates are not supported; send instructions and input');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TurnFailure, type TurnError } from '../../turn/types.js';
-import { convertToolChoice, flatToolName, prepareTools, type IgnoredInput } from './prepare-tools.js';
+import { type TurnError, TurnFailure } from '../../turn/types.js';
+import { convertToolChoice, flatToolName, type IgnoredInput, prepareTools } from './prepare-tools.js';
 
 const errorOf = (fn: () => unknown): TurnError => {
   try {
@@ -64,11 +64,10 @@ describe('prepareTools', () => {
 
   it('refuses a flattened name that breaks the name rule, naming the inner tool', () => {
     const long = 'n'.repeat(40);
-    expect(
-      errorOf(() =>
-        prepareTools([{ type: 'namespace', name: long, tools: [{ type: 'function', name: 'm'.repeat(30) }] }], 'tools', []),
-      ),
-    ).toMatchObject({ kind: 'invalid_request', param: 'tools.0.tools.0.name' });
+    expect(errorOf(() => prepareTools([{ type: 'namespace', name: long, tools: [{ type: 'function', name: 'm'.repeat(30) }] }], 'tools', []))).toMatchObject({
+      kind: 'invalid_request',
+      param: 'tools.0.tools.0.name',
+    });
     expect(() => flatToolName('a b', 'c', 'p')).toThrow(TurnFailure);
     expect(flatToolName('ns', 'tool', 'p')).toBe('ns__tool');
   });
@@ -105,9 +104,7 @@ describe('convertToolChoice', () => {
       type: 'tool',
       name: 'lookup',
     });
-    expect(errorOf(() => convertToolChoice({ type: 'function', name: 'nope' }, 'tool_choice', tools, [])).param).toBe(
-      'tool_choice.name',
-    );
+    expect(errorOf(() => convertToolChoice({ type: 'function', name: 'nope' }, 'tool_choice', tools, [])).param).toBe('tool_choice.name');
   });
 
   it('degrades allowed_tools and hosted-tool choices, listing them', () => {
@@ -126,8 +123,6 @@ describe('convertToolChoice', () => {
     expect(errorOf(() => convertToolChoice('sometimes', 'tool_choice', tools, [])).message).toBe(
       "tool_choice: must be 'auto', 'none', 'required' or an object, got 'sometimes'",
     );
-    expect(errorOf(() => convertToolChoice(3, 'tool_choice', tools, [])).message).toBe(
-      'tool_choice: expected a string or an object, got a number',
-    );
+    expect(errorOf(() => convertToolChoice(3, 'tool_choice', tools, [])).message).toBe('tool_choice: expected a string or an object, got a number');
   });
 });

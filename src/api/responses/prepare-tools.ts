@@ -12,8 +12,8 @@
  *   image_generation, computer_use, mcp, local_shell, shell, apply_patch, `custom`
  *   freeform-grammar tools…): dropped, and listed in `ignored` for a debug log.
  */
-import { type ToolChoice, type ToolDef } from '../../turn/types.js';
-import { fieldPath, Fields, invalidAt, wrongType, type JsonObject } from '../anthropic/read-fields.js';
+import type { ToolChoice, ToolDef } from '../../turn/types.js';
+import { Fields, fieldPath, invalidAt, type JsonObject, wrongType } from '../anthropic/read-fields.js';
 
 /** Something the request carried that maxproxy drops (for a debug log). */
 export interface IgnoredInput {
@@ -35,10 +35,7 @@ export const NAMESPACE_SEPARATOR = '__';
 export function flatToolName(namespace: string, name: string, path: string): string {
   const flat = `${namespace}${NAMESPACE_SEPARATOR}${name}`;
   if (!FUNCTION_NAME.test(flat)) {
-    throw invalidAt(
-      path,
-      `namespace tool '${namespace}' / '${name}' flattens to '${flat}', which does not match ${FUNCTION_NAME.source}`,
-    );
+    throw invalidAt(path, `namespace tool '${namespace}' / '${name}' flattens to '${flat}', which does not match ${FUNCTION_NAME.source}`);
   }
   return flat;
 }
@@ -102,12 +99,7 @@ function functionTool(f: Fields, name: string): ToolDef {
  * keeps only its mode (the subset cannot be expressed); a choice that forces a hosted tool
  * falls back to auto, since that tool was dropped. Both are listed in `ignored`.
  */
-export function convertToolChoice(
-  value: unknown,
-  path: string,
-  tools: readonly ToolDef[],
-  ignored: IgnoredInput[],
-): ToolChoice | undefined {
+export function convertToolChoice(value: unknown, path: string, tools: readonly ToolDef[], ignored: IgnoredInput[]): ToolChoice | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') {
     switch (value) {

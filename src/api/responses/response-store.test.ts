@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TurnResult } from '../../turn/collect.js';
 import type { TurnMessage } from '../../turn/types.js';
 import { parseResponsesRequest } from './parse-responses-request.js';
-import { ResponseStore, assistantMessageFrom } from './response-store.js';
+import { assistantMessageFrom, ResponseStore } from './response-store.js';
 
 const user = (text: string): TurnMessage => ({ role: 'user', content: [{ type: 'text', text }] });
 const result = (content: TurnResult['content']): TurnResult => ({
@@ -60,15 +60,20 @@ describe('ResponseStore in memory', () => {
   it('serves as the history lookup of parseResponsesRequest across turns', () => {
     const store = new ResponseStore();
     const ctx = { headers: {} };
-    const first = parseResponsesRequest({ model: 'm', input: [{ role: 'developer', content: 'dev' }, { role: 'user', content: 'one' }] }, ctx);
+    const first = parseResponsesRequest(
+      {
+        model: 'm',
+        input: [
+          { role: 'developer', content: 'dev' },
+          { role: 'user', content: 'one' },
+        ],
+      },
+      ctx,
+    );
     store.record('resp_1', first.conversation, result([{ type: 'text', text: 'uno' }]));
     const second = parseResponsesRequest({ model: 'm', input: 'two', previous_response_id: 'resp_1', instructions: 'ins' }, ctx, store.lookup);
     expect(second.request.system).toBe('ins\n\ndev');
-    expect(second.request.messages).toEqual([
-      user('one'),
-      { role: 'assistant', content: [{ type: 'text', text: 'uno' }] },
-      user('two'),
-    ]);
+    expect(second.request.messages).toEqual([user('one'), { role: 'assistant', content: [{ type: 'text', text: 'uno' }] }, user('two')]);
     expect(store.delete('resp_1')).toBe(true);
     expect(() => parseResponsesRequest({ model: 'm', input: 'x', previous_response_id: 'resp_1' }, ctx, store.lookup)).toThrow(
       "Previous response with id 'resp_1' not found.",

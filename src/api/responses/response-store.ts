@@ -206,8 +206,7 @@ const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(Strin
 function isStoreFile(v: unknown): v is StoreFile {
   if (!isJsonObject(v) || v.version !== 1 || !Array.isArray(v.messages) || !Array.isArray(v.entries)) return false;
   const messages = v.messages;
-  const messageOk = (m: unknown): boolean =>
-    isJsonObject(m) && (m.role === 'user' || m.role === 'assistant') && Array.isArray(m.content);
+  const messageOk = (m: unknown): boolean => isJsonObject(m) && (m.role === 'user' || m.role === 'assistant') && Array.isArray(m.content);
   return (
     messages.every(messageOk) &&
     v.entries.every(

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { TurnEvent, Usage } from '../../turn/types.js';
-import { MemorySink, eventsOf, parseSse, subsetProblems, type SseFrame } from '../anthropic/testdata/sse-helpers.js';
+import { eventsOf, MemorySink, parseSse, type SseFrame, subsetProblems } from '../anthropic/testdata/sse-helpers.js';
 import { parseResponsesRequest } from './parse-responses-request.js';
 import { streamResponses } from './stream-responses.js';
 
@@ -35,10 +35,12 @@ function expectConformance(ours: SseFrame[], documented: SseFrame[]): void {
     expect(subsetProblems(frame.data, documented[i].data, OPTIONS), `event ${i} (${frame.event})`).toEqual([]);
   });
   // The ids we chose are used consistently: every item_id names an item that was added.
-  const added = new Set(ours.flatMap((f) => {
-    const item = (f.data as { item?: { id: string } }).item;
-    return item ? [item.id] : [];
-  }));
+  const added = new Set(
+    ours.flatMap((f) => {
+      const item = (f.data as { item?: { id: string } }).item;
+      return item ? [item.id] : [];
+    }),
+  );
   for (const f of ours) {
     const itemId = (f.data as { item_id?: string }).item_id;
     if (itemId !== undefined) expect(added.has(itemId)).toBe(true);
@@ -48,10 +50,7 @@ function expectConformance(ours: SseFrame[], documented: SseFrame[]): void {
 describe('docs-text-streaming.sse (API reference, create a response, streaming)', () => {
   it('comes out as the documented stream', async () => {
     const documented = parseSse(read('docs-text-streaming.sse'));
-    const parsed = parseResponsesRequest(
-      { model: 'gpt-4.1', instructions: 'You are a helpful assistant.', input: 'Hello!', stream: true },
-      { headers: {} },
-    );
+    const parsed = parseResponsesRequest({ model: 'gpt-4.1', instructions: 'You are a helpful assistant.', input: 'Hello!', stream: true }, { headers: {} });
     const events: TurnEvent[] = [
       { type: 'start', messageId: 'msg_x', model: 'claude', sessionId: 's', usage: usage(37, 1) },
       { type: 'block_start', index: 0, block: { type: 'text' } },

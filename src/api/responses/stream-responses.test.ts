@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { collectTurn } from '../../turn/collect.js';
-import { TurnFailure, type TurnEvent, type Usage } from '../../turn/types.js';
-import { MemorySink, eventsOf } from '../anthropic/testdata/sse-helpers.js';
-import { encodeResponse, responseObject, type ResponseMeta } from './encode-response.js';
+import { type TurnEvent, TurnFailure, type Usage } from '../../turn/types.js';
+import { eventsOf, MemorySink } from '../anthropic/testdata/sse-helpers.js';
+import { encodeResponse, type ResponseMeta, responseObject } from './encode-response.js';
 import { streamResponses } from './stream-responses.js';
 
 const usage: Usage = { inputTokens: 10, outputTokens: 5, cacheReadInputTokens: 2, cacheCreationInputTokens: 0 };
@@ -185,9 +185,7 @@ describe('streamResponses', () => {
     const expected = encodeResponse(collected.result, meta);
     // Arguments are the streamed text; the non-streaming path re-serializes the parsed object.
     const normalize = (o: { output: readonly object[] }) =>
-      o.output.map((i) =>
-        'arguments' in i && typeof i.arguments === 'string' ? { ...i, arguments: JSON.parse(i.arguments) as unknown } : i,
-      );
+      o.output.map((i) => ('arguments' in i && typeof i.arguments === 'string' ? { ...i, arguments: JSON.parse(i.arguments) as unknown } : i));
     expect(normalize(completed.response)).toEqual(normalize(expected));
     expect({ ...completed.response, output: [] }).toEqual({ ...expected, output: [] });
   });

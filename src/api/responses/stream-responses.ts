@@ -24,19 +24,15 @@
  * the caller to log (the caller must not write to the sink afterwards).
  */
 import { collectTurn, type TurnResult } from '../../turn/collect.js';
-import { TurnFailure, type BlockStart, type TurnError, type TurnEvent } from '../../turn/types.js';
+import { type BlockStart, type TurnError, type TurnEvent, TurnFailure } from '../../turn/types.js';
 import type { SseSink } from '../wire.js';
 import { functionCallItem, itemId, messageItem, reasoningItem } from './build-output-items.js';
 import { encodeResponsesUsage } from './convert-usage.js';
-import { responseObject, statusForStop, type ResponseMeta } from './encode-response.js';
+import { type ResponseMeta, responseObject, statusForStop } from './encode-response.js';
 import { encodeResponseFailure } from './encode-responses-error.js';
 import type { OutputItem, ResponsesStreamEvent, UnnumberedEvent } from './wire-types.js';
 
-export async function streamResponses(
-  events: AsyncIterable<TurnEvent>,
-  sink: SseSink,
-  meta: ResponseMeta,
-): Promise<TurnResult | undefined> {
+export async function streamResponses(events: AsyncIterable<TurnEvent>, sink: SseSink, meta: ResponseMeta): Promise<TurnResult | undefined> {
   const enc = new ResponsesStreamEncoder(sink, meta);
   enc.begin();
   let outcome: Awaited<ReturnType<typeof collectTurn>>;

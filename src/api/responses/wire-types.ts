@@ -152,8 +152,4 @@ export type ResponsesStreamEvent = { sequence_number: number } & (
 );
 
 /** The union without sequence_number, as encoders build events before numbering them. */
-export type UnnumberedEvent = ResponsesStreamEvent extends infer E
-  ? E extends { sequence_number: number }
-    ? Omit<E, 'sequence_number'>
-    : never
-  : never;
+export type UnnumberedEvent = ResponsesStreamEvent extends infer E ? (E extends { sequence_number: number } ? Omit<E, 'sequence_number'> : never) : never;

@@ -1,7 +1,7 @@
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyGuard } from './api-key-guard.js';
-import { listen, testRespond, type Started } from './testing.js';
+import { listen, type Started, testRespond } from './testing.js';
 
 const KEY = 'sk-maxproxy-Secret-1234567890';
 
@@ -29,8 +29,7 @@ describe('apiKeyGuard over HTTP', () => {
   });
   afterAll(() => srv.close());
 
-  const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
-    fetch(`${srv.url}${path}`, { method, headers });
+  const get = (path: string, headers: Record<string, string> = {}, method = 'GET') => fetch(`${srv.url}${path}`, { method, headers });
 
   it('accepts Authorization: Bearer <key>', async () => {
     const res = await get('/v1/models', { authorization: `Bearer ${KEY}` });

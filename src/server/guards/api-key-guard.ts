@@ -62,10 +62,7 @@ export const apiKeyGuard = (opts: ApiKeyGuardOptions): RequestHandler => {
     res.setHeader('WWW-Authenticate', 'Bearer realm="maxproxy"');
     opts.respond(req, res, {
       kind: 'authentication',
-      message:
-        keys.length === 0
-          ? 'missing API key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>"'
-          : 'invalid API key',
+      message: keys.length === 0 ? 'missing API key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>"' : 'invalid API key',
       code: keys.length === 0 ? 'missing_api_key' : 'invalid_api_key',
     });
   };

@@ -1,7 +1,7 @@
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostGuard, isAllowedHost, splitHost } from './host-guard.js';
-import { listen, rawRequest, testRespond, type Started } from './testing.js';
+import { listen, rawRequest, type Started, testRespond } from './testing.js';
 
 describe('isAllowedHost', () => {
   it.each([
@@ -67,23 +67,17 @@ describe('hostGuard over HTTP', () => {
     expect(await res.json()).toEqual({ ok: true });
   });
 
-  it.each(['localhost', 'localhost:PORT', '127.0.0.1:PORT', '[::1]:PORT', 'maxproxy.test', 'maxproxy.test:PORT'])(
-    'accepts Host %s',
-    async (h) => {
-      const res = await rawRequest({ port: srv.port, path: '/ok', headers: { host: h.replace('PORT', String(srv.port)) } });
-      expect(res.status).toBe(200);
-    },
-  );
+  it.each(['localhost', 'localhost:PORT', '127.0.0.1:PORT', '[::1]:PORT', 'maxproxy.test', 'maxproxy.test:PORT'])('accepts Host %s', async (h) => {
+    const res = await rawRequest({ port: srv.port, path: '/ok', headers: { host: h.replace('PORT', String(srv.port)) } });
+    expect(res.status).toBe(200);
+  });
 
-  it.each(['evil.example', `evil.example:PORT`, 'localhost:1', '127.0.0.1:PORT1', 'maxproxy.test:1'])(
-    'refuses Host %s with 403',
-    async (h) => {
-      const res = await rawRequest({ port: srv.port, path: '/ok', headers: { host: h.replace('PORT', String(srv.port)) } });
-      expect(res.status).toBe(403);
-      expect(res.json().error).toMatchObject({ kind: 'permission', code: 'host_not_allowed' });
-      expect(res.json().error.message).toContain('DNS rebinding');
-    },
-  );
+  it.each(['evil.example', `evil.example:PORT`, 'localhost:1', '127.0.0.1:PORT1', 'maxproxy.test:1'])('refuses Host %s with 403', async (h) => {
+    const res = await rawRequest({ port: srv.port, path: '/ok', headers: { host: h.replace('PORT', String(srv.port)) } });
+    expect(res.status).toBe(403);
+    expect(res.json().error).toMatchObject({ kind: 'permission', code: 'host_not_allowed' });
+    expect(res.json().error.message).toContain('DNS rebinding');
+  });
 
   it('refuses a wrong Host even on unknown routes (guard runs first)', async () => {
     const res = await rawRequest({ port: srv.port, method: 'POST', path: '/v1/chat/completions', headers: { host: 'evil.example' } });

@@ -1,7 +1,7 @@
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { guards, type GuardsOptions } from './index.js';
-import { listen, rawRequest, testRespond, type Started } from './testing.js';
+import { type GuardsOptions, guards } from './index.js';
+import { listen, rawRequest, type Started, testRespond } from './testing.js';
 
 const KEY = 'sk-test-key-0123456789';
 const ORIGIN = 'http://localhost:5173';
@@ -117,8 +117,6 @@ describe('guards() options', () => {
   });
 
   it('refuses an empty apiKey at construction', () => {
-    expect(() =>
-      guards({ port: () => 0, allowedHosts: [], allowedOrigins: [], apiKey: '', maxBodyBytes: 1, respond: testRespond }),
-    ).toThrow(TypeError);
+    expect(() => guards({ port: () => 0, allowedHosts: [], allowedOrigins: [], apiKey: '', maxBodyBytes: 1, respond: testRespond })).toThrow(TypeError);
   });
 });

@@ -46,14 +46,14 @@ export const guards = (opts: GuardsOptions): RequestHandler[] => {
   return chain;
 };
 
-export { apiKeyGuard, isKeyExempt, presentedKeys, type ApiKeyGuardOptions } from './api-key-guard.js';
-export { hostGuard, isAllowedHost, splitHost, type HostGuardOptions } from './host-guard.js';
+export { type ApiKeyGuardOptions, apiKeyGuard, isKeyExempt, presentedKeys } from './api-key-guard.js';
+export { type HostGuardOptions, hostGuard, isAllowedHost, splitHost } from './host-guard.js';
 export {
   bodyErrorToTurnError,
   DEFAULT_MAX_JSON_DEPTH,
   isJsonContentType,
-  jsonBody,
   type JsonBodyOptions,
+  jsonBody,
 } from './json-body.js';
 export { jsonNestingDepth, jsonTooDeep } from './json-depth.js';
 export {
@@ -63,7 +63,7 @@ export {
   CORS_EXPOSE_HEADERS,
   CORS_MAX_AGE_SECONDS,
   normalizeOrigin,
-  originGuard,
   type OriginGuardOptions,
+  originGuard,
 } from './origin-guard.js';
 export { quoteForMessage, type RespondError } from './respond.js';

@@ -41,8 +41,7 @@ export const DEFAULT_MAX_JSON_DEPTH = 64;
 const JSON_LIKE_TYPES = new Set(['application/json', 'text/plain', 'application/x-www-form-urlencoded']);
 
 /** The media type of a Content-Type header, lower-cased, without parameters ('' when absent). */
-const mediaType = (contentType: string | undefined): string =>
-  (contentType ?? '').split(';', 1)[0].trim().toLowerCase();
+const mediaType = (contentType: string | undefined): string => (contentType ?? '').split(';', 1)[0].trim().toLowerCase();
 
 /** Whether a body with this Content-Type is read as JSON (see the module comment). */
 export const isJsonContentType = (contentType: string | undefined): boolean => {

@@ -26,7 +26,8 @@ export const jsonNestingDepth = (bytes: ArrayLike<number>, stopAbove = Number.PO
   for (let i = 0; i < n; i++) {
     const c = bytes[i];
     if (inString) {
-      if (c === BACKSLASH) i++; // skip the escaped character (\" or \\ included)
+      if (c === BACKSLASH)
+        i++; // skip the escaped character (\" or \\ included)
       else if (c === QUOTE) inString = false;
       continue;
     }
@@ -45,5 +46,4 @@ export const jsonNestingDepth = (bytes: ArrayLike<number>, stopAbove = Number.PO
 };
 
 /** True when the JSON text nests deeper than `maxDepth`. */
-export const jsonTooDeep = (bytes: ArrayLike<number>, maxDepth: number): boolean =>
-  jsonNestingDepth(bytes, maxDepth) > maxDepth;
+export const jsonTooDeep = (bytes: ArrayLike<number>, maxDepth: number): boolean => jsonNestingDepth(bytes, maxDepth) > maxDepth;

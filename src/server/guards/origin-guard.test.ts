@@ -1,7 +1,7 @@
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeOrigin, originGuard } from './origin-guard.js';
-import { listen, testRespond, type Started } from './testing.js';
+import { listen, type Started, testRespond } from './testing.js';
 
 describe('normalizeOrigin', () => {
   it('normalises case and default ports', () => {
@@ -89,8 +89,7 @@ describe('originGuard over HTTP', () => {
       headers: {
         origin: 'https://chat.example',
         'access-control-request-method': 'POST',
-        'access-control-request-headers':
-          'authorization, content-type, x-stainless-os, openai-organization, anthropic-dangerous-direct-browser-access, x-evil',
+        'access-control-request-headers': 'authorization, content-type, x-stainless-os, openai-organization, anthropic-dangerous-direct-browser-access, x-evil',
         'access-control-request-private-network': 'true',
       },
     });

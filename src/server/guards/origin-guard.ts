@@ -28,14 +28,7 @@ export interface OriginGuardOptions {
 export const CORS_ALLOW_METHODS = 'GET, POST, OPTIONS';
 
 /** Request headers a browser client may send; matched case-insensitively. */
-export const CORS_ALLOW_HEADERS: readonly string[] = [
-  'authorization',
-  'x-api-key',
-  'content-type',
-  'anthropic-version',
-  'anthropic-beta',
-  'x-session-id',
-];
+export const CORS_ALLOW_HEADERS: readonly string[] = ['authorization', 'x-api-key', 'content-type', 'anthropic-version', 'anthropic-beta', 'x-session-id'];
 
 /**
  * Header families allowed by prefix. `Access-Control-Allow-Headers` has no prefix
@@ -100,9 +93,7 @@ export const originGuard = (opts: OriginGuardOptions): RequestHandler => {
     if (normalized === null || !allowed.has(normalized)) {
       opts.respond(req, res, {
         kind: 'permission',
-        message:
-          `Origin ${quoteForMessage(origin)} is not allowed: web pages may not use this proxy ` +
-          'unless their origin is in the allowed origins setting',
+        message: `Origin ${quoteForMessage(origin)} is not allowed: web pages may not use this proxy unless their origin is in the allowed origins setting`,
         code: 'origin_not_allowed',
       });
       return;

@@ -65,18 +65,15 @@ export const rawRequest = (r: RawRequest): Promise<RawResponse> =>
         if (k.toLowerCase() === 'host') setHost = false;
       } else headers[k] = v;
     }
-    const req = http.request(
-      { host: '127.0.0.1', port: r.port, method: r.method ?? 'GET', path: r.path ?? '/', headers, setHost },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => {
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) });
-        });
-        res.on('error', reject);
-      },
-    );
+    const req = http.request({ host: '127.0.0.1', port: r.port, method: r.method ?? 'GET', path: r.path ?? '/', headers, setHost }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) });
+      });
+      res.on('error', reject);
+    });
     req.on('error', reject);
     req.end(r.body);
   });
