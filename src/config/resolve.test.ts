@@ -112,7 +112,10 @@ describe('usage flags', () => {
       clientBudgets: { curl: 5, Codex: 10 },
       usageRetentionDays: 7,
     });
-    expect(parseFlags(['usage', '--since', '5h', '--by', 'model', '--json'])).toMatchObject({ command: 'usage', usage: { since: '5h', by: 'model', json: true } });
+    expect(parseFlags(['usage', '--since', '5h', '--by', 'model', '--json'])).toMatchObject({
+      command: 'usage',
+      usage: { since: '5h', by: 'model', json: true },
+    });
   });
 
   it('defaults to refuse, 90 days, no budgets; budgets merge by client name in any case', () => {

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, type Started } from './guards/testing.js';
 import type { TurnRecord } from '../turn/turn-record.js';
+import { listen, type Started } from './guards/testing.js';
 import { Metrics } from './metrics.js';
 
 /** The value of one sample line (`name{labels} value`), or undefined when absent. */
