@@ -55,6 +55,14 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     },
   });
   const publishLedger = () => status.setLedger({ ...ledger.summary(), extraUsagePolicy: config.extraUsage });
+  // The summary walks today's turns: at most a few times a second, off the per-turn path.
+  let publishTimer: NodeJS.Timeout | undefined;
+  const schedulePublish = () => {
+    publishTimer ??= setTimeout(() => {
+      publishTimer = undefined;
+      publishLedger();
+    }, 100);
+  };
   // "Tokens today" counts what the ledger already holds for today, so it survives a restart.
   const today = ledger.today();
   status.addTokens(today.inputTokens + today.outputTokens + today.cacheReadInputTokens + today.cacheCreationInputTokens);
@@ -80,7 +88,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     onTurnRecord: (r) => {
       ledger.record(r);
       metrics.recordTurn(r);
-      publishLedger();
+      schedulePublish();
     },
     onCliCrash: (info) => {
       metrics.cliRestart();
@@ -130,6 +138,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
       await listener.close(config.shutdownGraceMs);
       await engine.shutdown(2_000);
       stopWatching();
+      clearTimeout(publishTimer);
       await ledger.close();
       responses.flushSync();
     },
