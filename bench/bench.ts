@@ -415,7 +415,7 @@ const ledgerTarget = (l: LedgerBench) => ({
 });
 
 const ledgerLines = (l: LedgerBench): string[] => [
-  `  usage ledger per turn on the request path (record + metrics + next admission, ${l.requestPath.inMemory} turns in memory): p50 ${l.requestPath.p50.toFixed(3)} ms, p99 ${l.requestPath.p99.toFixed(3)} ms, max ${l.requestPath.max.toFixed(1)} ms (n=${l.requestPath.n})`,
+  `  usage ledger per turn on the request path (record + metrics + next admission, ${l.requestPath.inMemory} turns in memory): p50 ${l.requestPath.p50.toFixed(3)} ms, p99 ${l.requestPath.p99.toFixed(3)} ms, max ${l.requestPath.max.toFixed(1)} ms (n=${l.requestPath.n}); mean CPU time ${l.requestPath.cpuMeanMs.toFixed(3)} ms per turn`,
   `  usage store: ${l.rowsPerSecond} rows/s written (fdatasync per 1,000 rows), ${(l.bytesPer100k / 1e6).toFixed(1)} MB per 100k turns; 90-day query over ${l.query90d.turns} turns (${l.query90d.perDay}/day): ${l.query90d.ms.toFixed(0)} ms`,
 ];
 
