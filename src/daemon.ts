@@ -5,6 +5,7 @@ import type { Config } from './config/defaults.js';
 import type { SettingsStore } from './config/settings.js';
 import { claudeVersion, findClaude } from './engine/claude-binary.js';
 import { Engine } from './engine/engine.js';
+import type { TurnEngine } from './engine/turn-engine.js';
 import type { Logger } from './log/logger.js';
 import { createApp } from './server/app.js';
 import { Listener } from './server/listener.js';
@@ -15,7 +16,7 @@ export interface Daemon {
   url: string;
   port: number;
   status: StatusStore;
-  engine: Engine;
+  engine: TurnEngine;
   listener: Listener;
   paused: boolean;
   /** Moves the listener; a port in use is refused and the old one kept. */
@@ -31,7 +32,10 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
   const cliVersion = await claudeVersion(bin.path, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' });
   // Sampled at scrape time, after the engine below exists.
   const metrics: Metrics = new Metrics({
-    sample: () => ({ activeSessions: engine.liveSessions, queueDepth: engine.limiter.queued, liveProcesses: engine.groups.pids.length }),
+    sample: () => {
+      const s = engine.stats();
+      return { activeSessions: s.liveSessions, queueDepth: s.queued, liveProcesses: s.liveProcesses };
+    },
   });
   const engine: Engine = new Engine({
     dataDir: config.dataDir,
@@ -50,8 +54,8 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     status,
     log,
     onCliCrash: (info) => {
-      metrics.cliRestart();
-      status.emit('notice', { kind: 'cli-crash', ...info, stderr: info.stderr.join('\n') });
+      metrics.cliCrash();
+      status.notify({ kind: 'cli-crash', ...info, stderr: info.stderr.join('\n') });
     },
   });
   status.setClaude({ path: bin.path, version: cliVersion });

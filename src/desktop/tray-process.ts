@@ -1,7 +1,7 @@
 /**
  * A typed client for the tray program that systray2 2.1.4 ships (traybin/tray_*_release,
  * Go, getlantern/systray v1.1.0). We drive the binary directly and never load systray2's
- * JS wrapper, whose defects are listed in DESIGN.md §5.
+ * JS wrapper, whose defects are listed in docs/facts/systray2.md.
  *
  * The binary's line protocol (JSON, one object per line):
  *   ← {"type":"ready"}                         once, after the native tray is up
@@ -529,11 +529,6 @@ export class TrayProcess extends EventEmitter {
         if (!(await waitFor(1000))) this.kill('SIGKILL');
       }
     }
-    return this.exitPromise;
-  }
-
-  /** Resolves when the process has exited, however it ended. */
-  whenExited(): Promise<TrayExit> {
     return this.exitPromise;
   }
 }

@@ -10,7 +10,8 @@
  *   maxproxy_queue_depth                             gauge
  *   maxproxy_live_processes                          gauge
  *   maxproxy_tokens_total{type=input|output|cache_read|cache_creation}  counter
- *   maxproxy_cli_restarts_total                      counter
+ *   maxproxy_cli_crashes_total                       counter
+ *   maxproxy_watchdog_stops_total                    counter
  *   maxproxy_process_* / maxproxy_nodejs_*           collectDefaultMetrics
  *
  * `route` must be a bounded set (the route pattern such as `/v1/chat/completions`,
@@ -68,7 +69,8 @@ export class Metrics {
   private readonly queueDepth: Gauge;
   private readonly liveProcesses: Gauge;
   private readonly tokens: Counter<'type'>;
-  private readonly cliRestarts: Counter;
+  private readonly cliCrashes: Counter;
+  private readonly watchdogStops: Counter;
 
   constructor(opts: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -129,9 +131,14 @@ export class Metrics {
       labelNames: ['type'] as const,
       registers,
     });
-    this.cliRestarts = new Counter({
-      name: `${p}cli_restarts_total`,
-      help: 'Claude Code processes restarted after a crash, hang or watchdog kill',
+    this.cliCrashes = new Counter({
+      name: `${p}cli_crashes_total`,
+      help: 'Claude Code processes that exited while serving without maxproxy stopping them (nothing restarts them: the next request starts a new process)',
+      registers,
+    });
+    this.watchdogStops = new Counter({
+      name: `${p}watchdog_stops_total`,
+      help: 'Turns stopped by the inactivity watchdog (their Claude Code process is ended)',
       registers,
     });
     // Start every token type at 0 so the series exist before the first turn.
@@ -173,8 +180,14 @@ export class Metrics {
     this.addTokens('cache_creation', u.cacheCreationInputTokens);
   }
 
-  cliRestart(): void {
-    this.cliRestarts.inc();
+  /** A Claude Code process exited while serving, without maxproxy stopping it. */
+  cliCrash(): void {
+    this.cliCrashes.inc();
+  }
+
+  /** The inactivity watchdog stopped a turn. */
+  watchdogStop(): void {
+    this.watchdogStops.inc();
   }
 
   /**
