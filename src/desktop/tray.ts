@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { StatusSnapshot } from '../status/types.js';
 import { type Logger, silentLogger } from './logger.js';
 import { buildMenu, type MenuAction, type MenuModel, type MenuPrefs, menuActions, type TrayIconName } from './menu-model.js';
-import { startMacTray } from './macos/menubar.js';
+import { type MacTrayOptions, startMacTray } from './macos/menubar.js';
 import { type TrayExit, type TrayIcons, TrayProcess, type TrayProcessOptions, TrayStartError, type TrayVisibility } from './tray-process.js';
 
 /** What the tray needs from StatusStore. */
@@ -60,6 +60,8 @@ export interface TrayOptions {
   now?: () => number;
   /** Icons already loaded (skips reading assetsDir). */
   icons?: TrayIcons;
+  /** macOS: how the menu-bar helper is run (tests run it with a stand-in for osascript). */
+  macos?: Pick<MacTrayOptions, 'osascript' | 'helperReadyTimeoutMs' | 'run'>;
   /** Starts a tray process; TrayProcess.start by default (tests pass a fake). */
   startProcess?: (model: MenuModel, icons: TrayIcons) => Promise<TrayHandle>;
 }
@@ -167,7 +169,7 @@ export class Tray extends EventEmitter {
       readyTimeoutMs: this.opts.readyTimeoutMs,
     };
     // macOS: maxproxy's own menu-bar helper first, then systray2's binary (macos/menubar.ts).
-    if (this.platform === 'darwin') return startMacTray(model, icons, { ...o, assetsDir: this.opts.assetsDir });
+    if (this.platform === 'darwin') return startMacTray(model, icons, { ...o, assetsDir: this.opts.assetsDir, ...this.opts.macos });
     return TrayProcess.start(model, icons, o);
   }
 
