@@ -413,7 +413,6 @@ function startMenubar(env) {
 }
 
 /** The osascript entry point. */
-// biome-ignore lint/correctness/noUnusedVariables: osascript calls run(argv).
 function run(argv) {
   ObjC.import('Cocoa');
   ObjC.import('stdlib');

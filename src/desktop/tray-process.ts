@@ -428,8 +428,7 @@ export class TrayProcess extends EventEmitter {
         else if (msg.type === 'visibility') {
           const v = msg as { visible?: unknown; onScreen?: unknown; statusItemVisible?: unknown };
           this.emit('visibility', { visible: v.visible === true, onScreen: v.onScreen === true, statusItemVisible: v.statusItemVisible !== false });
-        }
-        else this.log.debug({ line }, 'tray: unknown message');
+        } else this.log.debug({ line }, 'tray: unknown message');
       });
     });
   }

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StatusSnapshot } from '../status/types.js';
 import { type Logger, silentLogger } from './logger.js';
-import { buildMenu, type MenuAction, type MenuModel, type MenuPrefs, menuActions, type TrayIconName } from './menu-model.js';
 import { type MacTrayOptions, startMacTray } from './macos/menubar.js';
+import { buildMenu, type MenuAction, type MenuModel, type MenuPrefs, menuActions, type TrayIconName } from './menu-model.js';
 import { type TrayExit, type TrayIcons, TrayProcess, type TrayProcessOptions, TrayStartError, type TrayVisibility } from './tray-process.js';
 
 /** What the tray needs from StatusStore. */

@@ -63,7 +63,13 @@ function helperChild(arch: 'arm64' | 'x86_64' = 'arm64') {
   const spawned: string[][] = [];
   const spawn = (file: string, args: string[]): TrayChild => {
     spawned.push([file, ...args]);
-    const helper = script.startMenubar({ $: cocoa.$, ObjC: cocoa.ObjC, mode: script.parseArgs(args).mode, log: (s: string) => stderr.push(s), quit: (c: number) => exit(c, null) });
+    const helper = script.startMenubar({
+      $: cocoa.$,
+      ObjC: cocoa.ObjC,
+      mode: script.parseArgs(args).mode,
+      log: (s: string) => stderr.push(s),
+      quit: (c: number) => exit(c, null),
+    });
     timer = setInterval(() => helper.step(0), 2);
     return child as unknown as TrayChild;
   };
@@ -106,7 +112,10 @@ describe('menu-bar helper behind the daemon’s TrayProcess (same protocol as sy
     expect(cocoa.item.menu!.autoenables).toBe(false);
     expect(cocoa.shown()).toEqual(expectedShown(model.items));
     // Spot checks against the literal menu the Linux test clicks through.
-    const titles = cocoa.shown().filter((i) => !i.hidden && !i.separator).map((i) => i.title);
+    const titles = cocoa
+      .shown()
+      .filter((i) => !i.hidden && !i.separator)
+      .map((i) => i.title);
     expect(titles.slice(0, 4)).toEqual(['maxproxy 0.1.0', 'Running on 127.0.0.1:3456', 'Claude Code 2.1.330 · logged in', 'No requests in flight']);
     expect(titles).toContain('Start at login');
     expect(titles.at(-1)).toBe('Quit maxproxy');
@@ -181,7 +190,16 @@ describe('menu-bar helper behind the daemon’s TrayProcess (same protocol as sy
       () => store.setRequests({ active: 2, queued: 1 }),
       () => {
         for (const id of ['a', 'b', 'c']) {
-          store.upsertSession({ id, client: `client-${id}`, model: 'claude-opus-4-1', turns: 1, inputTokens: 10, outputTokens: 5, lastActivity: now, state: 'busy' });
+          store.upsertSession({
+            id,
+            client: `client-${id}`,
+            model: 'claude-opus-4-1',
+            turns: 1,
+            inputTokens: 10,
+            outputTokens: 5,
+            lastActivity: now,
+            state: 'busy',
+          });
         }
       },
       () => store.recordRateLimit({ rateLimitType: 'five_hour', utilization: 0.91, resetsAt: Math.floor(now / 1000) + 3600, status: 'allowed_warning' }),

@@ -194,7 +194,9 @@ describe('startMacTray: the order of attempts', () => {
   it('Rosetta reported but systray2 fails with EBADARCH: that cause, with how to install Rosetta', async () => {
     const { result, spawned } = await attempt([{ silent: '' }, { silent: '' }, { error: BADARCH }], fakeMac(true, true));
     expect(spawned.map((s) => s.at(-1))).toEqual(['auto', 'poll', path.join(systray2Pkg, 'traybin', 'tray_darwin_release')]);
-    expect((result as Error).message).toMatch(/systray2: the tray binary is x86_64 and needs Rosetta 2 on Apple silicon: run `softwareupdate --install-rosetta/);
+    expect((result as Error).message).toMatch(
+      /systray2: the tray binary is x86_64 and needs Rosetta 2 on Apple silicon: run `softwareupdate --install-rosetta/,
+    );
   });
 
   it('no osascript (ENOENT): no poll retry; systray2 under Rosetta', async () => {
@@ -208,7 +210,10 @@ describe('startMacTray: the order of attempts', () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'maxproxy-assets-'));
     const { result, spawned } = await attempt([], fakeMac(true, false), { assetsDir: empty });
     expect(spawned).toEqual([]);
-    expect(result).toMatchObject({ permanent: true, message: expect.stringContaining(`menu-bar helper missing: ${path.join(empty, 'macos', 'maxproxy-menubar.js')}`) });
+    expect(result).toMatchObject({
+      permanent: true,
+      message: expect.stringContaining(`menu-bar helper missing: ${path.join(empty, 'macos', 'maxproxy-menubar.js')}`),
+    });
   });
 
   it('reads the mode the helper logged before it got stuck', () => {

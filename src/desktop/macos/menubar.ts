@@ -77,8 +77,7 @@ interface Failure {
   err: TrayStartError;
 }
 
-const asStartError = (e: unknown): TrayStartError =>
-  e instanceof TrayStartError ? e : new TrayStartError((e as Error)?.message ?? String(e), false);
+const asStartError = (e: unknown): TrayStartError => (e instanceof TrayStartError ? e : new TrayStartError((e as Error)?.message ?? String(e), false));
 
 /** The mode the helper reported on stderr before it got stuck or died, if it did. */
 export function helperModeFromStderr(stderr: string): string | undefined {

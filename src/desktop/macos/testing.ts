@@ -304,7 +304,13 @@ export class FakeCocoa {
       },
       sendEvent: (e: { run: () => void }) => e.run(),
     };
-    const alloc = <T>(make: () => T) => ({ alloc: { get init() { return make(); } } });
+    const alloc = <T>(make: () => T) => ({
+      alloc: {
+        get init() {
+          return make();
+        },
+      },
+    });
     const $ = (s: string) => new FakeString(c, s);
     Object.assign($, {
       NSRunLoopCommonModes: 'kCFRunLoopCommonModes',
@@ -338,8 +344,7 @@ export class FakeCocoa {
       },
       NSData: {
         alloc: {
-          initWithBase64EncodedStringOptions: (b64: string) =>
-            /^[A-Za-z0-9+/]*={0,2}$/.test(b64) ? new FakeData(c, Buffer.from(b64, 'base64')) : NIL,
+          initWithBase64EncodedStringOptions: (b64: string) => (/^[A-Za-z0-9+/]*={0,2}$/.test(b64) ? new FakeData(c, Buffer.from(b64, 'base64')) : NIL),
         },
       },
       NSImage: {
@@ -391,8 +396,14 @@ export class FakeCocoa {
 
   /** `[target action:arg]`, as Cocoa would send it. */
   perform(target: unknown, selector: string, arg: unknown): void {
-    if (target instanceof FakeArray && selector === 'addObject:') return target.addObject(arg);
-    if (target instanceof FakeInstance && target.methods[selector]) return target.methods[selector].implementation.call(target, arg);
+    if (target instanceof FakeArray && selector === 'addObject:') {
+      target.addObject(arg);
+      return;
+    }
+    if (target instanceof FakeInstance && target.methods[selector]) {
+      target.methods[selector].implementation.call(target, arg);
+      return;
+    }
     throw new Error(`unrecognized selector ${selector} sent to ${String((target as Obj)?.label)}`);
   }
 
