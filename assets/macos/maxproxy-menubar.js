@@ -104,7 +104,12 @@ function createMenubar(env) {
     if ('enabled' in it) mi.setEnabled(it.enabled !== false);
     if ('checked' in it) mi.setState(it.checked === true ? 1 : 0);
     if ('hidden' in it) mi.setHidden(it.hidden === true);
-    for (var k in rec.data) if (k in it) rec.data[k] = k === 'title' || k === 'tooltip' ? str(it[k]) : it[k] === true;
+    // What the daemon sees in a click: the same values as set above.
+    if ('title' in it) rec.data.title = str(it.title);
+    if ('tooltip' in it) rec.data.tooltip = str(it.tooltip);
+    if ('enabled' in it) rec.data.enabled = it.enabled !== false;
+    if ('checked' in it) rec.data.checked = it.checked === true;
+    if ('hidden' in it) rec.data.hidden = it.hidden === true;
   }
 
   var position = 0;
