@@ -180,7 +180,10 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
       logger: log,
       ...opts.trayOptions,
     });
-    tray.on('headless', (reason: string) => log.warn({ reason }, 'no tray; running headless'));
+    // The tray logs why; on a Mac, where a display is always there, also say it where the user looks.
+    tray.on('headless', (reason: string) => {
+      if ((opts.trayOptions?.platform ?? process.platform) === 'darwin') notifier.notify('tray', 'maxproxy has no menu-bar icon', reason);
+    });
     const ok = await tray.start();
     if (ok) log.info('tray icon shown');
   }
