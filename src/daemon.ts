@@ -5,6 +5,7 @@ import type { Config } from './config/defaults.js';
 import type { SettingsStore } from './config/settings.js';
 import { claudeVersion, findClaude } from './engine/claude-binary.js';
 import { Engine } from './engine/engine.js';
+import type { TurnEngine } from './engine/turn-engine.js';
 import type { Logger } from './log/logger.js';
 import { createApp } from './server/app.js';
 import { Listener } from './server/listener.js';
@@ -17,7 +18,7 @@ export interface Daemon {
   url: string;
   port: number;
   status: StatusStore;
-  engine: Engine;
+  engine: TurnEngine;
   listener: Listener;
   paused: boolean;
   ledger: Ledger;
@@ -36,7 +37,10 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
   const cliVersion = await claudeVersion(bin.path, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' });
   // Sampled at scrape time, after the engine below exists.
   const metrics: Metrics = new Metrics({
-    sample: () => ({ activeSessions: engine.liveSessions, queueDepth: engine.limiter.queued, liveProcesses: engine.groups.pids.length }),
+    sample: () => {
+      const s = engine.stats();
+      return { activeSessions: s.liveSessions, queueDepth: s.queued, liveProcesses: s.liveProcesses };
+    },
   });
   // The usage ledger: every ended turn, stored in <data-dir>/usage (survives restarts).
   const ledger = new Ledger({
@@ -91,8 +95,8 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
       schedulePublish();
     },
     onCliCrash: (info) => {
-      metrics.cliRestart();
-      status.emit('notice', { kind: 'cli-crash', ...info, stderr: info.stderr.join('\n') });
+      metrics.cliCrash();
+      status.notify({ kind: 'cli-crash', ...info, stderr: info.stderr.join('\n') });
     },
   });
   status.setClaude({ path: bin.path, version: cliVersion });

@@ -54,7 +54,8 @@ describe('Metrics', () => {
       'maxproxy_queue_depth',
       'maxproxy_live_processes',
       'maxproxy_tokens_total',
-      'maxproxy_cli_restarts_total',
+      'maxproxy_cli_crashes_total',
+      'maxproxy_watchdog_stops_total',
       'maxproxy_process_cpu_seconds_total',
       'maxproxy_process_resident_memory_bytes',
       'maxproxy_nodejs_eventloop_lag_seconds',
@@ -62,7 +63,8 @@ describe('Metrics', () => {
       expect(text, name).toContain(`# TYPE ${name} `);
     }
     expect(sample(text, 'maxproxy_tokens_total{type="cache_read"}')).toBe(0);
-    expect(sample(text, 'maxproxy_cli_restarts_total')).toBe(0);
+    expect(sample(text, 'maxproxy_cli_crashes_total')).toBe(0);
+    expect(sample(text, 'maxproxy_watchdog_stops_total')).toBe(0);
     // Default metrics are prefixed: no bare process_ series.
     expect(text).not.toMatch(/^process_/m);
   });
@@ -106,8 +108,9 @@ describe('Metrics', () => {
     metrics.setActiveSessions(2);
     metrics.setLiveProcesses(4);
     metrics.setLiveProcesses(-3); // dropped
-    metrics.cliRestart();
-    metrics.cliRestart();
+    metrics.cliCrash();
+    metrics.cliCrash();
+    metrics.watchdogStop();
     queued = 9;
     const text = await scrape();
     expect(sample(text, 'maxproxy_time_to_first_token_seconds_count{route="/v1/messages"}')).toBe(2);
@@ -120,15 +123,16 @@ describe('Metrics', () => {
     expect(sample(text, 'maxproxy_active_sessions')).toBe(2);
     expect(sample(text, 'maxproxy_live_processes')).toBe(4);
     expect(sample(text, 'maxproxy_queue_depth')).toBe(9);
-    expect(sample(text, 'maxproxy_cli_restarts_total')).toBe(2);
+    expect(sample(text, 'maxproxy_cli_crashes_total')).toBe(2);
+    expect(sample(text, 'maxproxy_watchdog_stops_total')).toBe(1);
   });
 
   it('keeps instances independent (private registries)', async () => {
     const a = new Metrics();
     const b = new Metrics({ defaultMetrics: false });
-    a.cliRestart();
-    expect(sample(await a.text(), 'maxproxy_cli_restarts_total')).toBe(1);
-    expect(sample(await b.text(), 'maxproxy_cli_restarts_total')).toBe(0);
+    a.cliCrash();
+    expect(sample(await a.text(), 'maxproxy_cli_crashes_total')).toBe(1);
+    expect(sample(await b.text(), 'maxproxy_cli_crashes_total')).toBe(0);
     expect(await b.text()).not.toContain('maxproxy_process_cpu');
     expect(a.contentType).toContain('text/plain');
   });

@@ -65,7 +65,7 @@ describe('Admission', () => {
     ] as const) {
       const status = new StatusStore('t');
       const notices: unknown[] = [];
-      status.on('notice', (n) => notices.push(n));
+      status.onNotice((n) => notices.push(n));
       watchExtraUsage(
         status,
         () => policy,
