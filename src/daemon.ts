@@ -3,6 +3,8 @@ import path from 'node:path';
 import { ResponseStore } from './api/responses/index.js';
 import type { Config } from './config/defaults.js';
 import type { SettingsStore } from './config/settings.js';
+import { Dashboard } from './dashboard/dashboard.js';
+import { SettingsControl } from './dashboard/settings-control.js';
 import { claudeVersion, findClaude } from './engine/claude-binary.js';
 import { Engine } from './engine/engine.js';
 import type { Logger } from './log/logger.js';
@@ -10,6 +12,7 @@ import { createApp } from './server/app.js';
 import { Listener } from './server/listener.js';
 import { Metrics } from './server/metrics.js';
 import { StatusStore } from './status/store.js';
+import type { UsageReader } from './usage/reader.js';
 
 export interface Daemon {
   url: string;
@@ -18,6 +21,10 @@ export interface Daemon {
   engine: Engine;
   listener: Listener;
   paused: boolean;
+  /** The page at `GET /`; the desktop side attaches the tray's actions to its settings. */
+  dashboard: Dashboard;
+  /** The usage ledger's reader, when there is one (the dashboard's usage panels read it). */
+  usage?: UsageReader;
   /** Moves the listener; a port in use is refused and the old one kept. */
   movePort(port: number): Promise<void>;
   shutdown(reason: string): Promise<void>;
@@ -59,7 +66,19 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
 
   const responses = new ResponseStore({ filePath: path.join(config.dataDir, 'responses.json'), onError: (e) => log.warn({ err: e }, 'response store') });
   let listener!: Listener;
+  const dashboard = new Dashboard({
+    status,
+    engine,
+    settings: new SettingsControl(config, settings, (port) => daemon.movePort(port)),
+    usage: () => daemon.usage,
+    apiKey: config.apiKey,
+    port: () => listener.port,
+    allowedHosts: config.allowedHosts,
+    thresholds: () => config.thresholds,
+    log,
+  });
   const daemon: Daemon = {
+    dashboard,
     url: '',
     port: 0,
     status,
@@ -100,6 +119,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     apiKey: config.apiKey,
     maxBodyBytes: config.maxBodyBytes,
     isPaused: () => daemon.paused,
+    dashboard: dashboard.router(),
     health: () => ({ claude: { ...status.snapshot().claude, source: bin.source }, host: config.host, port: listener.port, dataDir: config.dataDir }),
   });
   listener = new Listener(app, config.host);
