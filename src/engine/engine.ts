@@ -3,7 +3,9 @@ import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { clientName } from '../status/client-name.js';
 import type { StatusStore } from '../status/store.js';
+import type { CollectOutcome } from '../turn/collect.js';
 import { rejoin } from '../turn/rejoin.js';
+import type { Endpoint, TurnRecord } from '../turn/turn-record.js';
 import type { ContentBlock, TurnEvent, TurnMessage, TurnRequest } from '../turn/types.js';
 import { invalid, TurnFailure } from '../turn/types.js';
 import { buildChildEnv } from './child-env.js';
@@ -16,6 +18,7 @@ import { ProcessGroups } from './process-group.js';
 import { SessionMap } from './session-map.js';
 import { countTokens } from './token-counter.js';
 import { writeTranscript } from './transcript.js';
+import { buildTurnRecord } from './turn-record-builder.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -36,6 +39,8 @@ export interface EngineOptions {
   log: Logger;
   /** Parent environment the child's is derived from (tests pass their own). */
   parentEnv?: NodeJS.ProcessEnv;
+  /** Called once for every turn that reached Claude Code, when it has ended (the usage ledger, metrics). */
+  onTurnRecord?: (record: TurnRecord) => void;
   /** A CLI process died unexpectedly (for metrics and a notification). */
   onCliCrash?: (info: { sessionId: string; pid?: number; code: number | null; signal: string | null; stderr: string[] }) => void;
 }
@@ -43,6 +48,8 @@ export interface EngineOptions {
 export interface RunContext {
   requestId: string;
   signal?: AbortSignal;
+  /** The wire endpoint the request came through (for the turn's record). */
+  endpoint: Endpoint;
 }
 
 /** A live session plus what the engine needs to recognise its conversation. */
@@ -55,6 +62,16 @@ interface Slot {
   explicitId?: string;
   inputTokens: number;
   outputTokens: number;
+}
+
+/** A started turn: its events as they come, and the turn's one fold once it has ended. */
+export interface TurnRun {
+  events: AsyncIterable<TurnEvent>;
+  /** Resolves when the turn has ended, with the message it produced or its error. */
+  outcome: Promise<CollectOutcome>;
+  sessionId: string;
+  continuity: Continuity;
+  pid?: number;
 }
 
 /** How a request found its session, for logs and tests. */
@@ -123,7 +140,8 @@ export class Engine {
    * Runs one request. Errors before the first event are thrown as TurnFailure (so the
    * server can still answer with a proper status); later ones arrive as error events.
    */
-  async run(req: TurnRequest, ctx: RunContext): Promise<{ events: AsyncIterable<TurnEvent>; sessionId: string; continuity: Continuity; pid?: number }> {
+  async run(req: TurnRequest, ctx: RunContext): Promise<TurnRun> {
+    const startedAt = Date.now();
     const model = this.models.resolve(req.model);
     const { history, input } = splitTurn(req.messages);
     const outputSchema = outputSchemaOf(req);
@@ -173,6 +191,21 @@ export class Engine {
         this.opts.log.debug({ requestId: ctx.requestId, sessionId: slot.session.id, pid: slot.session.pid, continuity }, 'turn started');
         void done.then((outcome) => {
           releaseOnce();
+          this.emitRecord(
+            buildTurnRecord({
+              requestId: ctx.requestId,
+              sessionId: slot.session.id,
+              client: slot.client,
+              endpoint: ctx.endpoint,
+              modelRequested: req.model,
+              modelResolved: model.cliModel,
+              startedAt,
+              endedAt: Date.now(),
+              firstOutputAt: outcome.firstOutputAt,
+              cancelled: ctx.signal?.aborted === true,
+              fold: outcome.fold,
+            }),
+          );
           if (outcome.ok) {
             const prev = slot.fp;
             slot.fp = fingerprint(shape, [...history, { role: 'user', content: input }, outcome.assistant]);
@@ -198,7 +231,7 @@ export class Engine {
           }
         });
         const tracked = this.track(slot, stream);
-        return { events: tracked, sessionId: slot.session.id, continuity, pid: slot.session.pid };
+        return { events: tracked, sessionId: slot.session.id, continuity, pid: slot.session.pid, outcome: done.then((o) => o.collected) };
       }
     } catch (e) {
       releaseOnce();
@@ -207,7 +240,7 @@ export class Engine {
   }
 
   /** Input tokens of a request, counted by Claude Code through upstream's token-count API. */
-  async countTokens(req: TurnRequest, ctx: RunContext): Promise<number> {
+  async countTokens(req: TurnRequest, ctx: Omit<RunContext, 'endpoint'>): Promise<number> {
     const model = this.models.resolve(req.model);
     const release = await this.limiter.acquire(ctx.signal);
     try {
@@ -225,6 +258,15 @@ export class Engine {
       throw new TurnFailure({ kind: 'upstream', message: `Claude Code could not count tokens: ${(e as Error).message}` });
     } finally {
       release();
+    }
+  }
+
+  /** A throwing record hook must never take a turn (or the daemon) down. */
+  private emitRecord(record: TurnRecord): void {
+    try {
+      this.opts.onTurnRecord?.(record);
+    } catch (e) {
+      this.opts.log.error({ err: (e as Error).message, requestId: record.requestId }, 'turn record hook failed');
     }
   }
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Options, type Query, query, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from '../log/logger.js';
-import { TurnCollector } from '../turn/collect.js';
+import { type CollectOutcome, TurnCollector } from '../turn/collect.js';
 import type { ContentBlock, ToolResultBlock, TurnError, TurnEvent, TurnMessage } from '../turn/types.js';
 import { Channel } from './channel.js';
 import { CliTurnTranslator, STRUCTURED_OUTPUT_TOOL } from './cli-turn-translator.js';
@@ -57,12 +57,18 @@ export interface TurnOptions {
   requestId?: string;
 }
 
-/** What a finished turn left in the conversation, for the next request's fingerprint. */
+/** What a finished turn left in the conversation (for the next request's fingerprint) and what it reported. */
 export interface TurnOutcome {
   ok: boolean;
   assistant: TurnMessage;
   /** True when the process can no longer serve this conversation. */
   closed: boolean;
+  /** The one fold of the turn's events: model, usage, rate limits, stop reason or error. */
+  fold: ReturnType<TurnCollector['summary']>;
+  /** The same fold as a finished message (or the turn's error), for non-streaming answers and logs. */
+  collected: CollectOutcome;
+  /** Epoch ms of the first content event, if there was one. */
+  firstOutputAt?: number;
 }
 
 /**
@@ -80,7 +86,7 @@ export class LiveSession {
   private child?: ChildProcess;
   private readonly input = new Channel<SDKUserMessage>();
   private readonly q: Query;
-  private current?: { tr: CliTurnTranslator; out: Channel<TurnEvent>; seen: TurnCollector; onEnd: (o: TurnOutcome) => void };
+  private current?: { tr: CliTurnTranslator; out: Channel<TurnEvent>; seen: TurnCollector; onEnd: (o: TurnOutcome) => void; firstOutputAt?: number };
   private readonly closedHandlers: Array<() => void> = [];
   private stderrTail: string[] = [];
   private readonly bridge?: ClientToolBridge;
@@ -285,6 +291,7 @@ export class LiveSession {
 
   /** Forwards an event and keeps what the client will see, to fingerprint the conversation after the turn. */
   private record(cur: NonNullable<LiveSession['current']>, ev: TurnEvent): void {
+    if (cur.firstOutputAt === undefined && ev.type === 'block_start') cur.firstOutputAt = Date.now();
     cur.seen.push(ev);
     cur.out.push(ev);
   }
@@ -312,7 +319,14 @@ export class LiveSession {
     }
     // A failed turn leaves a synthetic error message in the CLI's history: don't reuse it.
     const ok = !cur.tr.failed;
-    cur.onEnd({ ok, assistant: this.assistantOf(cur), closed: false });
+    cur.onEnd({
+      ok,
+      assistant: this.assistantOf(cur),
+      closed: false,
+      fold: cur.seen.summary(),
+      collected: cur.seen.outcome(),
+      firstOutputAt: cur.firstOutputAt,
+    });
   }
 
   private fail(err: TurnError): void {
@@ -323,8 +337,16 @@ export class LiveSession {
     this.current = undefined;
     if (cur) {
       cur.out.push({ type: 'error', error: err });
+      cur.seen.push({ type: 'error', error: err });
       cur.out.end();
-      cur.onEnd({ ok: false, assistant: this.assistantOf(cur), closed: true });
+      cur.onEnd({
+        ok: false,
+        assistant: this.assistantOf(cur),
+        closed: true,
+        fold: cur.seen.summary(),
+        collected: cur.seen.outcome(),
+        firstOutputAt: cur.firstOutputAt,
+      });
     }
     if (this.state === 'closed') return;
     this.state = 'closed';

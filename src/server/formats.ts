@@ -10,6 +10,7 @@ const rid = (prefix: string, n = 12) => `${prefix}${randomBytes(n).toString('hex
 
 export const chatCompletions: FormatAdapter<{ includeUsage: boolean }> = {
   route: '/v1/chat/completions',
+  endpoint: 'chat.completions',
   newId: () => rid('chatcmpl-'),
   parse: (body, ctx) => {
     const p = openai.parseChatRequest(body, ctx);
@@ -22,6 +23,7 @@ export const chatCompletions: FormatAdapter<{ includeUsage: boolean }> = {
 
 export const anthropicMessages: FormatAdapter<undefined> = {
   route: '/v1/messages',
+  endpoint: 'messages',
   newId: () => rid('msg_'),
   parse: (body, ctx) => ({ request: anthropic.parseMessagesRequest(body, ctx), ignored: [], extra: undefined }),
   encodeError: anthropic.encodeMessagesError,
@@ -37,6 +39,7 @@ async function* renameStart(events: AsyncIterable<import('../turn/types.js').Tur
 export function responsesApi(store: responses.ResponseStore): FormatAdapter<responses.ParsedResponsesRequest> {
   return {
     route: '/v1/responses',
+    endpoint: 'responses',
     newId: () => rid('resp_'),
     parse: (body, ctx) => {
       const p = responses.parseResponsesRequest(body, ctx, store.lookup);

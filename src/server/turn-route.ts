@@ -5,8 +5,9 @@ import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../log/logger.js';
 import { clientName } from '../status/client-name.js';
 import type { StatusStore } from '../status/store.js';
-import { collectTurn, TurnCollector, type TurnResult } from '../turn/collect.js';
+import type { TurnResult } from '../turn/collect.js';
 import { rejoin } from '../turn/rejoin.js';
+import type { Endpoint } from '../turn/turn-record.js';
 import { promptTokens, type TurnError, type TurnEvent, TurnFailure, type TurnRequest } from '../turn/types.js';
 import { peekFirst } from './first-event.js';
 import type { Metrics } from './metrics.js';
@@ -22,6 +23,7 @@ export interface TurnMeta {
 /** What one wire format plugs into the shared turn route. */
 export interface FormatAdapter<X> {
   route: string;
+  endpoint: Endpoint;
   newId(): string;
   parse(body: unknown, ctx: WireContext): { request: TurnRequest; ignored: string[]; extra: X };
   encodeError(err: TurnError): WireError;
@@ -96,7 +98,7 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
     let ttftMs: number | undefined;
     let outcome: { ok: boolean; result?: TurnResult; error?: TurnError } = { ok: false };
     try {
-      const run = await deps.engine.run(request, { requestId, signal: abort.signal });
+      const run = await deps.engine.run(request, { requestId, signal: abort.signal, endpoint: adapter.endpoint });
       sessionId = run.sessionId;
       pid = run.pid;
       const it = run.events[Symbol.asyncIterator]();
@@ -114,25 +116,30 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
       ttftMs = performance.now() - t0;
       const joined = rejoin(peek.first ? [...peek.head, peek.first] : peek.head, peek.pending, it);
       if (request.stream) {
-        const events = observe(joined, (r) => (outcome = r));
         const sink = new HttpSseSink(res);
         sink.start();
         // Comments keep proxies and clients from timing out while the CLI waits or retries.
         const heartbeat = setInterval(() => sink.comment('keep-alive'), 15_000);
         try {
-          await adapter.stream(events, sink, meta, extra);
+          await adapter.stream(joined, sink, meta, extra);
         } finally {
           clearInterval(heartbeat);
           sink.end();
         }
       } else {
-        const collected = await collectTurn(joined);
+        // The engine folds the turn once; the events only need to be let through.
+        for await (const _ of joined);
+        const collected = await run.outcome;
         if (!collected.ok) {
           outcome = { ok: false, error: collected.error };
           return fail(collected.error);
         }
         outcome = { ok: true, result: collected.result };
         res.json(adapter.encodeResult(collected.result, meta, extra));
+      }
+      if (request.stream) {
+        const collected = await run.outcome;
+        outcome = collected.ok ? { ok: true, result: collected.result } : { ok: false, error: collected.error };
       }
       if (outcome.ok && outcome.result) adapter.finished?.(outcome.result, meta, extra);
     } catch (e) {
@@ -171,18 +178,4 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
       );
     }
   };
-}
-
-/** Passes events through while folding them into a result for logging and `finished`. */
-async function* observe(
-  events: AsyncIterable<TurnEvent>,
-  done: (o: { ok: boolean; result?: TurnResult; error?: TurnError }) => void,
-): AsyncIterable<TurnEvent> {
-  const c = new TurnCollector();
-  for await (const e of events) {
-    c.push(e);
-    yield e;
-  }
-  const o = c.outcome();
-  done(o.ok ? { ok: true, result: o.result } : { ok: false, error: o.error });
 }

@@ -96,6 +96,11 @@ export class TurnCollector {
     }
   }
 
+  /** What the turn reported so far, whether or not it finished: for its ledger record. */
+  summary(): { model: string; usage: Usage; rateLimits: RateLimitInfo[]; stopReason?: StopReason; error?: TurnError } {
+    return { model: this.model, usage: this.usage, rateLimits: [...this.rateLimits], stopReason: this.stopReason, error: this.error };
+  }
+
   /** The content blocks so far, in order (what the client has been shown). */
   content(): ContentBlock[] {
     return [...this.blocks.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b);
