@@ -12,7 +12,7 @@ import { createApp } from './server/app.js';
 import { Listener } from './server/listener.js';
 import { Metrics } from './server/metrics.js';
 import { StatusStore } from './status/store.js';
-import type { UsageReader } from './usage/reader.js';
+import { Ledger } from './usage/ledger.js';
 
 export interface Daemon {
   url: string;
@@ -23,8 +23,7 @@ export interface Daemon {
   paused: boolean;
   /** The page at `GET /`; the desktop side attaches the tray's actions to its settings. */
   dashboard: Dashboard;
-  /** The usage ledger's reader, when there is one (the dashboard's usage panels read it). */
-  usage?: UsageReader;
+  ledger: Ledger;
   /** Moves the listener; a port in use is refused and the old one kept. */
   movePort(port: number): Promise<void>;
   shutdown(reason: string): Promise<void>;
@@ -40,6 +39,8 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
   const metrics: Metrics = new Metrics({
     sample: () => ({ activeSessions: engine.liveSessions, queueDepth: engine.limiter.queued, liveProcesses: engine.groups.pids.length }),
   });
+  // The usage ledger: every ended turn, stored in <data-dir>/usage (survives restarts).
+  const ledger = new Ledger({ dataDir: config.dataDir, retentionDays: config.usageRetentionDays, log, budgets: () => config.clientBudgets });
   const engine: Engine = new Engine({
     dataDir: config.dataDir,
     claudePath: bin.path,
@@ -56,6 +57,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     models: config.models,
     status,
     log,
+    onTurnRecord: (r) => ledger.record(r),
     onCliCrash: (info) => {
       metrics.cliRestart();
       status.emit('notice', { kind: 'cli-crash', ...info, stderr: info.stderr.join('\n') });
@@ -70,7 +72,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     status,
     engine,
     settings: new SettingsControl(config, settings, (port) => daemon.movePort(port)),
-    usage: () => daemon.usage,
+    usage: () => daemon.ledger,
     apiKey: config.apiKey,
     port: () => listener.port,
     allowedHosts: config.allowedHosts,
@@ -87,6 +89,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
       return listener;
     },
     paused: false,
+    ledger,
     movePort: async (port: number) => {
       await listener.listen(port);
       daemon.port = listener.port;
@@ -104,6 +107,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
       status.setServer({ state: 'stopping' });
       await listener.close(config.shutdownGraceMs);
       await engine.shutdown(2_000);
+      await ledger.close();
       responses.flushSync();
     },
   };
@@ -131,6 +135,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     const why = err.code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use` : err.message;
     status.setServer({ state: 'error', error: why });
     await engine.shutdown(0);
+    await ledger.close();
     throw new Error(why);
   }
   daemon.port = listener.port;

@@ -29,7 +29,7 @@ async function start() {
   state.live = await api.live();
   renderLive(state.live);
   connect();
-  await Promise.all([refreshUsage(), refreshTurns(), loadSettings(portMoved)]);
+  await Promise.all([refreshUsage(), refreshTurns(), loadSettings(portMoved, () => refreshUsage().catch(failed))]);
   document.body.dataset.ready = 'true';
 }
 

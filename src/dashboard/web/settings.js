@@ -5,6 +5,7 @@ import { ApiError, api } from './api.js';
 import { $, el } from './format.js';
 
 let onPortMoved = () => undefined;
+let onSaved = () => undefined;
 
 function numberInput(schema, value, percent) {
   const scale = percent ? 100 : 1;
@@ -85,8 +86,9 @@ function fieldRow(f) {
       const r = await api.saveSettings({ [f.key]: input.read() });
       msg.className = 'msg ok';
       msg.textContent = r.changed.length ? 'Saved.' : 'Unchanged.';
-      if (r.changed.includes('port')) onPortMoved(r.port);
+      if (r.changed.includes('port')) return onPortMoved(r.port);
       renderSettings(r.fields, msg.textContent, f.key);
+      if (r.changed.length) onSaved(r.changed);
     } catch (e) {
       msg.className = 'msg error';
       msg.textContent = e instanceof ApiError ? e.message : String(e);
@@ -117,8 +119,9 @@ export function renderSettings(fields, note, noteKey) {
   }
 }
 
-export async function loadSettings(portMoved) {
+export async function loadSettings(portMoved, saved) {
   onPortMoved = portMoved;
+  onSaved = saved;
   const r = await api.settings();
   renderSettings(r.fields);
 }
