@@ -12,6 +12,7 @@ import { createApp } from './server/app.js';
 import { Listener } from './server/listener.js';
 import { Metrics } from './server/metrics.js';
 import { StatusStore } from './status/store.js';
+import { Admission, activeExtraUsage, type ExtraUsagePolicy, watchExtraUsage } from './usage/admission.js';
 import { Ledger } from './usage/ledger.js';
 
 export interface Daemon {
@@ -24,6 +25,8 @@ export interface Daemon {
   /** The page at `GET /`; the desktop side attaches the tray's actions to its settings. */
   dashboard: Dashboard;
   ledger: Ledger;
+  /** Changes the extra-usage policy for this run (the tray's "Allow extra usage"). */
+  setExtraUsage(policy: ExtraUsagePolicy): void;
   /** Moves the listener; a port in use is refused and the old one kept. */
   movePort(port: number): Promise<void>;
   shutdown(reason: string): Promise<void>;
@@ -40,7 +43,28 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     sample: () => ({ activeSessions: engine.liveSessions, queueDepth: engine.limiter.queued, liveProcesses: engine.groups.pids.length }),
   });
   // The usage ledger: every ended turn, stored in <data-dir>/usage (survives restarts).
-  const ledger = new Ledger({ dataDir: config.dataDir, retentionDays: config.usageRetentionDays, log, budgets: () => config.clientBudgets });
+  const ledger = new Ledger({
+    dataDir: config.dataDir,
+    retentionDays: config.usageRetentionDays,
+    log,
+    budgets: () => config.clientBudgets,
+    latest: () => {
+      const u = status.usageStatus();
+      const extra = activeExtraUsage(u.extraUsage, Date.now());
+      return {
+        fiveHour: u.fiveHour,
+        weekly: u.weekly,
+        billing: u.isUsingOverage === undefined ? undefined : u.isUsingOverage ? (extra ? 'extra_usage' : undefined) : 'plan',
+      };
+    },
+  });
+  const publishLedger = () => status.setLedger({ ...ledger.summary(), extraUsagePolicy: config.extraUsage });
+  // "Tokens today" counts what the ledger already holds for today, so it survives a restart.
+  const today = ledger.today();
+  status.addTokens(today.inputTokens + today.outputTokens + today.cacheReadInputTokens + today.cacheCreationInputTokens);
+  publishLedger();
+  const admission = new Admission({ status, shares: () => ledger.sharesSync(), policy: () => config.extraUsage, budgets: () => config.clientBudgets });
+  const stopWatching = watchExtraUsage(status, () => config.extraUsage);
   const engine: Engine = new Engine({
     dataDir: config.dataDir,
     claudePath: bin.path,
@@ -57,7 +81,11 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     models: config.models,
     status,
     log,
-    onTurnRecord: (r) => ledger.record(r),
+    onTurnRecord: (r) => {
+      ledger.record(r);
+      metrics.recordTurn(r);
+      publishLedger();
+    },
     onCliCrash: (info) => {
       metrics.cliRestart();
       status.emit('notice', { kind: 'cli-crash', ...info, stderr: info.stderr.join('\n') });
@@ -68,10 +96,15 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
 
   const responses = new ResponseStore({ filePath: path.join(config.dataDir, 'responses.json'), onError: (e) => log.warn({ err: e }, 'response store') });
   let listener!: Listener;
+  const settingsControl = new SettingsControl(config, settings, (port) => daemon.movePort(port), {
+    extraUsage: (policy) => daemon.setExtraUsage(policy as ExtraUsagePolicy),
+  });
+  // A budget changed on the page: the tray's usage lines show it at once.
+  settingsControl.changed = () => publishLedger();
   const dashboard = new Dashboard({
     status,
     engine,
-    settings: new SettingsControl(config, settings, (port) => daemon.movePort(port)),
+    settings: settingsControl,
     usage: () => daemon.ledger,
     apiKey: config.apiKey,
     port: () => listener.port,
@@ -90,6 +123,16 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     },
     paused: false,
     ledger,
+    setExtraUsage: (policy) => {
+      config.extraUsage = policy;
+      log.info({ extraUsage: policy }, 'extra-usage policy changed');
+      publishLedger();
+      try {
+        settings.set('extraUsage', policy);
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, 'extra-usage policy not saved to settings');
+      }
+    },
     movePort: async (port: number) => {
       await listener.listen(port);
       daemon.port = listener.port;
@@ -107,6 +150,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
       status.setServer({ state: 'stopping' });
       await listener.close(config.shutdownGraceMs);
       await engine.shutdown(2_000);
+      stopWatching();
       await ledger.close();
       responses.flushSync();
     },
@@ -124,6 +168,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     maxBodyBytes: config.maxBodyBytes,
     isPaused: () => daemon.paused,
     dashboard: dashboard.router(),
+    admit: (client) => admission.check(client),
     health: () => ({ claude: { ...status.snapshot().claude, source: bin.source }, host: config.host, port: listener.port, dataDir: config.dataDir }),
   });
   listener = new Listener(app, config.host);

@@ -25,7 +25,10 @@ export function clientBudgets(list: string[], label: string): Record<string, num
   for (const kv of list) {
     const i = kv.lastIndexOf('=');
     const name = kv.slice(0, i).trim();
-    const pct = kv.slice(i + 1).trim().replace(/%$/, '');
+    const pct = kv
+      .slice(i + 1)
+      .trim()
+      .replace(/%$/, '');
     if (i <= 0 || !name || !/^\d+(\.\d+)?$/.test(pct) || Number(pct) > 100) {
       throw new Error(`${label} takes CLIENT=PERCENT (0-100), e.g. OpenClaw=40, got "${kv}"`);
     }

@@ -86,11 +86,15 @@ type Schemas = Record<string, unknown>;
 export class SettingsControl {
   private readonly validators = new Map<string, (v: unknown) => string | undefined>();
   private tray?: TrayControl;
+  /** Told after a key was persisted through the generic path (the daemon republishes what depends on it). */
+  changed?: (key: string) => void;
 
   constructor(
     private readonly config: Config,
     private readonly settings: SettingsStore,
     private readonly movePort: (port: number) => Promise<void>,
+    /** Keys the daemon applies itself (the extra-usage policy, as the tray's toggle does); they persist on their own. */
+    private readonly appliers: Record<string, (value: unknown) => void> = {},
     private readonly schemas: Schemas = settingsSchema as Schemas,
   ) {
     const ajv = new Ajv({ allErrors: true });
@@ -185,12 +189,15 @@ export class SettingsControl {
         break;
     }
     // Everything else (and the above without a tray): persist, then the running config
-    // follows, which is what its readers (alerts, policies) look at per use.
+    // follows, which is what its readers (alerts, admission, the ledger) look at per use.
+    const own = this.appliers[key];
+    if (own) return own(structuredClone(v));
     try {
       this.settings.set(key as keyof Settings, v as never);
     } catch (e) {
       throw new SettingError(key, (e as Error).message, this.settings.error ? 409 : 400);
     }
     (this.config as unknown as Record<string, unknown>)[key] = structuredClone(v);
+    this.changed?.(key);
   }
 }

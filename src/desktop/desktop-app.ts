@@ -102,6 +102,7 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
     port: daemon.port,
     portPresets,
     thresholds: { warn: Math.round(config.thresholds.warn * 100), critical: Math.round(config.thresholds.critical * 100) },
+    extraUsage: config.extraUsage,
   });
 
   const act = async (a: MenuAction): Promise<void> => {
@@ -147,6 +148,11 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
         } catch {
           /* not persisted */
         }
+        tray?.refresh();
+        return;
+      case 'toggle-extra-usage':
+        // On: let extra usage through and still say so once per window; off: refuse (the default).
+        daemon.setExtraUsage(config.extraUsage === 'refuse' ? 'notify' : 'refuse');
         tray?.refresh();
         return;
       case 'pause':

@@ -41,6 +41,8 @@ export interface TurnRouteDeps {
   /** How long a stream may wait for its first event before committing to 200 with keep-alives. */
   commitAfterMs?: number;
   isPaused: () => boolean;
+  /** Decides before the turn starts whether a client may run one (extra-usage policy, budgets); an error refuses it. */
+  admit?: (client: string) => TurnError | undefined;
 }
 
 export const sendWireError = (res: Response, w: WireError): void => {
@@ -92,6 +94,11 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
     }
     const { request, ignored, extra } = parsed;
     if (ignored.length) log.debug({ ignored }, 'accepted but not honoured by Claude Code');
+    const refusal = deps.admit?.(clientName(request.conversation.userAgent));
+    if (refusal) {
+      log.info({ code: refusal.code, retryAfterSeconds: refusal.retryAfterSeconds }, 'turn refused before it started');
+      return fail(refusal);
+    }
     const meta: TurnMeta = { id: adapter.newId(), created: Math.floor(Date.now() / 1000), model: request.model };
     let sessionId: string | undefined;
     let pid: number | undefined;

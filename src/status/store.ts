@@ -1,6 +1,16 @@
 import { EventEmitter } from 'node:events';
 import type { RateLimitInfo } from '../turn/types.js';
-import type { ClaudeStatus, LedgerStatus, RequestsStatus, ServerStatus, SessionInfo, StatusSnapshot, StatusWarning, UsageStatus, UsageWindow } from './types.js';
+import type {
+  ClaudeStatus,
+  LedgerStatus,
+  RequestsStatus,
+  ServerStatus,
+  SessionInfo,
+  StatusSnapshot,
+  StatusWarning,
+  UsageStatus,
+  UsageWindow,
+} from './types.js';
 
 const localDay = (t = Date.now()): string => {
   const d = new Date(t);
@@ -41,6 +51,11 @@ export class StatusStore extends EventEmitter {
       ...(this.ledger ? { ledger: structuredClone(this.ledger) } : {}),
       warnings: [...this.warnings.values()].map((w) => ({ ...w })),
     };
+  }
+
+  /** The usage part alone (cheaper than a snapshot; the admission check reads it per request). */
+  usageStatus(): UsageStatus {
+    return structuredClone(this.usage);
   }
 
   setServer(patch: Partial<ServerStatus>): void {

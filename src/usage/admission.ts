@@ -42,7 +42,7 @@ export class Admission {
 
   check(client: string): TurnError | undefined {
     const now = this.now();
-    const extra = activeExtraUsage(this.o.status.snapshot().usage.extraUsage, now);
+    const extra = activeExtraUsage(this.o.status.usageStatus().extraUsage, now);
     if (extra && this.o.policy() === 'refuse') {
       const name = windowWords(extra.window);
       const retry = extra.resetsAt ? Math.max(1, Math.ceil(extra.resetsAt - now / 1000)) : 300;
@@ -89,7 +89,7 @@ export function watchExtraUsage(status: StatusStore, policy: () => ExtraUsagePol
   const onChange = () => {
     const p = policy();
     if (p === 'allow') return;
-    const x = activeExtraUsage(status.snapshot().usage.extraUsage, now());
+    const x = activeExtraUsage(status.usageStatus().extraUsage, now());
     if (!x) return;
     const key = `${x.window ?? ''}:${x.resetsAt ?? ''}`;
     if (told.has(key)) return;
