@@ -57,6 +57,16 @@ const freePort = () =>
     });
   });
 
+/** The ledger as the daemon wrote it, read from its files (a read-only ledger sees the rows there when it opens). */
+async function fromLedger<T>(q: (l: Ledger) => Promise<T>): Promise<T> {
+  const l = new Ledger({ dataDir: proxy.dataDir, retentionDays: 90, readOnly: true });
+  try {
+    return await q(l);
+  } finally {
+    await l.close();
+  }
+}
+
 const status = async () => (await (await fetch(`${base}/status`)).json()) as { sessions: Array<{ id: string; turns: number; inputTokens: number; outputTokens: number; client: string }>; requests: { active: number; queued: number }; claude: { version: string; login: string } };
 
 beforeAll(async () => {
@@ -114,10 +124,8 @@ describe('dashboard in Chromium', () => {
     expect(cells[0]).toBe('OpenAI SDK');
     expect(cells[2]).toBe(String(mine!.turns));
     // The recent-turns row is the ledger's record of this very request.
-    const ledger = new Ledger({ dataDir: proxy.dataDir, retentionDays: 90, readOnly: true });
-    await waitFor(async () => (await ledger.recentTurns({ limit: 50 })).some((t) => t.requestId === requestId), 5_000);
-    const rec = (await ledger.recentTurns({ limit: 50 })).find((t) => t.requestId === requestId)!;
-    await ledger.close();
+    await waitFor(async () => (await fromLedger((l) => l.recentTurns({ limit: 50 }))).some((t) => t.requestId === requestId), 5_000);
+    const rec = (await fromLedger((l) => l.recentTurns({ limit: 50 }))).find((t) => t.requestId === requestId)!;
     const turnCells = await w.page.locator(`#turns tr[data-request="${requestId}"] td`).allTextContents();
     expect(turnCells[1]).toBe('OpenAI SDK');
     expect(turnCells[3]).toBe('ok');
@@ -134,8 +142,7 @@ describe('dashboard in Chromium', () => {
       body: JSON.stringify({ model: 'sonnet', messages: [{ role: 'user', content: 'Hi from OpenClaw' }] }),
     });
     expect(res.status).toBe(200);
-    const ledger = new Ledger({ dataDir: proxy.dataDir, retentionDays: 90, readOnly: true });
-    await waitFor(async () => (await ledger.recentTurns({ limit: 50, client: 'OpenClaw' })).some((t) => !t.requestId.startsWith('seed-')), 5_000);
+    await waitFor(async () => (await fromLedger((l) => l.recentTurns({ limit: 50, client: 'OpenClaw' }))).some((t) => !t.requestId.startsWith('seed-')), 5_000);
     await w.page.waitForFunction(() => (window as any).maxproxyDashboard.state.turns?.turns.some((t: any) => t.client === 'OpenClaw' && !t.requestId.startsWith('seed-')), null, { timeout: 5_000 });
     await w.page.waitForFunction(() => (window as any).maxproxyDashboard.charts.hourly?.stacked.clients.includes('OpenAI SDK'), null, { timeout: 5_000 });
 
@@ -147,7 +154,7 @@ describe('dashboard in Chromium', () => {
 
     // Utilisation: every reading in the ledger over the page's range, as drawn (percent).
     const since = drawn.now - drawn.days * 24 * HOUR;
-    const readings = (await ledger.windows({ sinceMs: since })).filter((p) => p.t <= drawn.now).sort((a, b) => a.t - b.t);
+    const readings = (await fromLedger((l) => l.windows({ sinceMs: since }))).filter((p) => p.t <= drawn.now).sort((a, b) => a.t - b.t);
     const [t, fiveHour, weekly, extra] = drawn.windows.data;
     expect(drawn.windows.labels.slice(1)).toEqual(['5-hour', 'weekly', 'extra usage']);
     expect(t).toEqual(readings.map((p) => S(p.t)));
@@ -170,7 +177,7 @@ describe('dashboard in Chromium', () => {
       [drawn.hourly, 'hour', drawn.now - 48 * HOUR],
       [drawn.daily, 'day', since],
     ] as const) {
-      const points = await ledger.series({ sinceMs, bucket });
+      const points = await fromLedger((l) => l.series({ sinceMs, bucket }));
       const perClient = new Map<string, number>();
       for (const p of points) perClient.set(p.client, (perClient.get(p.client) ?? 0) + p.inputTokens + p.outputTokens);
       const { clients, tokens } = chart.stacked as { clients: string[]; tokens: number[][] };
@@ -188,7 +195,6 @@ describe('dashboard in Chromium', () => {
     expect(hourly.clients).toEqual(expect.arrayContaining(['OpenAI SDK', 'OpenClaw', 'opencode']));
     // The extra-usage turn 21 h ago is marked in its hour.
     expect(hourly.extraUsageTurns.reduce((a, b) => a + b, 0)).toBe(1);
-    await ledger.close();
     expect(w.errors).toEqual([]);
   }, 180_000);
 
@@ -251,7 +257,10 @@ describe('settings from the page', () => {
 
   it('refuses an invalid threshold with the settings validation and changes nothing', async () => {
     await w.page.fill('[data-setting="thresholds"] input[name="thresholds.warn"]', '95');
+    const errorsBefore = w.errors.length;
     expect(await save('thresholds')).toBe('`thresholds`: warn (0.95) must not be above critical (0.9)');
+    // The only console line is the browser reporting the 400 it got.
+    expect(w.errors.slice(errorsBefore)).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
     expect(fs.existsSync(path.join(proxy.dataDir, 'settings.json')) ? settingsFile().thresholds : undefined).toBeUndefined();
   });
 
@@ -264,21 +273,33 @@ describe('settings from the page', () => {
     await w.page.waitForFunction(() => document.getElementById('live-5h')?.className === 'big warn');
   });
 
-  it('sets a client budget: persisted and in effect for the share shown', async () => {
+  it('sets a client budget: persisted, shown against the share, and enforced (that client gets 429, the others go on)', async () => {
     await w.page.click('[data-setting="clientBudgets"] button:has-text("Add client")');
     await w.page.fill('[data-setting="clientBudgets"] .map-row input[type="text"]', 'OpenClaw');
-    await w.page.fill('[data-setting="clientBudgets"] .map-row input[type="number"]', '25');
+    await w.page.fill('[data-setting="clientBudgets"] .map-row input[type="number"]', '1');
     expect(await save('clientBudgets')).toBe('Saved.');
-    expect(settingsFile().clientBudgets).toEqual({ OpenClaw: 25 });
-    const usage = (await (await fetch(`${base}/dashboard/api/usage`)).json()) as { shares: { clients: Array<{ client: string; budgetPercent?: number }> } };
-    expect(usage.shares.clients.find((c) => c.client === 'OpenClaw')?.budgetPercent).toBe(25);
-    await w.page.waitForFunction(() => /of 25% budget/.test(document.querySelector('#shares tr[data-client="OpenClaw"] .share-label')?.textContent ?? ''), null, {
-      timeout: 20_000,
+    expect(settingsFile().clientBudgets).toEqual({ OpenClaw: 1 });
+    // OpenClaw's share of the current window (seeded rises and its own turn) is far above 1%.
+    await w.page.waitForFunction(() => /of 1% budget — over/.test(document.querySelector('#shares tr[data-client="OpenClaw"] .share-label')?.textContent ?? ''), null, {
+      timeout: 10_000,
     });
-  });
+    const ask = (ua: string) =>
+      fetch(`${base}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': ua },
+        body: JSON.stringify({ model: 'sonnet', messages: [{ role: 'user', content: 'Again' }] }),
+      });
+    const refused = await ask('openclaw/2026.11');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/budget/i);
+    const other = await ask('opencode/1.0');
+    expect(other.status).toBe(200);
+  }, 180_000);
 
   it('moves the daemon to another port: the page follows, the old port is closed, the port persists', async () => {
     const port = await freePort();
+    const errorsBefore = w.errors.length;
     await w.page.fill('[data-setting="port"] input', String(port));
     await Promise.all([w.page.waitForURL(`http://127.0.0.1:${port}/`, { timeout: 30_000 }), w.page.click('[data-setting="port"] button[data-save="port"]')]);
     await ready(w.page);
@@ -288,6 +309,7 @@ describe('settings from the page', () => {
     await expect(fetch(`${old}/health`)).rejects.toThrow();
     expect(settingsFile().port).toBe(port);
     expect(await w.page.inputValue('[data-setting="port"] input')).toBe(String(port));
-    expect(w.errors.filter((e) => !/ERR_CONNECTION_REFUSED|net::/.test(e))).toEqual([]);
+    // The event stream to the old port ends as the page leaves it: nothing else may fail.
+    expect(w.errors.slice(errorsBefore).filter((e) => !/ERR_CONNECTION_REFUSED|net::/.test(e))).toEqual([]);
   });
 });

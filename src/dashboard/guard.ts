@@ -36,10 +36,11 @@ export function crossOriginReason(req: Request, opts: { navigation: boolean }): 
   if (origin !== undefined && origin.toLowerCase() !== ownOrigin(req)) {
     return `Origin ${quoteForMessage(origin)} may not use the dashboard: it is served to its own origin only`;
   }
+  // Opening the page itself is fine from anywhere (a typed URL, the tray, a link, the
+  // page following its own port move): it holds no data, and it cannot be framed.
+  if (opts.navigation) return undefined;
   const site = req.headers['sec-fetch-site'];
-  // 'none' is a typed URL or a bookmark: fine for opening the page, never for data.
-  const ok = opts.navigation ? ['same-origin', 'none'] : ['same-origin'];
-  if (typeof site === 'string' && !ok.includes(site)) {
+  if (typeof site === 'string' && site !== 'same-origin') {
     return `a ${quoteForMessage(site)} request may not use the dashboard: it is served to its own origin only`;
   }
   return undefined;

@@ -23,6 +23,9 @@ export interface WindowSeries {
   weekly: Array<number | null>;
   /** Where the turn behind the reading was billed as extra usage: the height to mark it at (its 5-hour %, else weekly %, else 100); else null. */
   extraUsage: Array<number | null>;
+  /** The reset (epoch s) of the window each reading belongs to; the line breaks where it changes. */
+  fiveHourWindow: Array<number | null>;
+  weeklyWindow: Array<number | null>;
   /** Window resets seen in the readings (epoch s), each once, within the range. */
   fiveHourResets: number[];
   weeklyResets: number[];
@@ -92,6 +95,8 @@ export function windowSeries(points: WindowPoint[], sinceMs: number, nowMs: numb
     fiveHour: sorted.map((p) => pct(p.fiveHour)),
     weekly: sorted.map((p) => pct(p.weekly)),
     extraUsage: sorted.map((p) => (p.billing === 'extra_usage' ? (pct(p.fiveHour) ?? pct(p.weekly) ?? 100) : null)),
+    fiveHourWindow: sorted.map((p) => p.fiveHourResetsAt ?? null),
+    weeklyWindow: sorted.map((p) => p.weeklyResetsAt ?? null),
     fiveHourResets: resets((p) => p.fiveHourResetsAt),
     weeklyResets: resets((p) => p.weeklyResetsAt),
   };

@@ -102,8 +102,9 @@ async function refreshUsage() {
   $('windows-range').textContent = `(last ${u.days} days)`;
   $('daily-range').textContent = `(${u.days} days)`;
   drawWindows($('chart-windows'), u);
-  drawStacked('hourly', $('chart-hourly'), u.hourly, 'hour');
+  // Daily first: its clients are a superset of the hourly ones, so colours are assigned in its order.
   drawStacked('daily', $('chart-daily'), u.daily, 'day');
+  drawStacked('hourly', $('chart-hourly'), u.hourly, 'hour');
   renderShares(u.shares);
 }
 

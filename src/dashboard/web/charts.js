@@ -9,6 +9,13 @@ export const charts = {};
 
 const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 const palette = () => ['--c1', '--c2', '--c3', '--c4', '--c5', '--c6'].map(css);
+/** One colour per client for the life of the page, so both stacks and reloads agree. */
+const clientSlots = new Map();
+const clientColor = (client) => {
+  if (!clientSlots.has(client)) clientSlots.set(client, clientSlots.size);
+  const p = palette();
+  return p[clientSlots.get(client) % p.length];
+};
 
 function axes(yLabel, yFormat) {
   const stroke = css('--muted');
@@ -89,6 +96,20 @@ const triangle = (size) => (u, seriesIdx) => {
   return null;
 };
 
+/** No line across a reset: readings of different windows (their reset time differs) are not joined. */
+const windowGaps = (resets) => (u, sidx, idx0, idx1, nullGaps) => {
+  const xs = u.data[0];
+  const ys = u.data[sidx];
+  const gaps = [...(nullGaps ?? [])];
+  let prev = -1;
+  for (let i = idx0; i <= idx1; i++) {
+    if (ys[i] === null || ys[i] === undefined) continue;
+    if (prev >= 0 && resets[prev] !== resets[i]) gaps.push([Math.round(u.valToPos(xs[prev], 'x', true)) + 1, Math.round(u.valToPos(xs[i], 'x', true))]);
+    prev = i;
+  }
+  return gaps.sort((a, b) => a[0] - b[0]);
+};
+
 /** 5-hour and weekly utilisation over time, with resets, thresholds and extra-usage turns. */
 export function drawWindows(container, usage) {
   const w = usage.windows;
@@ -114,8 +135,8 @@ export function drawWindows(container, usage) {
       axes: axes('% of window', (v) => `${v}%`),
       series: [
         {},
-        { label: '5-hour', stroke: c1, width: 2, spanGaps: true, value: fmt, points: { show: true, size: 5 } },
-        { label: 'weekly', stroke: c2, width: 2, spanGaps: true, value: fmt, points: { show: true, size: 5 } },
+        { label: '5-hour', stroke: c1, width: 2, spanGaps: true, gaps: windowGaps(w.fiveHourWindow), value: fmt, points: { show: true, size: 5 } },
+        { label: 'weekly', stroke: c2, width: 2, spanGaps: true, gaps: windowGaps(w.weeklyWindow), value: fmt, points: { show: true, size: 5 } },
         { label: 'extra usage', stroke: err, fill: err, paths: triangle(6), points: { show: false }, value: (_u, v) => (v === null || v === undefined ? '–' : 'yes') },
       ],
       hooks: { draw: [markers(resets, thresholds)] },
@@ -130,7 +151,6 @@ export function drawWindows(container, usage) {
  * lower bar paints over the one above it; the legend shows each client's own value.
  */
 export function drawStacked(name, container, s, bucket) {
-  const colors = palette();
   const n = s.clients.length;
   // Bottom of the stack = clients[0] (most tokens).
   const cumulative = [];
@@ -140,7 +160,7 @@ export function drawStacked(name, container, s, bucket) {
   const series = [{}];
   const data = [s.t];
   for (const i of order) {
-    const c = colors[i % colors.length];
+    const c = clientColor(s.clients[i]);
     series.push({
       label: s.clients[i],
       stroke: c,
