@@ -4,7 +4,6 @@
  * before the API's guards (the page has its own session instead of the API key) but
  * behind the same Host guard; see guard.ts for who may read and change what.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
@@ -242,6 +241,3 @@ export class Dashboard {
     });
   }
 }
-
-/** True when the built page is where the server looks for it (a missing build is reported once at start-up). */
-export const hasWebAssets = (webDir = defaultWebDir()): boolean => fs.existsSync(path.join(webDir, 'index.html'));

@@ -96,11 +96,15 @@ const triangle = (size) => (u, seriesIdx) => {
   return null;
 };
 
-/** No line across a reset: readings of different windows (their reset time differs) are not joined. */
-const windowGaps = (resets) => (u, sidx, idx0, idx1, nullGaps) => {
+/**
+ * No line across a reset: readings of different windows (their reset time differs) are
+ * not joined. Readings that lack this window (null) are stepped over: uPlot's own null
+ * gaps are dropped (this refiner runs only with spanGaps off).
+ */
+const windowGaps = (resets) => (u, sidx, idx0, idx1) => {
   const xs = u.data[0];
   const ys = u.data[sidx];
-  const gaps = [...(nullGaps ?? [])];
+  const gaps = [];
   let prev = -1;
   for (let i = idx0; i <= idx1; i++) {
     if (ys[i] === null || ys[i] === undefined) continue;
@@ -135,8 +139,8 @@ export function drawWindows(container, usage) {
       axes: axes('% of window', (v) => `${v}%`),
       series: [
         {},
-        { label: '5-hour', stroke: c1, width: 2, spanGaps: true, gaps: windowGaps(w.fiveHourWindow), value: fmt, points: { show: true, size: 5 } },
-        { label: 'weekly', stroke: c2, width: 2, spanGaps: true, gaps: windowGaps(w.weeklyWindow), value: fmt, points: { show: true, size: 5 } },
+        { label: '5-hour', stroke: c1, width: 2, spanGaps: false, gaps: windowGaps(w.fiveHourWindow), value: fmt, points: { show: true, size: 5 } },
+        { label: 'weekly', stroke: c2, width: 2, spanGaps: false, gaps: windowGaps(w.weeklyWindow), value: fmt, points: { show: true, size: 5 } },
         { label: 'extra usage', stroke: err, fill: err, paths: triangle(6), points: { show: false }, value: (_u, v) => (v === null || v === undefined ? '–' : 'yes') },
       ],
       hooks: { draw: [markers(resets, thresholds)] },
