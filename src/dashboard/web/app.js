@@ -68,20 +68,32 @@ function connect() {
   };
 }
 
-/** A turn ended (or started) when the requests in flight or a session's turn count moved. */
+/**
+ * A turn ended (or started): the ledger recorded one (its summary moved), or the requests
+ * in flight or a session's turn count moved.
+ */
 function turnsMoved(a, b) {
   if (!a) return true;
   const turns = (s) => s.sessions.reduce((n, x) => n + x.turns, 0);
-  return a.requests.active !== b.requests.active || a.requests.queued !== b.requests.queued || turns(a) !== turns(b) || a.sessions.length !== b.sessions.length;
+  const ledger = (s) => JSON.stringify([s.ledger?.lastTurn, s.ledger?.turnsToday]);
+  return (
+    ledger(a) !== ledger(b) ||
+    a.requests.active !== b.requests.active ||
+    a.requests.queued !== b.requests.queued ||
+    turns(a) !== turns(b) ||
+    a.sessions.length !== b.sessions.length
+  );
 }
 
 let refreshTimer;
 function scheduleRefresh() {
   clearTimeout(refreshTimer);
+  // Turns first (a small query); the charts after, so the table is not held up by them.
   refreshTimer = setTimeout(() => {
-    refreshTurns().catch(failed);
-    refreshUsage().catch(failed);
-  }, 200);
+    refreshTurns()
+      .then(() => refreshUsage())
+      .catch(failed);
+  }, 100);
 }
 
 function portMoved(port) {
