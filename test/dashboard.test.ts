@@ -228,7 +228,13 @@ describe('dashboard in Chromium', () => {
         const p = await openPage(browser, { width, height, colorScheme: scheme });
         await p.page.goto(`${base}/`);
         await ready(p.page);
-        await p.page.screenshot({ path: shotPath(`dashboard-${name}-${scheme}.png`), fullPage: true });
+        if (name === 'desktop') await p.page.screenshot({ path: shotPath(`dashboard-${name}-${scheme}.png`), fullPage: true });
+        else {
+          // A phone shows a screen at a time: the live state, then the usage charts.
+          await p.page.screenshot({ path: shotPath(`dashboard-${name}-${scheme}.png`) });
+          await p.page.evaluate(() => document.getElementById('chart-windows')?.closest('section')?.scrollIntoView());
+          await p.page.screenshot({ path: shotPath(`dashboard-${name}-usage-${scheme}.png`) });
+        }
         // Nothing wider than the window (a phone must not scroll sideways).
         const overflow = await p.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         expect(overflow, `${name} ${scheme}`).toBeLessThanOrEqual(0);

@@ -57,6 +57,7 @@ function markers(resets, thresholds) {
       ctx.fillStyle = t.color;
       ctx.fillText(t.label, left + 4 * devicePixelRatio, y - 4 * devicePixelRatio);
     }
+    // Reset labels at the bottom (the thresholds' are at the top), one row per window.
     for (const r of resets) {
       const x = Math.round(u.valToPos(r.t, 'x', true));
       if (x < left || x > left + width) continue;
@@ -66,7 +67,7 @@ function markers(resets, thresholds) {
       ctx.lineTo(x, top + height);
       ctx.stroke();
       ctx.fillStyle = r.color;
-      ctx.fillText(r.label, x + 3 * devicePixelRatio, top + 12 * devicePixelRatio);
+      ctx.fillText(r.label, x + 3 * devicePixelRatio, top + height - (r.row * 13 + 4) * devicePixelRatio);
     }
     ctx.restore();
   };
@@ -123,8 +124,8 @@ export function drawWindows(container, usage) {
   const now = Math.floor(usage.now / 1000);
   const from = now - usage.days * 86400;
   const resets = [
-    ...w.fiveHourResets.map((t) => ({ t, color: c1, label: '5h reset' })),
-    ...w.weeklyResets.map((t) => ({ t, color: c2, label: 'weekly reset' })),
+    ...w.fiveHourResets.map((t) => ({ t, color: c1, label: '5h reset', row: 0 })),
+    ...w.weeklyResets.map((t) => ({ t, color: c2, label: 'weekly reset', row: 1 })),
   ];
   const thresholds = [
     { value: usage.thresholds.warn * 100, color: warn, label: `warn ${Math.round(usage.thresholds.warn * 100)}%` },

@@ -50,7 +50,7 @@ export function renderTurns(data, filters) {
       return el(
         'tr',
         { class: t.billing === 'extra_usage' ? 'extra' : '', 'data-request': t.requestId, 'data-session': t.sessionId },
-        el('td', { text: clock(t.startedAt), title: new Date(t.startedAt).toISOString() }),
+        el('td', { text: clock(t.startedAt), title: new Date(t.startedAt).toLocaleString() }),
         el('td', { text: t.client }),
         el('td', { text: shortModel(t.modelServed), title: `asked for ${t.modelRequested}, served by ${t.modelServed}` }),
         el('td', {}, el('span', { class: `badge ${t.status === 'ok' ? '' : 'error'}`, text: t.status === 'error' && t.errorKind ? `error: ${t.errorKind}` : t.status })),
