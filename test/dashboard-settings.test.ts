@@ -139,6 +139,27 @@ describe('dashboard settings through the tray’s actions', () => {
     }
   });
 
+  it('the tray’s "Open dashboard" opens the page’s URL with the system opener', async () => {
+    // A stand-in xdg-open/open first on PATH records what it was asked to open.
+    const bin = path.join(dataDir, 'fake-bin');
+    const record = path.join(dataDir, 'opened.txt');
+    fs.mkdirSync(bin, { recursive: true });
+    for (const name of ['xdg-open', 'open']) fs.writeFileSync(path.join(bin, name), `#!/bin/sh\necho "$@" >> ${JSON.stringify(record)}\n`, { mode: 0o755 });
+    const before = process.env.PATH;
+    process.env.PATH = `${bin}${path.delimiter}${before}`;
+    try {
+      await desktop.act({ type: 'open-dashboard' });
+      await waitFor(() => fs.existsSync(record), 10_000);
+    } finally {
+      process.env.PATH = before;
+    }
+    const url = fs.readFileSync(record, 'utf8').trim();
+    expect(url).toBe(`http://127.0.0.1:${daemon.port}/`);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>maxproxy</title>');
+  });
+
   it('refuses changes that are not JSON or come from another origin', async () => {
     const form = await fetch(`${daemon.url}/dashboard/api/settings`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"notifications":false}' });
     expect(form.status).toBe(415);
