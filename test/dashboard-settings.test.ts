@@ -31,14 +31,26 @@ beforeAll(async () => {
   const home = path.join(dataDir, 'home');
   fs.mkdirSync(home, { recursive: true });
   const resolved = resolveConfig(
-    { dataDir, port: 0, headless: true, logLevel: 'silent', shutdownGraceMs: 2_000, claudeEnv: { HOME: home, ANTHROPIC_BASE_URL: upstream.url, ANTHROPIC_API_KEY: 'sk-test' } },
+    {
+      dataDir,
+      port: 0,
+      headless: true,
+      logLevel: 'silent',
+      shutdownGraceMs: 2_000,
+      claudeEnv: { HOME: home, ANTHROPIC_BASE_URL: upstream.url, ANTHROPIC_API_KEY: 'sk-test' },
+    },
     {},
   );
   config = resolved.config;
   const log = silentLogger();
   daemon = await startDaemon(config, resolved.settings, log, '0.0.0-test');
   const notifier = new CoalescingNotifier({ backend: { send: async (n) => void sent.push(n) }, gatherMs: 0, windowMs: 0 });
-  desktop = await startDesktop(daemon, config, resolved.settings, log as never, { tray: false, notifier, quit: () => undefined, loginItem: { home: userHome, scriptPath: MAIN } });
+  desktop = await startDesktop(daemon, config, resolved.settings, log as never, {
+    tray: false,
+    notifier,
+    quit: () => undefined,
+    loginItem: { home: userHome, scriptPath: MAIN },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -48,8 +60,15 @@ afterAll(async () => {
 });
 
 const post = async (body: unknown) => {
-  const res = await fetch(`${daemon.url}/dashboard/api/settings`, { method: 'POST', headers: { 'content-type': 'application/json', origin: daemon.url }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as { changed?: string[]; fields?: Array<{ key: string; value: unknown }>; error?: { code: string; message: string } } };
+  const res = await fetch(`${daemon.url}/dashboard/api/settings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: daemon.url },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as { changed?: string[]; fields?: Array<{ key: string; value: unknown }>; error?: { code: string; message: string } },
+  };
 };
 const onDisk = () => JSON.parse(fs.readFileSync(path.join(dataDir, 'settings.json'), 'utf8'));
 
@@ -108,7 +127,10 @@ describe('dashboard settings through the tray’s actions', () => {
     expect(onDisk()).toEqual(before);
     expect(config.notifications).toBe(true);
     for (const [body, message] of [
-      [{ thresholds: { warn: 75, critical: 90 } }, '`thresholds/warn` must be <= 1; `thresholds/critical` must be <= 1 (thresholds are fractions: 0.75 means 75%)'],
+      [
+        { thresholds: { warn: 75, critical: 90 } },
+        '`thresholds/warn` must be <= 1; `thresholds/critical` must be <= 1 (thresholds are fractions: 0.75 means 75%)',
+      ],
       [{ port: 70000 }, '`port` must be <= 65535'],
       [{ port: 0 }, '`port` must be between 1 and 65535 (0, "any free port", is for the command line)'],
       [{ extraUsage: 'sometimes' }, '`extraUsage` must be equal to one of the allowed values'],
@@ -161,7 +183,11 @@ describe('dashboard settings through the tray’s actions', () => {
   });
 
   it('refuses changes that are not JSON or come from another origin', async () => {
-    const form = await fetch(`${daemon.url}/dashboard/api/settings`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"notifications":false}' });
+    const form = await fetch(`${daemon.url}/dashboard/api/settings`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"notifications":false}',
+    });
     expect(form.status).toBe(415);
     const foreign = await fetch(`${daemon.url}/dashboard/api/settings`, {
       method: 'POST',

@@ -26,9 +26,30 @@ const WEEK_RESET = S(NOW + 3 * 24 * HOUR);
 const OLD_WEEK_RESET = S(NOW - 4 * 24 * HOUR);
 
 const SEED = [
-  turn({ endedAt: NOW - 5 * 24 * HOUR, client: 'opencode', input: 900, output: 300, fiveHour: { utilization: 0.3, resetsAt: S(NOW - 5 * 24 * HOUR + 3 * HOUR) }, weekly: { utilization: 0.8, resetsAt: OLD_WEEK_RESET } }),
-  turn({ endedAt: NOW - 24 * HOUR, client: 'opencode', input: 1200, output: 400, fiveHour: { utilization: 0.2, resetsAt: OLD_RESET }, weekly: { utilization: 0.2, resetsAt: WEEK_RESET } }),
-  turn({ endedAt: NOW - 22 * HOUR, client: 'OpenClaw', input: 2500, output: 700, fiveHour: { utilization: 0.55, resetsAt: OLD_RESET }, weekly: { utilization: 0.26, resetsAt: WEEK_RESET } }),
+  turn({
+    endedAt: NOW - 5 * 24 * HOUR,
+    client: 'opencode',
+    input: 900,
+    output: 300,
+    fiveHour: { utilization: 0.3, resetsAt: S(NOW - 5 * 24 * HOUR + 3 * HOUR) },
+    weekly: { utilization: 0.8, resetsAt: OLD_WEEK_RESET },
+  }),
+  turn({
+    endedAt: NOW - 24 * HOUR,
+    client: 'opencode',
+    input: 1200,
+    output: 400,
+    fiveHour: { utilization: 0.2, resetsAt: OLD_RESET },
+    weekly: { utilization: 0.2, resetsAt: WEEK_RESET },
+  }),
+  turn({
+    endedAt: NOW - 22 * HOUR,
+    client: 'OpenClaw',
+    input: 2500,
+    output: 700,
+    fiveHour: { utilization: 0.55, resetsAt: OLD_RESET },
+    weekly: { utilization: 0.26, resetsAt: WEEK_RESET },
+  }),
   turn({
     endedAt: NOW - 21 * HOUR,
     client: 'OpenClaw',
@@ -38,9 +59,30 @@ const SEED = [
     fiveHour: { utilization: 1, resetsAt: OLD_RESET },
     weekly: { utilization: 0.3, resetsAt: WEEK_RESET },
   }),
-  turn({ endedAt: NOW - 2.5 * HOUR, client: 'OpenClaw', input: 3000, output: 900, fiveHour: { utilization: 0.1, resetsAt: CUR_RESET }, weekly: { utilization: 0.35, resetsAt: WEEK_RESET } }),
-  turn({ endedAt: NOW - 2 * HOUR, client: 'opencode', input: 1500, output: 500, fiveHour: { utilization: 0.25, resetsAt: CUR_RESET }, weekly: { utilization: 0.38, resetsAt: WEEK_RESET } }),
-  turn({ endedAt: NOW - 1.5 * HOUR, client: 'OpenClaw', input: 2200, output: 800, fiveHour: { utilization: 0.4, resetsAt: CUR_RESET }, weekly: { utilization: 0.42, resetsAt: WEEK_RESET } }),
+  turn({
+    endedAt: NOW - 2.5 * HOUR,
+    client: 'OpenClaw',
+    input: 3000,
+    output: 900,
+    fiveHour: { utilization: 0.1, resetsAt: CUR_RESET },
+    weekly: { utilization: 0.35, resetsAt: WEEK_RESET },
+  }),
+  turn({
+    endedAt: NOW - 2 * HOUR,
+    client: 'opencode',
+    input: 1500,
+    output: 500,
+    fiveHour: { utilization: 0.25, resetsAt: CUR_RESET },
+    weekly: { utilization: 0.38, resetsAt: WEEK_RESET },
+  }),
+  turn({
+    endedAt: NOW - 1.5 * HOUR,
+    client: 'OpenClaw',
+    input: 2200,
+    output: 800,
+    fiveHour: { utilization: 0.4, resetsAt: CUR_RESET },
+    weekly: { utilization: 0.42, resetsAt: WEEK_RESET },
+  }),
 ];
 
 let upstream: MockUpstream;
@@ -67,7 +109,12 @@ async function fromLedger<T>(q: (l: Ledger) => Promise<T>): Promise<T> {
   }
 }
 
-const status = async () => (await (await fetch(`${base}/status`)).json()) as { sessions: Array<{ id: string; turns: number; inputTokens: number; outputTokens: number; client: string }>; requests: { active: number; queued: number }; claude: { version: string; login: string } };
+const status = async () =>
+  (await (await fetch(`${base}/status`)).json()) as {
+    sessions: Array<{ id: string; turns: number; inputTokens: number; outputTokens: number; client: string }>;
+    requests: { active: number; queued: number };
+    claude: { version: string; login: string };
+  };
 
 beforeAll(async () => {
   upstream = await new MockUpstream().start();
@@ -100,7 +147,9 @@ describe('dashboard in Chromium', () => {
     const text = (id: string) => w.page.textContent(`#${id}`);
     expect(await text('state-pill')).toBe('Running');
     expect(await text('live-claude')).toBe(s.claude.version);
-    expect(await text('live-login')).toBe(s.claude.login === 'logged_in' ? 'logged in' : s.claude.login === 'not_logged_in' ? 'NOT logged in' : 'login not checked yet');
+    expect(await text('live-login')).toBe(
+      s.claude.login === 'logged_in' ? 'logged in' : s.claude.login === 'not_logged_in' ? 'NOT logged in' : 'login not checked yet',
+    );
     expect(await text('live-requests')).toBe(`${s.requests.active} in flight`);
     expect(await text('live-queued')).toMatch(new RegExp(`^${s.requests.queued} queued`));
     expect(await text('live-spares')).toBe(String(health.warmSpares));
@@ -111,7 +160,10 @@ describe('dashboard in Chromium', () => {
   it('a request made now shows up in the sessions and in the recent turns within 2 s, with /status numbers', async () => {
     const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
     const requestId = `dash-${Date.now()}`;
-    const r = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'Hello' }] }, { headers: { 'x-request-id': requestId } });
+    const r = await client.chat.completions.create(
+      { model: 'sonnet', messages: [{ role: 'user', content: 'Hello' }] },
+      { headers: { 'x-request-id': requestId } },
+    );
     expect(r.choices[0].message.content).toBe('Hello from the mock');
     const answeredAt = Date.now();
     await w.page.waitForSelector(`#turns tr[data-request="${requestId}"]`, { timeout: 2_000 });
@@ -143,13 +195,24 @@ describe('dashboard in Chromium', () => {
     });
     expect(res.status).toBe(200);
     await waitFor(async () => (await fromLedger((l) => l.recentTurns({ limit: 50, client: 'OpenClaw' }))).some((t) => !t.requestId.startsWith('seed-')), 5_000);
-    await w.page.waitForFunction(() => (window as any).maxproxyDashboard.state.turns?.turns.some((t: any) => t.client === 'OpenClaw' && !t.requestId.startsWith('seed-')), null, { timeout: 5_000 });
+    await w.page.waitForFunction(
+      () => (window as any).maxproxyDashboard.state.turns?.turns.some((t: any) => t.client === 'OpenClaw' && !t.requestId.startsWith('seed-')),
+      null,
+      { timeout: 5_000 },
+    );
     await w.page.waitForFunction(() => (window as any).maxproxyDashboard.charts.hourly?.stacked.clients.includes('OpenAI SDK'), null, { timeout: 5_000 });
 
     const drawn = await w.page.evaluate(() => {
       const { charts, state } = (window as any).maxproxyDashboard;
       const pick = (u: any) => ({ data: u.data.map((col: any) => Array.from(col)), labels: u.series.map((s: any) => s.label), stacked: u.stacked });
-      return { now: state.usage.now, days: state.usage.days, windows: pick(charts.windows), hourly: pick(charts.hourly), daily: pick(charts.daily), resets: state.usage.windows };
+      return {
+        now: state.usage.now,
+        days: state.usage.days,
+        windows: pick(charts.windows),
+        hourly: pick(charts.hourly),
+        daily: pick(charts.daily),
+        resets: state.usage.windows,
+      };
     });
 
     // Utilisation: every reading in the ledger over the page's range, as drawn (percent).
@@ -182,7 +245,11 @@ describe('dashboard in Chromium', () => {
       for (const p of points) perClient.set(p.client, (perClient.get(p.client) ?? 0) + p.inputTokens + p.outputTokens);
       const { clients, tokens } = chart.stacked as { clients: string[]; tokens: number[][] };
       expect(new Set(clients)).toEqual(new Set(perClient.keys()));
-      for (const [i, c] of clients.entries()) expect(tokens[i].reduce((a, b) => a + b, 0), `${bucket} ${c}`).toBe(perClient.get(c));
+      for (const [i, c] of clients.entries())
+        expect(
+          tokens[i].reduce((a, b) => a + b, 0),
+          `${bucket} ${c}`,
+        ).toBe(perClient.get(c));
       // Drawn series: top of the stack first (running sums), so series 1 is every client together.
       const n = clients.length;
       const top = chart.data[1] as number[];
@@ -286,9 +353,13 @@ describe('settings from the page', () => {
     expect(await save('clientBudgets')).toBe('Saved.');
     expect(settingsFile().clientBudgets).toEqual({ OpenClaw: 1 });
     // OpenClaw's share of the current window (seeded rises and its own turn) is far above 1%.
-    await w.page.waitForFunction(() => /of 1% budget — over/.test(document.querySelector('#shares tr[data-client="OpenClaw"] .share-label')?.textContent ?? ''), null, {
-      timeout: 10_000,
-    });
+    await w.page.waitForFunction(
+      () => /of 1% budget — over/.test(document.querySelector('#shares tr[data-client="OpenClaw"] .share-label')?.textContent ?? ''),
+      null,
+      {
+        timeout: 10_000,
+      },
+    );
     const ask = (ua: string) =>
       fetch(`${base}/v1/chat/completions`, {
         method: 'POST',

@@ -89,10 +89,12 @@ describe('global install from the npm tarball', () => {
     for (const f of ['installers/linux/install.sh', 'installers/linux/uninstall.sh', 'installers/macos/install.sh', 'installers/macos/uninstall.sh']) {
       expect(isExecutable(path.join(pkg, f)), `${f} is executable`).toBe(true);
     }
-    // No dev dependencies at run time.
     // The dashboard's page and its chart library are in dist/ (vendored at build time), not node_modules.
-    for (const f of ['dist/dashboard/web/index.html', 'dist/dashboard/web/app.js', 'dist/dashboard/web/vendor/uPlot.iife.min.js']) expect(fs.existsSync(path.join(pkg, f)), f).toBe(true);
-    for (const dev of ['typescript', 'vitest', 'tsx', 'openai', 'uplot', 'playwright-core']) expect(fs.existsSync(path.join(pkg, 'node_modules', dev)), dev).toBe(false);
+    for (const f of ['dist/dashboard/web/index.html', 'dist/dashboard/web/app.js', 'dist/dashboard/web/vendor/uPlot.iife.min.js'])
+      expect(fs.existsSync(path.join(pkg, f)), f).toBe(true);
+    // No dev dependencies at run time.
+    for (const dev of ['typescript', 'vitest', 'tsx', 'openai', 'uplot', 'playwright-core'])
+      expect(fs.existsSync(path.join(pkg, 'node_modules', dev)), dev).toBe(false);
   });
 
   it('links an executable `maxproxy` that prints its version', async () => {

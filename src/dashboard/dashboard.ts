@@ -74,7 +74,8 @@ export class Dashboard {
     r.get('/', hosts, hardening, sameOriginOnly({ navigation: true }), (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');
       res.sendFile(path.join(webDir, 'index.html'), (e) => {
-        if (e && !res.headersSent) sendError(res, { status: 500, code: 'missing_asset', message: `dashboard files are missing (${webDir}); run npm run build` });
+        if (e && !res.headersSent)
+          sendError(res, { status: 500, code: 'missing_asset', message: `dashboard files are missing (${webDir}); run npm run build` });
       });
     });
     r.use(

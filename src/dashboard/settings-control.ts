@@ -174,7 +174,8 @@ export class SettingsControl {
           });
           this.config.port = port;
         }
-        if (this.value('port') !== port) throw new SettingError('port', `port ${port} could not be used (in use?); kept port ${String(this.value('port'))}`, 409);
+        if (this.value('port') !== port)
+          throw new SettingError('port', `port ${port} could not be used (in use?); kept port ${String(this.value('port'))}`, 409);
         return;
       }
       case 'notifications':

@@ -32,7 +32,12 @@ describe('stackSeries', () => {
   const h = (n: number) => new Date(2026, 11, 2, 8 + n).getTime();
 
   it('puts each client on the shared axis, most tokens first (the bottom of the stack), in input+output tokens', () => {
-    const s = stackSeries([point(h(0), 'opencode', 10, 5), point(h(2), 'OpenClaw', 100, 50), point(h(2), 'opencode', 1, 1, 1), point(h(3), 'OpenClaw', 7, 3)], since, now, 'hour');
+    const s = stackSeries(
+      [point(h(0), 'opencode', 10, 5), point(h(2), 'OpenClaw', 100, 50), point(h(2), 'opencode', 1, 1, 1), point(h(3), 'OpenClaw', 7, 3)],
+      since,
+      now,
+      'hour',
+    );
     expect(s.t).toEqual([h(0), h(1), h(2), h(3)].map((t) => t / 1000));
     expect(s.clients).toEqual(['OpenClaw', 'opencode']);
     expect(s.tokens).toEqual([

@@ -37,7 +37,10 @@ export function ms(n) {
 
 export const pct = (fraction) => (typeof fraction === 'number' && Number.isFinite(fraction) ? `${Math.round(fraction * 100)}%` : '–');
 
-export const shortModel = (m) => String(m ?? '').replace(/^claude-/, '').replace(/-\d{8}$/, '') || String(m ?? '');
+export const shortModel = (m) =>
+  String(m ?? '')
+    .replace(/^claude-/, '')
+    .replace(/-\d{8}$/, '') || String(m ?? '');
 
 export function clock(tMs) {
   const d = new Date(tMs);

@@ -16,7 +16,8 @@ function windowText(w, thresholds) {
 /** The warnings the tray shows (its wording), computed from the same snapshot. */
 function warnings(s) {
   const out = [];
-  if (s.claude.login === 'not_logged_in') out.push({ level: 'error', text: 'Claude Code is not logged in: run `maxproxy login` on the machine maxproxy runs on.' });
+  if (s.claude.login === 'not_logged_in')
+    out.push({ level: 'error', text: 'Claude Code is not logged in: run `maxproxy login` on the machine maxproxy runs on.' });
   const windows = [
     ['5-hour limit', s.usage.fiveHour],
     ['Weekly limit', s.usage.weekly],
@@ -27,9 +28,11 @@ function warnings(s) {
     if (w.status === 'rejected') out.push({ level: 'error', text: `${name} reached${resets}` });
     else if (typeof w.utilization === 'number' && w.utilization >= s.thresholds.critical)
       out.push({ level: 'warning', text: `${name} at ${pct(w.utilization)}, nearly used up${resets}` });
-    else if (typeof w.utilization === 'number' && w.utilization >= s.thresholds.warn) out.push({ level: 'warning', text: `${name} at ${pct(w.utilization)}${resets}` });
+    else if (typeof w.utilization === 'number' && w.utilization >= s.thresholds.warn)
+      out.push({ level: 'warning', text: `${name} at ${pct(w.utilization)}${resets}` });
   }
-  if (s.usage.isUsingOverage) out.push({ level: 'warning', text: `Using extra usage beyond your plan${s.usage.overageStatus ? ` (${s.usage.overageStatus})` : ''}` });
+  if (s.usage.isUsingOverage)
+    out.push({ level: 'warning', text: `Using extra usage beyond your plan${s.usage.overageStatus ? ` (${s.usage.overageStatus})` : ''}` });
   for (const w of s.warnings) out.push({ level: w.level, text: w.message });
   return out;
 }
@@ -62,7 +65,9 @@ export function renderLive(s) {
   }
 
   const box = $('warnings');
-  box.replaceChildren(...warnings(s).map((w) => el('div', { class: `warning level-${w.level}`, role: 'status', text: `${w.level === 'error' ? '✖' : '⚠'} ${w.text}` })));
+  box.replaceChildren(
+    ...warnings(s).map((w) => el('div', { class: `warning level-${w.level}`, role: 'status', text: `${w.level === 'error' ? '✖' : '⚠'} ${w.text}` })),
+  );
   renderSessions(s);
 }
 
@@ -82,7 +87,17 @@ function renderSessions(s) {
         el('td', { class: 'num', text: tokens(x.inputTokens + x.outputTokens), title: `${x.inputTokens} in / ${x.outputTokens} out` }),
         el('td', { text: ago(x.lastActivity, s.now) }),
         el('td', { text: SESSION_WORDS[x.state] ?? x.state }),
-        el('td', {}, el('button', { type: 'button', class: 'secondary end-session', text: 'End', title: `End session ${x.id}`, onclick: (ev) => endSession(ev.target, x.id) })),
+        el(
+          'td',
+          {},
+          el('button', {
+            type: 'button',
+            class: 'secondary end-session',
+            text: 'End',
+            title: `End session ${x.id}`,
+            onclick: (ev) => endSession(ev.target, x.id),
+          }),
+        ),
       ),
     ),
   );

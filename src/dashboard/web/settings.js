@@ -56,10 +56,22 @@ function inputFor(schema, value, field, name) {
 function mapInput(valueSchema, value, field, name) {
   const rows = el('div', { class: 'map-rows' });
   const addRow = (k = '', v) => {
-    const key = el('input', { type: 'text', placeholder: field.mapKeyLabel ?? 'name', value: k, 'aria-label': field.mapKeyLabel ?? 'name', name: `${name}.key` });
+    const key = el('input', {
+      type: 'text',
+      placeholder: field.mapKeyLabel ?? 'name',
+      value: k,
+      'aria-label': field.mapKeyLabel ?? 'name',
+      name: `${name}.key`,
+    });
     const val = inputFor(valueSchema, v, {}, `${name}.value`);
     val.setAttribute('aria-label', field.mapValueLabel ?? 'value');
-    const row = el('div', { class: 'map-row' }, key, val, el('button', { type: 'button', class: 'secondary', text: '✕', title: 'Remove', onclick: () => row.remove() }));
+    const row = el(
+      'div',
+      { class: 'map-row' },
+      key,
+      val,
+      el('button', { type: 'button', class: 'secondary', text: '✕', title: 'Remove', onclick: () => row.remove() }),
+    );
     row.read = () => [key.value.trim(), val.read()];
     rows.append(row);
   };

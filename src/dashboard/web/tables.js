@@ -53,7 +53,11 @@ export function renderTurns(data, filters) {
         el('td', { text: clock(t.startedAt), title: new Date(t.startedAt).toLocaleString() }),
         el('td', { text: t.client }),
         el('td', { text: shortModel(t.modelServed), title: `asked for ${t.modelRequested}, served by ${t.modelServed}` }),
-        el('td', {}, el('span', { class: `badge ${t.status === 'ok' ? '' : 'error'}`, text: t.status === 'error' && t.errorKind ? `error: ${t.errorKind}` : t.status })),
+        el(
+          'td',
+          {},
+          el('span', { class: `badge ${t.status === 'ok' ? '' : 'error'}`, text: t.status === 'error' && t.errorKind ? `error: ${t.errorKind}` : t.status }),
+        ),
         el('td', {
           class: 'num',
           text: `${tokens(t.usage.inputTokens)} / ${tokens(t.usage.outputTokens)}`,
