@@ -182,6 +182,13 @@ describe('dashboard settings through the tray’s actions', () => {
     expect(await page.text()).toContain('<title>maxproxy</title>');
   });
 
+  it('answers a missing page file with 404, not a server error', async () => {
+    const res = await fetch(`${daemon.url}/dashboard/assets/nope.js`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'no such dashboard file' } });
+    expect((await fetch(`${daemon.url}/dashboard/assets/app.js`)).status).toBe(200);
+  });
+
   it('refuses changes that are not JSON or come from another origin', async () => {
     const form = await fetch(`${daemon.url}/dashboard/api/settings`, {
       method: 'POST',

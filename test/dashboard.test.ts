@@ -167,6 +167,7 @@ describe('dashboard in Chromium', () => {
     expect(r.choices[0].message.content).toBe('Hello from the mock');
     const answeredAt = Date.now();
     await w.page.waitForSelector(`#turns tr[data-request="${requestId}"]`, { timeout: 2_000 });
+    console.info(`dashboard: the request's recent-turns row showed ${Date.now() - answeredAt} ms after its answer`);
     const s = await status();
     const mine = s.sessions.find((x) => x.client === 'OpenAI SDK');
     expect(mine).toBeDefined();
@@ -183,6 +184,14 @@ describe('dashboard in Chromium', () => {
     expect(turnCells[3]).toBe('ok');
     expect(turnCells[7]).toBe(rec.billing === 'plan' ? 'plan' : rec.billing);
     expect(rec.billing).toBe('plan');
+    // The windows Claude Code reported after the turn, as /status has them.
+    const usage = ((await (await fetch(`${base}/status`)).json()) as { usage: { fiveHour: { utilization: number }; weekly: { utilization: number } } }).usage;
+    expect(usage.fiveHour.utilization).toBe(0.9);
+    await w.page.waitForFunction(
+      (want) => document.getElementById('live-5h')?.textContent === want[0] && document.getElementById('live-weekly')?.textContent === want[1],
+      [`${Math.round(usage.fiveHour.utilization * 100)}% used`, `${Math.round(usage.weekly.utilization * 100)}% used`],
+      { timeout: 2_000 },
+    );
     expect(w.errors).toEqual([]);
   }, 180_000);
 

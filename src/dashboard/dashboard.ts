@@ -84,6 +84,9 @@ export class Dashboard {
       hardening,
       sameOriginOnly({ navigation: false }),
       express.static(webDir, { index: false, dotfiles: 'ignore', fallthrough: false, maxAge: '1h' }),
+      // A missing file is a 404 of the page's own kind, not a server error.
+      (err: { status?: number }, _req: Request, res: Response, next: express.NextFunction) =>
+        err.status === 404 ? sendError(res, { status: 404, code: 'not_found', message: 'no such dashboard file' }) : next(err),
     );
 
     const api = express.Router();
