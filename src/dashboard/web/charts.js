@@ -47,6 +47,9 @@ function markers(resets, thresholds) {
     ctx.lineWidth = devicePixelRatio;
     ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
     ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+    // uPlot leaves the alignment of its last axis label in the context.
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'alphabetic';
     for (const t of thresholds) {
       const y = Math.round(u.valToPos(t.value, 'y', true));
       ctx.strokeStyle = t.color;
@@ -192,6 +195,7 @@ export function drawStacked(name, container, s, bucket) {
     ctx.fillStyle = err;
     ctx.font = `${12 * devicePixelRatio}px system-ui, sans-serif`;
     ctx.textAlign = 'center';
+    ctx.textBaseline = 'alphabetic';
     for (let j = 0; j < s.t.length; j++) {
       if (!s.extraUsageTurns[j]) continue;
       const x = u.valToPos(s.t[j], 'x', true) + (u.bbox.width / Math.max(1, s.t.length)) * 0.375;
