@@ -7,6 +7,7 @@ import { Dashboard } from './dashboard/dashboard.js';
 import { SettingsControl } from './dashboard/settings-control.js';
 import { claudeVersion, findClaude } from './engine/claude-binary.js';
 import { Engine } from './engine/engine.js';
+import type { TurnEngine } from './engine/turn-engine.js';
 import type { Logger } from './log/logger.js';
 import { createApp } from './server/app.js';
 import { Listener } from './server/listener.js';
@@ -19,7 +20,7 @@ export interface Daemon {
   url: string;
   port: number;
   status: StatusStore;
-  engine: Engine;
+  engine: TurnEngine;
   listener: Listener;
   paused: boolean;
   /** The page at `GET /`; the desktop side attaches the tray's actions to its settings. */
@@ -40,7 +41,10 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
   const cliVersion = await claudeVersion(bin.path, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' });
   // Sampled at scrape time, after the engine below exists.
   const metrics: Metrics = new Metrics({
-    sample: () => ({ activeSessions: engine.liveSessions, queueDepth: engine.limiter.queued, liveProcesses: engine.groups.pids.length }),
+    sample: () => {
+      const s = engine.stats();
+      return { activeSessions: s.liveSessions, queueDepth: s.queued, liveProcesses: s.liveProcesses };
+    },
   });
   // The usage ledger: every ended turn, stored in <data-dir>/usage (survives restarts).
   const ledger = new Ledger({
@@ -59,6 +63,14 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     },
   });
   const publishLedger = () => status.setLedger({ ...ledger.summary(), extraUsagePolicy: config.extraUsage });
+  // The summary walks today's turns: at most a few times a second, off the per-turn path.
+  let publishTimer: NodeJS.Timeout | undefined;
+  const schedulePublish = () => {
+    publishTimer ??= setTimeout(() => {
+      publishTimer = undefined;
+      publishLedger();
+    }, 100);
+  };
   // "Tokens today" counts what the ledger already holds for today, so it survives a restart.
   const today = ledger.today();
   status.addTokens(today.inputTokens + today.outputTokens + today.cacheReadInputTokens + today.cacheCreationInputTokens);
@@ -84,11 +96,11 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     onTurnRecord: (r) => {
       ledger.record(r);
       metrics.recordTurn(r);
-      publishLedger();
+      schedulePublish();
     },
     onCliCrash: (info) => {
-      metrics.cliRestart();
-      status.emit('notice', { kind: 'cli-crash', ...info, stderr: info.stderr.join('\n') });
+      metrics.cliCrash();
+      status.notify({ kind: 'cli-crash', ...info, stderr: info.stderr.join('\n') });
     },
   });
   status.setClaude({ path: bin.path, version: cliVersion });
@@ -151,6 +163,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
       await listener.close(config.shutdownGraceMs);
       await engine.shutdown(2_000);
       stopWatching();
+      clearTimeout(publishTimer);
       await ledger.close();
       responses.flushSync();
     },

@@ -1,5 +1,5 @@
 /**
- * Replays of what real clients send (DESIGN.md §4: OpenClaw openai-completions,
+ * Replays of what real clients send (docs/facts/clients.md: OpenClaw openai-completions,
  * opencode, Vercel AI SDK openai-compatible), as raw HTTP in their shapes and headers,
  * through the real CLI against the recording mock. Asserts both sides: what the client
  * reads back and what the upstream received.

@@ -17,7 +17,8 @@ import { type Desktop, startDesktop } from '../src/desktop/desktop-app.js';
 import { buildMenu } from '../src/desktop/menu-model.js';
 import { CoalescingNotifier, type Notification } from '../src/desktop/notifier.js';
 import { silentLogger } from '../src/log/logger.js';
-import { MAIN, sleep, startProxy, tempDir, waitFor } from './harness.js';
+import { readUntil, slowWords } from './fault-kit.js';
+import { MAIN, startProxy, tempDir, waitFor } from './harness.js';
 import { MockUpstream, unifiedRateLimitHeaders } from './mock-upstream.js';
 
 interface InProcess {
@@ -214,13 +215,14 @@ describe('tray actions on a running daemon', () => {
     expect(p.desktop.prefs().notifications).toBe(false);
     expect(readSettings(p.dataDir).notifications).toBe(false);
     p.sent.length = 0;
-    p.daemon.status.emit('notice', { kind: 'timeout', client: 'curl', afterMs: 5_000 });
-    await sleep(50);
-    expect(p.sent).toEqual([]);
+    p.daemon.status.notify({ kind: 'timeout', client: 'silenced', afterMs: 5_000 });
     await p.desktop.act({ type: 'toggle-notifications' });
     expect(readSettings(p.dataDir).notifications).toBe(true);
-    p.daemon.status.emit('notice', { kind: 'timeout', client: 'curl', afterMs: 5_000 });
-    await waitFor(() => p.sent.length === 1, 2_000);
+    p.daemon.status.notify({ kind: 'timeout', client: 'heard', afterMs: 5_000 });
+    // Notifications go out in order: once the second is out, the first can no longer come.
+    await waitFor(() => p.sent.length > 0, 5_000);
+    expect(p.sent).toHaveLength(1);
+    expect(p.sent[0].message).toMatch(/^heard: /);
   });
 
   it('Quit hands over to the quit hook (main.ts drains, then exits)', async () => {
@@ -230,11 +232,27 @@ describe('tray actions on a running daemon', () => {
 
   it('a request stalled upstream is stopped by the watchdog and notified with its client', async () => {
     p.sent.length = 0;
+    const post = (messages: unknown[]) =>
+      fetch(`${p.daemon.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'OpenClaw/2026.9' },
+        body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: false, messages }),
+      });
+    // A first turn starts the process, so the 2 s watchdog below times the stalled upstream, not a busy machine's CLI.
+    const first = (await (await post([{ role: 'user', content: 'hello' }])).json()) as { choices: Array<{ message: { content: string } }> };
     upstream.enqueue({ kind: 'stall' });
     const r = await fetch(`${p.daemon.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'OpenClaw/2026.9' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'stall please' }] }),
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        stream: true,
+        messages: [
+          { role: 'user', content: 'hello' },
+          { role: 'assistant', content: first.choices[0].message.content },
+          { role: 'user', content: 'stall please' },
+        ],
+      }),
     });
     // The mock sent message_start before going silent, so the stream had begun: the error ends it.
     expect(r.status).toBe(200);
@@ -244,24 +262,26 @@ describe('tray actions on a running daemon', () => {
     expect(p.sent[0].message).toMatch(/^OpenClaw \(session [0-9a-f-]{8}\): stopped after \d+ s without output from Claude Code\.$/);
   });
 
-  it('a CLI crash notice becomes a notification', async () => {
+  it('a Claude Code process that dies while answering is notified with its client, session and pid', async () => {
     p.sent.length = 0;
-    p.daemon.status.emit('notice', {
-      kind: 'cli-crash',
-      client: 'opencode',
-      sessionId: '0123456789abcdef',
-      pid: 4242,
-      code: null,
-      signal: 'SIGKILL',
-      stderr: 'first line\nout of memory\n',
+    upstream.enqueue(slowWords(40, 100));
+    const r = await fetch(`${p.daemon.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'opencode/1.18.0' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'crash while answering' }] }),
     });
-    await waitFor(() => p.sent.length > 0, 2_000);
-    expect(p.sent).toEqual([
-      {
-        title: 'Claude Code crashed',
-        message: 'opencode (session 01234567): Claude Code (pid 4242) was killed by SIGKILL. out of memory The next request starts a new process.',
-      },
-    ]);
+    const part = await readUntil(r, (t) => t.includes('w1 '));
+    const busy = p.daemon.status.snapshot().sessions.find((s) => s.state === 'busy' && s.client === 'opencode');
+    expect(busy?.pid).toBeGreaterThan(0);
+    process.kill(busy!.pid!, 'SIGKILL');
+    await part.rest();
+    await waitFor(() => p.sent.length > 0, 10_000);
+    expect(p.sent[0].title).toBe('Claude Code crashed');
+    expect(p.sent[0].message).toMatch(
+      new RegExp(
+        `^opencode \\(session ${busy!.id.slice(0, 8)}\\): Claude Code \\(pid ${busy!.pid}\\) was killed by SIGKILL\\.( .+)? The next request starts a new process\\.$`,
+      ),
+    );
   });
 });
 
@@ -295,8 +315,10 @@ describe('usage limits reported by Claude Code (subscription-style login)', () =
     // The same window at the same level does not notify again.
     const n = p.sent.length;
     await chat(p.daemon.url, 'and now?');
-    await sleep(300);
-    expect(p.sent.length).toBe(n);
+    // A marker sent after the turn: notifications go out in order, so a repeat would arrive first.
+    p.daemon.status.notify({ kind: 'timeout', client: 'marker', afterMs: 1_000 });
+    await waitFor(() => p.sent.length > n, 5_000);
+    expect(p.sent.slice(n).map((s) => s.message)).toEqual([expect.stringMatching(/^marker: /)]);
   });
 });
 
@@ -315,8 +337,13 @@ describe('Claude Code not logged in', () => {
       expect(r.status).toBe(401);
     }
     await waitFor(() => p.sent.length > 0, 5_000);
-    await sleep(300);
-    expect(p.sent).toEqual([{ title: 'Claude Code is not logged in', message: 'Run `maxproxy login` (or `claude auth login`) in a terminal, then retry.' }]);
+    // A marker after both answers: notifications go out in order, so a second login notice would come before it.
+    p.daemon.status.notify({ kind: 'timeout', client: 'marker', afterMs: 1_000 });
+    await waitFor(() => p.sent.length > 1, 5_000);
+    expect(p.sent).toEqual([
+      { title: 'Claude Code is not logged in', message: 'Run `maxproxy login` (or `claude auth login`) in a terminal, then retry.' },
+      { title: 'A request timed out', message: expect.stringMatching(/^marker: /) },
+    ]);
     const menu = buildMenu(p.daemon.status.snapshot(), p.desktop.prefs(), Date.now());
     expect(menu.icon).toBe('error');
     expect(menu.items.find((i) => i.id === 'claude')?.title).toMatch(/· NOT logged in$/);

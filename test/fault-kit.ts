@@ -239,3 +239,10 @@ export const slowWords = (n: number, delayMs: number, prefix = 'w') => ({
 });
 
 export { sleep };
+
+/** One sample of the daemon's /metrics (0 when the series has no sample yet). */
+export async function metric(proxy: RunningProxy, series: string): Promise<number> {
+  const text = await (await fetch(`${proxy.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}

@@ -22,6 +22,7 @@ import {
   health,
   MODEL,
   messagesBody,
+  metric,
   openaiStreamSummary,
   post,
   readUntil,
@@ -183,6 +184,7 @@ describe('upstream errors reported by the CLI', () => {
   }, 90_000);
 
   it('a stalled stream is stopped by the watchdog: 504 before output, an error event in the format mid-stream', async () => {
+    const stopsBefore = await metric(proxy, 'maxproxy_watchdog_stops_total');
     upstream.setResponder(() => ({ kind: 'stall' }));
     const before = await bothFormats(proxy, 'stall before output');
     expect(before.openai.status).toBe(504);
@@ -205,6 +207,8 @@ describe('upstream errors reported by the CLI', () => {
     expect(a.error).toMatchObject({ type: 'timeout_error' });
     expect(a.stopped).toBe(false);
     expect(a.events.at(-1)).toBe('error');
+    // Four turns stopped by the watchdog (two formats, before and during output), each counted once.
+    expect((await metric(proxy, 'maxproxy_watchdog_stops_total')) - stopsBefore).toBe(4);
   }, 90_000);
 
   it('an upstream stream that breaks with an error event and stays broken → the partial text, then an error event in the format', async () => {
@@ -316,6 +320,7 @@ describe('the CLI child killed mid-stream', () => {
   afterEach(() => upstream.reset());
 
   it('OpenAI: the stream ends with an error chunk (no [DONE]); the daemon keeps serving and a retry works', async () => {
+    const crashesBefore = await metric(proxy, 'maxproxy_cli_crashes_total');
     upstream.enqueue(slowWords(40, 100));
     const res = await post(proxy, '/v1/chat/completions', chatBody('kill me', { stream: true }));
     const part = await readUntil(res, (t) => t.includes('w1 '));
@@ -331,6 +336,7 @@ describe('the CLI child killed mid-stream', () => {
     expect(s.done).toBe(false);
     await waitFor(() => !alive(kids[0]), 5_000);
     await expectSettled(proxy, { sessions: 0 });
+    expect((await metric(proxy, 'maxproxy_cli_crashes_total')) - crashesBefore).toBe(1);
 
     const retry = await sdk.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'kill me' }] });
     expect(retry.choices[0].message.content).toBe('echo: kill me');

@@ -64,7 +64,15 @@ describe('global install from the npm tarball', () => {
         .map((d) => path.relative(pkg, path.join(d.parentPath, d.name)));
     expect(fs.existsSync(path.join(pkg, 'package.json'))).toBe(true);
     expect(fs.existsSync(path.join(pkg, 'README.md'))).toBe(true);
-    for (const f of ['dist/main.js', 'dist/daemon.js', 'dist/desktop/tray-process.js', 'dist/desktop/login-item.js', 'dist/cli/status-command.js']) {
+    for (const f of [
+      'dist/main.js',
+      'dist/daemon.js',
+      'dist/desktop/tray-process.js',
+      'dist/desktop/login-item.js',
+      'dist/cli/status-command.js',
+      'dist/desktop/macos/menubar.js',
+      'assets/macos/maxproxy-menubar.js',
+    ]) {
       expect(fs.existsSync(path.join(pkg, f)), f).toBe(true);
     }
     expect(files('dist').filter((f) => /\.test\.js$|testdata/.test(f))).toEqual([]);
@@ -130,6 +138,29 @@ describe('global install from the npm tarball', () => {
     const resolved = await mod.resolveTrayBinary({ dataDir: tempDir('maxproxy-pack-data-'), platform: 'linux', arch: 'x64' });
     expect(resolved).toBe(shipped);
     expect(isExecutable(shipped)).toBe(true);
+  });
+
+  it('ships the macOS menu-bar helper: the installed code finds it, and it builds the menu from the installed icons', async () => {
+    const mod = (await import(
+      pathToFileURL(path.join(pkg, 'dist', 'desktop', 'macos', 'menubar.js')).href
+    )) as typeof import('../src/desktop/macos/menubar.js');
+    const helper = mod.menubarHelperPath();
+    expect(helper).toBe(path.join(pkg, 'assets', 'macos', 'maxproxy-menubar.js'));
+    expect(fs.readFileSync(helper, 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'assets', 'macos', 'maxproxy-menubar.js'), 'utf8'));
+    // Run by osascript, not executed: no execute bit needed. The test stand-ins stay out of the package.
+    expect(fs.existsSync(path.join(pkg, 'dist', 'desktop', 'macos', 'testing.js'))).toBe(false);
+    expect(fs.existsSync(path.join(pkg, 'dist', 'desktop', 'macos', 'testdata'))).toBe(false);
+    const { FakeCocoa, loadHelper } = await import('../src/desktop/macos/testing.js');
+    const cocoa = new FakeCocoa({ arch: 'arm64' });
+    const h = loadHelper(helper, cocoa).startMenubar({ $: cocoa.$, ObjC: cocoa.ObjC, mode: 'auto', log: () => {}, quit: () => {} });
+    const icon = fs.readFileSync(path.join(pkg, 'assets', 'tray', 'macos', 'idleTemplate@2x.png')).toString('base64');
+    cocoa.sendStdin(
+      `${JSON.stringify({ icon, title: '', tooltip: 'maxproxy', isTemplateIcon: true, items: [{ title: 'Quit maxproxy', tooltip: '', enabled: true, checked: false, hidden: false, __id: 1 }] })}\n`,
+    );
+    h.step(0);
+    expect(cocoa.messages()[0]).toMatchObject({ type: 'ready', helper: 'maxproxy-menubar' });
+    expect(cocoa.shown()).toEqual([{ title: 'Quit maxproxy', enabled: true, checked: false, hidden: false }]);
+    expect(cocoa.item.button.image?.template).toBe(true);
   });
 
   it('runs headless from the install: /health answers and a chat completion goes through the installed Claude Code', async () => {

@@ -154,7 +154,12 @@ describe('usage ledger: rows, shares of two clients, a budget, maxproxy usage', 
 
     // /status and `maxproxy status`: billing path of the last turn, top clients with the budget.
     const status = await (await fetch(`${proxy.url}/status`)).json();
-    expect(status.ledger).toMatchObject({ lastTurn: { billing: 'plan', client: 'Anthropic SDK' }, extraUsageTurnsToday: 0, turnsToday: 4, extraUsagePolicy: 'refuse' });
+    expect(status.ledger).toMatchObject({
+      lastTurn: { billing: 'plan', client: 'Anthropic SDK' },
+      extraUsageTurnsToday: 0,
+      turnsToday: 4,
+      extraUsagePolicy: 'refuse',
+    });
     expect(status.ledger.topClients.map((c: any) => [c.client, c.fiveHour, c.budgetPercent])).toEqual([
       ['Anthropic SDK', 0.1, undefined],
       ['OpenAI SDK', 0.1, 8],

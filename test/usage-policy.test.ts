@@ -45,7 +45,11 @@ describe('extra usage: refuse, notify, allow', () => {
     const log = silentLogger();
     daemon = await startDaemon(config, settings, log, '0.0.0-test');
     const notifier = new CoalescingNotifier({ backend: { send: async (n) => void sent.push(n) }, gatherMs: 0, windowMs: 0 });
-    desktop = await startDesktop(daemon, config, settings, log as never, { tray: false, notifier, loginItem: { home: path.join(dataDir, 'user-home'), scriptPath: MAIN } });
+    desktop = await startDesktop(daemon, config, settings, log as never, {
+      tray: false,
+      notifier,
+      loginItem: { home: path.join(dataDir, 'user-home'), scriptPath: MAIN },
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -77,7 +81,12 @@ describe('extra usage: refuse, notify, allow', () => {
     expect(err.message).toContain(`5-hour limit is used up (resets at ${new Date(reset * 1000).toISOString().replace('.000', '')})`);
     expect(err.message).toContain('Allow extra usage');
 
-    const anth = await post(daemon.url, '/v1/messages', { model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'x' }] }, { 'anthropic-version': '2023-06-01' });
+    const anth = await post(
+      daemon.url,
+      '/v1/messages',
+      { model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'x' }] },
+      { 'anthropic-version': '2023-06-01' },
+    );
     expect(anth.status).toBe(429);
     expect(await anth.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringContaining('--extra-usage allow') } });
     const resp = await post(daemon.url, '/v1/responses', { model: 'claude-sonnet-4-5', input: 'x' });

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
+import type { TurnEngine } from '../engine/turn-engine.js';
 import type { Logger } from '../log/logger.js';
 import { hostGuard } from '../server/guards/host-guard.js';
 import type { StatusStore } from '../status/store.js';
@@ -19,7 +20,7 @@ import { stackSeries, windowSeries } from './usage-view.js';
 
 export interface DashboardDeps {
   status: StatusStore;
-  engine: { endSession(id: string): boolean; readonly spareCount: number; readonly liveSessions: number };
+  engine: Pick<TurnEngine, 'endSession' | 'stats'>;
   settings: SettingsControl;
   /** The usage ledger; absent → the usage panels say there is no usage data. */
   usage?: () => UsageReader | undefined;
@@ -54,10 +55,11 @@ export class Dashboard {
   /** Everything the live panel shows; also what the event stream sends. */
   live(): Record<string, unknown> {
     const t = this.d.thresholds();
+    const stats = this.d.engine.stats();
     return {
       ...this.d.status.snapshot(),
-      warmSpares: this.d.engine.spareCount,
-      liveProcesses: this.d.engine.liveSessions,
+      warmSpares: stats.warmSpares,
+      liveProcesses: stats.liveSessions,
       thresholds: { warn: t.warn, critical: t.critical },
       usageLedger: this.d.usage?.() !== undefined,
       now: Date.now(),

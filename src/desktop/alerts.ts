@@ -1,28 +1,6 @@
+import type { StatusNotice } from '../status/notices.js';
 import type { StatusSnapshot } from '../status/types.js';
 import type { Notifier } from './notifier.js';
-
-/**
- * One-off events the daemon reports on the status store as `status.emit('notice', n)`.
- * They are not state (nothing to render), only something to tell the user once.
- */
-export type StatusNotice =
-  /** A turn stopped by the inactivity watchdog (server/turn-route.ts). */
-  | { kind: 'timeout'; client: string; sessionId?: string; afterMs: number }
-  /**
-   * A Claude Code process died while it was serving a turn (not when we stopped it).
-   * `stderr` is the tail of what it printed, if anything.
-   */
-  | {
-      kind: 'cli-crash';
-      client?: string;
-      sessionId?: string;
-      pid?: number;
-      code: number | null;
-      signal: string | null;
-      stderr?: string;
-    }
-  /** Claude Code reports answers billed as extra usage (once per window; src/usage/admission.ts). */
-  | { kind: 'extra-usage'; policy: 'refuse' | 'notify'; window: string; resetsAt?: number };
 
 const seconds = (ms: number): string => {
   const s = Math.round(ms / 1000);

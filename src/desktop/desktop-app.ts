@@ -5,7 +5,7 @@ import type { Config } from '../config/defaults.js';
 import type { SettingsStore } from '../config/settings.js';
 import type { Daemon } from '../daemon.js';
 import type { Logger } from '../log/logger.js';
-import { Alerts, type StatusNotice } from './alerts.js';
+import { Alerts } from './alerts.js';
 import { disableLoginItem, enableLoginItem, type LoginItemOptions, loginItemStatus } from './login-item.js';
 import type { MenuAction, MenuPrefs } from './menu-model.js';
 import { type CoalescingNotifier, createNotifier } from './notifier.js';
@@ -84,9 +84,8 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
   const thresholds = () => ({ warn: config.thresholds.warn, critical: config.thresholds.critical });
   const alerts = new Alerts(notifier, thresholds);
   const onStatus = (s: Parameters<Alerts['onStatus']>[0]) => alerts.onStatus(s);
-  const onNotice = (n: StatusNotice) => alerts.notice(n);
+  const stopNotices = daemon.status.onNotice((n) => alerts.notice(n));
   daemon.status.on('change', onStatus);
-  daemon.status.on('notice', onNotice);
 
   const loginOpts = { dataDir: config.dataDir, ...opts.loginItem };
   let startAtLogin = (await loginItemStatus(loginOpts).catch(() => ({ enabled: false }))).enabled;
@@ -209,7 +208,10 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
       logger: log,
       ...opts.trayOptions,
     });
-    tray.on('headless', (reason: string) => log.warn({ reason }, 'no tray; running headless'));
+    // The tray logs why; on a Mac, where a display is always there, also say it where the user looks.
+    tray.on('headless', (reason: string) => {
+      if ((opts.trayOptions?.platform ?? process.platform) === 'darwin') notifier.notify('tray', 'maxproxy has no menu-bar icon', reason);
+    });
     const ok = await tray.start();
     if (ok) log.info('tray icon shown');
   }
@@ -221,7 +223,7 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
     stop: async () => {
       daemon.dashboard.attachTray(undefined);
       daemon.status.off('change', onStatus);
-      daemon.status.off('notice', onNotice);
+      stopNotices();
       await tray?.stop();
       notifier.close();
     },

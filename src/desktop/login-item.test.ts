@@ -110,7 +110,7 @@ describe('XDG autostart .desktop', () => {
 describe('systemd user unit', () => {
   it('quotes ExecStart words per systemd rules', () => {
     expect(systemdExecArg('/usr/bin/node')).toBe('"/usr/bin/node"');
-    expect(systemdExecArg(String.raw`/a $HOME ${'$'}{X}`)).toBe('"/a $$HOME $${X}"');
+    expect(systemdExecArg('/a $HOME $' + '{X}')).toBe('"/a $$HOME $${X}"');
     expect(systemdExecArg('/100%n')).toBe('"/100%%n"');
     expect(systemdExecArg(String.raw`/a"b\c`)).toBe(String.raw`"/a\"b\\c"`);
     expect(systemdExecArg("/it's")).toBe(`"/it's"`);

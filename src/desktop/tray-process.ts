@@ -1,7 +1,7 @@
 /**
  * A typed client for the tray program that systray2 2.1.4 ships (traybin/tray_*_release,
  * Go, getlantern/systray v1.1.0). We drive the binary directly and never load systray2's
- * JS wrapper, whose defects are listed in DESIGN.md §5.
+ * JS wrapper, whose defects are listed in docs/facts/systray2.md.
  *
  * The binary's line protocol (JSON, one object per line):
  *   ← {"type":"ready"}                         once, after the native tray is up
@@ -282,9 +282,17 @@ export function describeEarlyExit(code: number | null, signal: string | null, st
 
 // ---------------------------------------------------------------------------------------
 
+/** Whether macOS shows the icon, as maxproxy's macOS helper sees it. */
+export interface TrayVisibility {
+  visible: boolean;
+  onScreen: boolean;
+  statusItemVisible: boolean;
+}
+
 /**
  * One running tray binary. Events: 'click' (string id of a clickable item), 'exit'
- * (TrayExit, once). Build it with TrayProcess.start().
+ * (TrayExit, once), 'visibility' (TrayVisibility; macOS helper only). Build it with
+ * TrayProcess.start().
  */
 export class TrayProcess extends EventEmitter {
   private slots: Slot[] = [];
@@ -296,6 +304,8 @@ export class TrayProcess extends EventEmitter {
   private stopping = false;
   private exitPromise: Promise<TrayExit>;
   private readonly log: Logger;
+  /** What the process said about itself when ready (empty for systray2's binary). */
+  about: Record<string, unknown> = {};
 
   private constructor(
     private readonly child: TrayChild,
@@ -409,9 +419,16 @@ export class TrayProcess extends EventEmitter {
           this.log.debug({ line }, 'tray stdout (not a message)');
           return;
         }
-        if (msg.type === 'ready') done();
-        else if (msg.type === 'clicked' && typeof msg.__id === 'number') this.onClicked(msg.__id);
-        else this.log.debug({ line }, 'tray: unknown message');
+        if (msg.type === 'ready') {
+          // maxproxy's macOS helper says which it is (systray2's binary sends only the type).
+          const { type: _t, ...about } = msg as Record<string, unknown>;
+          this.about = about;
+          done();
+        } else if (msg.type === 'clicked' && typeof msg.__id === 'number') this.onClicked(msg.__id);
+        else if (msg.type === 'visibility') {
+          const v = msg as { visible?: unknown; onScreen?: unknown; statusItemVisible?: unknown };
+          this.emit('visibility', { visible: v.visible === true, onScreen: v.onScreen === true, statusItemVisible: v.statusItemVisible !== false });
+        } else this.log.debug({ line }, 'tray: unknown message');
       });
     });
   }
@@ -529,11 +546,6 @@ export class TrayProcess extends EventEmitter {
         if (!(await waitFor(1000))) this.kill('SIGKILL');
       }
     }
-    return this.exitPromise;
-  }
-
-  /** Resolves when the process has exited, however it ended. */
-  whenExited(): Promise<TrayExit> {
     return this.exitPromise;
   }
 }

@@ -125,6 +125,23 @@ describe('Tray', () => {
     await tray.stop();
   });
 
+  it('logs what the macOS helper says about being shown: a warning naming where to allow the icon', async () => {
+    const tray = makeTray();
+    await tray.start();
+    const h = handles[0];
+    h.emit('visibility', { visible: true, onScreen: true, statusItemVisible: true });
+    h.emit('visibility', { visible: false, onScreen: false, statusItemVisible: true });
+    expect(log.lines.filter(([, , m]) => m?.includes('menu-bar icon'))).toEqual([
+      ['info', { visible: true, onScreen: true, statusItemVisible: true }, 'menu-bar icon visible'],
+      [
+        'warn',
+        { visible: false, onScreen: false, statusItemVisible: true },
+        'macOS is not showing the menu-bar icon: allow maxproxy in System Settings > Menu Bar > "Allow in the Menu Bar" (or the menu bar is full or hidden)',
+      ],
+    ]);
+    await tray.stop();
+  });
+
   it('turns clicks into actions and re-renders after them', async () => {
     const tray = makeTray();
     await tray.start();

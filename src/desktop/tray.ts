@@ -11,8 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StatusSnapshot } from '../status/types.js';
 import { type Logger, silentLogger } from './logger.js';
+import { type MacTrayOptions, startMacTray } from './macos/menubar.js';
 import { buildMenu, type MenuAction, type MenuModel, type MenuPrefs, menuActions, type TrayIconName } from './menu-model.js';
-import { type TrayExit, type TrayIcons, TrayProcess, type TrayProcessOptions, TrayStartError } from './tray-process.js';
+import { type TrayExit, type TrayIcons, TrayProcess, type TrayProcessOptions, TrayStartError, type TrayVisibility } from './tray-process.js';
 
 /** What the tray needs from StatusStore. */
 export interface StatusSource {
@@ -27,6 +28,7 @@ export interface TrayHandle {
   stop(): Promise<unknown>;
   on(event: 'click', listener: (id: string) => void): unknown;
   on(event: 'exit', listener: (info: TrayExit) => void): unknown;
+  on(event: 'visibility', listener: (v: TrayVisibility) => void): unknown;
 }
 
 export type TrayState = 'stopped' | 'starting' | 'running' | 'restarting' | 'headless';
@@ -58,6 +60,8 @@ export interface TrayOptions {
   now?: () => number;
   /** Icons already loaded (skips reading assetsDir). */
   icons?: TrayIcons;
+  /** macOS: how the menu-bar helper is run (tests run it with a stand-in for osascript). */
+  macos?: Pick<MacTrayOptions, 'osascript' | 'helperReadyTimeoutMs' | 'run'>;
   /** Starts a tray process; TrayProcess.start by default (tests pass a fake). */
   startProcess?: (model: MenuModel, icons: TrayIcons) => Promise<TrayHandle>;
 }
@@ -164,6 +168,8 @@ export class Tray extends EventEmitter {
       env: this.opts.env,
       readyTimeoutMs: this.opts.readyTimeoutMs,
     };
+    // macOS: maxproxy's own menu-bar helper first, then systray2's binary (macos/menubar.ts).
+    if (this.platform === 'darwin') return startMacTray(model, icons, { ...o, assetsDir: this.opts.assetsDir, ...this.opts.macos });
     return TrayProcess.start(model, icons, o);
   }
 
@@ -195,8 +201,18 @@ export class Tray extends EventEmitter {
     proc.on('exit', (info) => {
       if (this.proc === proc) this.onExit(info);
     });
+    proc.on('visibility', (v) => {
+      if (this.proc !== proc) return;
+      if (v.visible) this.log.info({ ...v }, 'menu-bar icon visible');
+      else {
+        this.log.warn(
+          { ...v },
+          'macOS is not showing the menu-bar icon: allow maxproxy in System Settings > Menu Bar > "Allow in the Menu Bar" (or the menu bar is full or hidden)',
+        );
+      }
+    });
     this.setState('running');
-    this.log.info({ pid: (proc as { pid?: number }).pid }, 'tray started');
+    this.log.info({ pid: (proc as { pid?: number }).pid, ...(proc as { about?: object }).about }, 'tray started');
     // Status may have changed while the process was starting.
     this.schedule();
     return true;

@@ -23,10 +23,6 @@ export class Channel<T> implements AsyncIterable<T> {
     }
   }
 
-  get isEnded(): boolean {
-    return this.ended;
-  }
-
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return {
       next: () => {

@@ -3,21 +3,24 @@ import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { clientName } from '../status/client-name.js';
 import type { StatusStore } from '../status/store.js';
-import type { CollectOutcome } from '../turn/collect.js';
 import { rejoin } from '../turn/rejoin.js';
-import type { Endpoint, TurnRecord } from '../turn/turn-record.js';
+import type { TurnRecord } from '../turn/turn-record.js';
 import type { ContentBlock, TurnEvent, TurnMessage, TurnRequest } from '../turn/types.js';
-import { invalid, TurnFailure } from '../turn/types.js';
+import { TurnFailure } from '../turn/types.js';
 import { buildChildEnv } from './child-env.js';
 import { toCliToolName } from './client-tool-names.js';
-import { fingerprint, normalizeToolId, shapeKey } from './fingerprint.js';
+import { ConversationIndex, type Slot } from './conversation-index.js';
+import { fingerprint, shapeKey } from './fingerprint.js';
 import { Limiter } from './limiter.js';
-import { LiveSession } from './live-session.js';
+import { LiveSession, type TurnOutcome } from './live-session.js';
 import { type ModelInfo, ModelRegistry } from './models.js';
 import { ProcessGroups } from './process-group.js';
+import type { EngineSession, SessionFactory, SessionSpec } from './session-factory.js';
 import { SessionMap } from './session-map.js';
 import { countTokens } from './token-counter.js';
 import { writeTranscript } from './transcript.js';
+import type { Continuity, EngineStats, RunContext, TurnEngine, TurnRun } from './turn-engine.js';
+import { outputSchemaOf, splitTurn, withToolChoice } from './turn-input.js';
 import { buildTurnRecord } from './turn-record-builder.js';
 
 export interface EngineOptions {
@@ -42,66 +45,44 @@ export interface EngineOptions {
   /** Called once for every turn that reached Claude Code, when it has ended (the usage ledger, metrics). */
   onTurnRecord?: (record: TurnRecord) => void;
   /** A CLI process died unexpectedly (for metrics and a notification). */
-  onCliCrash?: (info: { sessionId: string; pid?: number; code: number | null; signal: string | null; stderr: string[] }) => void;
+  onCliCrash?: (info: { sessionId: string; client?: string; pid?: number; code: number | null; signal: string | null; stderr: string[] }) => void;
 }
 
-export interface RunContext {
-  requestId: string;
-  signal?: AbortSignal;
-  /** The wire endpoint the request came through (for the turn's record). */
-  endpoint: Endpoint;
-}
+type EngineSlot = Slot<EngineSession>;
 
-/** A live session plus what the engine needs to recognise its conversation. */
-interface Slot {
-  session: LiveSession;
+/** A request reduced to what finding its conversation needs. */
+interface Prepared {
+  model: ModelInfo;
+  history: TurnMessage[];
+  input: ContentBlock[];
   shape: string;
-  /** Fingerprint of the conversation the process holds, after its last answer. */
-  fp?: string;
-  client: string;
-  explicitId?: string;
-  inputTokens: number;
-  outputTokens: number;
-}
-
-/** A started turn: its events as they come, and the turn's one fold once it has ended. */
-export interface TurnRun {
-  events: AsyncIterable<TurnEvent>;
-  /** Resolves when the turn has ended, with the message it produced or its error. */
-  outcome: Promise<CollectOutcome>;
-  sessionId: string;
-  continuity: Continuity;
-  pid?: number;
-}
-
-/** How a request found its session, for logs and tests. */
-export type Continuity = 'live' | 'resumed' | 'rebuilt' | 'new' | 'warm';
-
-type SpawnOptions = {
-  model: string;
-  system?: string;
-  tools: TurnRequest['tools'];
+  fpHistory: string;
   outputSchema?: Record<string, unknown>;
-  resume?: string;
-  autoContinue?: boolean;
-};
+}
 
 /**
  * The only code that knows Claude Code: it maps each canonical request onto a live
  * CLI session (continuing, resuming or rebuilding the conversation), runs the turn
  * under the concurrency cap, and reports everything to the status store.
  */
-export class Engine {
-  readonly models: ModelRegistry;
-  readonly limiter: Limiter;
-  readonly groups: ProcessGroups;
-  private readonly slots = new Set<Slot>();
+export class Engine implements TurnEngine {
+  private readonly models: ModelRegistry;
+  private readonly limiter: Limiter;
+  private readonly groups: ProcessGroups;
+  private readonly index: ConversationIndex<EngineSession>;
   private readonly map: SessionMap;
   private readonly cwd: string;
   private readonly childEnv: Record<string, string>;
-  private sweeper: NodeJS.Timeout;
+  private readonly newSession: SessionFactory;
+  private readonly sweeper: NodeJS.Timeout;
+  private closing = false;
+  /** The client each session serves, kept past the slot's removal for the crash notice. */
+  private readonly clientOf = new WeakMap<EngineSession, string>();
 
-  constructor(private readonly opts: EngineOptions) {
+  constructor(
+    private readonly opts: EngineOptions,
+    factory?: SessionFactory,
+  ) {
     this.models = new ModelRegistry(opts.models);
     this.cwd = path.join(opts.dataDir, 'workdir');
     fs.mkdirSync(this.cwd, { recursive: true });
@@ -109,31 +90,29 @@ export class Engine {
     const reaped = this.groups.reapOrphans();
     if (reaped.length) opts.log.warn({ pids: reaped }, 'reaped Claude Code processes left by an earlier run');
     this.map = new SessionMap(path.join(opts.dataDir, 'sessions.json'));
+    this.index = new ConversationIndex(this.map);
     this.childEnv = buildChildEnv(opts.parentEnv ?? process.env, { explicit: opts.claudeEnv, maxRetries: opts.cliMaxRetries });
-    this.limiter = new Limiter(opts.maxConcurrent, opts.maxQueue, () => {
-      opts.status.setRequests({ active: this.limiter.running, queued: this.limiter.queued, oldestQueuedMs: this.limiter.oldestWaitMs });
-      if (this.limiter.queued >= opts.maxQueue && opts.maxQueue > 0)
-        opts.status.setWarning({
-          id: 'queue-full',
-          level: 'warning',
-          message: `Queue full: ${this.limiter.running} running, ${this.limiter.queued} waiting; new requests get 503`,
-        });
-      else opts.status.clearWarning('queue-full');
-    });
+    this.newSession = factory ?? ((spec) => this.liveSession(spec));
+    this.limiter = new Limiter(opts.maxConcurrent, opts.maxQueue, () => this.publishQueue());
     this.sweeper = setInterval(() => this.evictIdle(), Math.min(30_000, opts.sessionIdleMs)).unref();
-  }
-
-  /** The environment the CLI runs with (secrets included: never log it). */
-  get env(): Record<string, string> {
-    return this.childEnv;
-  }
-
-  get workdir(): string {
-    return this.cwd;
   }
 
   resolveModel(name: unknown): ModelInfo {
     return this.models.resolve(name);
+  }
+
+  listModels(): ModelInfo[] {
+    return this.models.list();
+  }
+
+  stats(): EngineStats {
+    return {
+      liveSessions: this.index.size,
+      warmSpares: this.spares.size,
+      running: this.limiter.running,
+      queued: this.limiter.queued,
+      liveProcesses: this.groups.pids.length,
+    };
   }
 
   /**
@@ -142,55 +121,21 @@ export class Engine {
    */
   async run(req: TurnRequest, ctx: RunContext): Promise<TurnRun> {
     const startedAt = Date.now();
-    const model = this.models.resolve(req.model);
-    const { history, input } = splitTurn(req.messages);
-    const outputSchema = outputSchemaOf(req);
-    const shape = shapeKey(req.system, req.tools, outputSchema);
-    const fpHistory = fingerprint(shape, history);
+    const p = this.prepare(req);
     // The MCP server behind client tools is loaded the first time a request brings tools.
     if (req.tools.length && !this.toolsModule) this.toolsModule = await import('./client-tools.js');
-    const release = await this.limiter.acquire(ctx.signal);
-    let released = false;
-    const releaseOnce = () => {
-      if (!released) {
-        released = true;
-        release();
-      }
-    };
+    const release = onceOnly(await this.limiter.acquire(ctx.signal));
     try {
       for (let attempt = 1; ; attempt++) {
-        const { slot, continuity } = this.findOrStart(req, model, shape, history, input, fpHistory, outputSchema);
-        if (slot.session.state !== 'waiting_tools') {
-          try {
-            await slot.session.setModel(model.cliModel);
-          } catch (e) {
-            // The CLI refuses a model it cannot use: that is the client's model name, not our failure.
-            throw new TurnFailure({
-              kind: 'not_found',
-              code: 'model_not_found',
-              param: 'model',
-              message: `Claude Code cannot switch this conversation to '${req.model}': ${(e as Error).message}`,
-            });
-          }
-          await slot.session.setToolsEnabled(req.toolChoice?.type !== 'none');
-        }
-        const { events, done } = slot.session.runTurn(withToolChoice(input, req), { signal: ctx.signal, requestId: ctx.requestId });
-        let stream: AsyncIterable<TurnEvent> = events;
-        if (slot.session.autoContinues) {
-          // A turn the CLI starts by itself can race the SDK's registration of the client's
-          // tools (measured: ~1 in 6 under load). The session refuses such a start; try again.
-          const it = events[Symbol.asyncIterator]();
-          const first = await it.next();
-          if (!first.done && first.value.type === 'error' && first.value.error.code === 'tools_not_ready' && attempt < 3) {
-            this.opts.log.info({ requestId: ctx.requestId, attempt }, 'client tools were not ready for the resumed turn; starting it again');
-            continue;
-          }
-          stream = rejoin(first.done ? [] : [first.value], undefined, it);
-        }
+        const { slot, continuity } = this.open(req, p);
+        await this.configure(slot, req, p.model);
+        const { events, done } = slot.session.runTurn(withToolChoice(p.input, req), { signal: ctx.signal, requestId: ctx.requestId });
+        const stream = await this.firstAttemptStream(slot, events, attempt, ctx);
+        if (!stream) continue;
         this.publish(slot, 'busy');
         this.opts.log.debug({ requestId: ctx.requestId, sessionId: slot.session.id, pid: slot.session.pid, continuity }, 'turn started');
         void done.then((outcome) => {
-          releaseOnce();
+          release();
           this.emitRecord(
             buildTurnRecord({
               requestId: ctx.requestId,
@@ -198,7 +143,7 @@ export class Engine {
               client: slot.client,
               endpoint: ctx.endpoint,
               modelRequested: req.model,
-              modelResolved: model.cliModel,
+              modelResolved: p.model.cliModel,
               startedAt,
               endedAt: Date.now(),
               firstOutputAt: outcome.firstOutputAt,
@@ -206,36 +151,87 @@ export class Engine {
               fold: outcome.fold,
             }),
           );
-          if (outcome.ok) {
-            const prev = slot.fp;
-            slot.fp = fingerprint(shape, [...history, { role: 'user', content: input }, outcome.assistant]);
-            this.map.put(
-              {
-                fingerprint: slot.fp,
-                cliSessionId: slot.session.id,
-                model: model.id,
-                client: slot.client,
-                explicitId: slot.explicitId,
-                turns: slot.session.turns,
-                inputTokens: slot.inputTokens,
-                outputTokens: slot.outputTokens,
-                updatedAt: Date.now(),
-              },
-              prev,
-            );
-            this.publish(slot, slot.session.state === 'waiting_tools' ? 'waiting_tools' : 'idle');
-            this.evictOverflow();
-          } else if (!outcome.closed) {
-            // The CLI history now ends in an error the client never accepted: retire the process.
-            slot.session.close();
-          }
+          this.settle(slot, p, outcome);
         });
-        const tracked = this.track(slot, stream);
-        return { events: tracked, sessionId: slot.session.id, continuity, pid: slot.session.pid, outcome: done.then((o) => o.collected) };
+        return { events: this.track(slot, stream), outcome: done.then((o) => o.collected), sessionId: slot.session.id, continuity, pid: slot.session.pid };
       }
     } catch (e) {
-      releaseOnce();
+      release();
       throw e;
+    }
+  }
+
+  private prepare(req: TurnRequest): Prepared {
+    const model = this.models.resolve(req.model);
+    const { history, input } = splitTurn(req.messages);
+    const outputSchema = outputSchemaOf(req);
+    const shape = shapeKey(req.system, req.tools, outputSchema);
+    return { model, history, input, shape, fpHistory: fingerprint(shape, history), outputSchema };
+  }
+
+  /** The session's model and tool visibility for this turn (a waiting turn keeps what it has). */
+  private async configure(slot: EngineSlot, req: TurnRequest, model: ModelInfo): Promise<void> {
+    if (slot.session.state === 'waiting_tools') return;
+    try {
+      await slot.session.setModel(model.cliModel);
+    } catch (e) {
+      // The CLI refuses a model it cannot use: that is the client's model name, not our failure.
+      throw new TurnFailure({
+        kind: 'not_found',
+        code: 'model_not_found',
+        param: 'model',
+        message: `Claude Code cannot switch this conversation to '${req.model}': ${(e as Error).message}`,
+      });
+    }
+    await slot.session.setToolsEnabled(req.toolChoice?.type !== 'none');
+  }
+
+  /**
+   * A turn the CLI starts by itself can race the SDK's registration of the client's
+   * tools (measured: ~1 in 6 under load). The session refuses such a start; undefined
+   * means "start it again".
+   */
+  private async firstAttemptStream(
+    slot: EngineSlot,
+    events: AsyncIterable<TurnEvent>,
+    attempt: number,
+    ctx: RunContext,
+  ): Promise<AsyncIterable<TurnEvent> | undefined> {
+    if (!slot.session.autoContinues) return events;
+    const it = events[Symbol.asyncIterator]();
+    const first = await it.next();
+    if (!first.done && first.value.type === 'error' && first.value.error.code === 'tools_not_ready' && attempt < 3) {
+      this.opts.log.info({ requestId: ctx.requestId, attempt }, 'client tools were not ready for the resumed turn; starting it again');
+      return undefined;
+    }
+    return rejoin(first.done ? [] : [first.value], undefined, it);
+  }
+
+  /** After a turn: remember the conversation it now holds, or retire a process whose history the client never accepted. */
+  private settle(slot: EngineSlot, p: Prepared, outcome: TurnOutcome): void {
+    if (outcome.ok) {
+      const prev = slot.fp;
+      slot.fp = fingerprint(p.shape, [...p.history, { role: 'user', content: p.input }, outcome.assistant]);
+      this.map.put(
+        {
+          fingerprint: slot.fp,
+          cliSessionId: slot.session.id,
+          model: p.model.id,
+          client: slot.client,
+          explicitId: slot.explicitId,
+          turns: slot.session.turns,
+          inputTokens: slot.inputTokens,
+          outputTokens: slot.outputTokens,
+          updatedAt: Date.now(),
+        },
+        prev,
+      );
+      this.publish(slot, slot.session.state === 'waiting_tools' ? 'waiting_tools' : 'idle');
+      for (const s of this.index.evictOverflow(this.opts.maxLiveSessions))
+        this.opts.log.debug({ sessionId: s.session.id, pid: s.session.pid }, 'evicted idle session (cap)');
+    } else if (!outcome.closed) {
+      // The CLI history now ends in an error the client never accepted: retire the process.
+      slot.session.close();
     }
   }
 
@@ -271,7 +267,7 @@ export class Engine {
   }
 
   /** Counts tokens and rate limits as they pass, for status and the tray. */
-  private async *track(slot: Slot, events: AsyncIterable<TurnEvent>): AsyncIterable<TurnEvent> {
+  private async *track(slot: EngineSlot, events: AsyncIterable<TurnEvent>): AsyncIterable<TurnEvent> {
     for await (const ev of events) {
       if (ev.type === 'stop') {
         const u = ev.usage;
@@ -292,99 +288,60 @@ export class Engine {
     }
   }
 
-  private findOrStart(
-    req: TurnRequest,
-    model: ModelInfo,
-    shape: string,
-    history: TurnMessage[],
-    input: ContentBlock[],
-    fpHistory: string,
-    outputSchema: Record<string, unknown> | undefined,
-  ): { slot: Slot; continuity: Continuity } {
-    const client = clientName(req.conversation.userAgent);
+  /** Finds the session that continues the request's conversation, or starts one. */
+  private open(req: TurnRequest, p: Prepared): { slot: EngineSlot; continuity: Continuity } {
     const explicitId = req.conversation.explicitId;
-    const bringsResults = input.some((b) => b.type === 'tool_result');
-    if (history.length > 0) {
-      const matching = [...this.slots].filter((s) => s.fp === fpHistory && s.shape === shape);
-      // A process suspended in tool calls can only go on with their results; one that is idle, with anything.
-      const usable = matching.filter((s) => (s.session.state === 'waiting_tools' ? bringsResults : s.session.state === 'idle'));
-      const live = usable.find((s) => s.explicitId === explicitId) ?? usable[0];
-      if (live) return { slot: live, continuity: 'live' };
-      // Some clients re-send a tool-call turn without its text (content:null): the results
-      // themselves still name the calls a waiting process is suspended in.
-      if (bringsResults) {
-        const ids = new Set(input.filter((b) => b.type === 'tool_result').map((b) => normalizeToolId((b as { tool_use_id: string }).tool_use_id)));
-        const byIds = [...this.slots].find(
-          (s) =>
-            s.shape === shape &&
-            s.session.state === 'waiting_tools' &&
-            s.session.pendingToolIds.length === ids.size &&
-            s.session.pendingToolIds.every((id) => ids.has(normalizeToolId(id))),
-        );
-        if (byIds) return { slot: byIds, continuity: 'live' };
-      }
-      // The client moved on without answering the calls: that process cannot serve it any more.
-      for (const s of matching) if (s.session.state === 'waiting_tools') s.session.close();
-    }
-    let resume: string | undefined;
-    let continuity: Continuity = 'new';
-    let autoContinue = false;
-    if (bringsResults) {
-      // Tool results can only enter a new process through its transcript (see LiveSession.autoContinue).
-      resume = writeTranscript([...history, { role: 'user', content: input }], this.childEnv, {
+    const plan = this.index.plan({ shape: p.shape, fpHistory: p.fpHistory, history: p.history, input: p.input, explicitId });
+    if (plan.kind === 'live') return { slot: plan.slot, continuity: 'live' };
+    const spec: SessionSpec = { model: p.model.cliModel, system: req.system, tools: req.tools, outputSchema: p.outputSchema };
+    let session: EngineSession | undefined;
+    let continuity: Continuity;
+    if (plan.kind === 'resume') {
+      session = this.newSession({ ...spec, resume: plan.cliSessionId });
+      continuity = 'resumed';
+    } else if (plan.kind === 'rebuild') {
+      this.opts.log.info({ messages: plan.messages.length, toolResults: plan.autoContinue }, 'rebuilding the conversation for a new Claude Code session');
+      const resume = writeTranscript(plan.messages, this.childEnv, {
         cwd: this.cwd,
         version: this.opts.claudeVersion,
-        model: model.cliModel,
+        model: p.model.cliModel,
         toolName: toCliToolName,
       });
+      session = this.newSession({ ...spec, resume, autoContinue: plan.autoContinue });
       continuity = 'rebuilt';
-      autoContinue = true;
-      this.opts.log.info({ messages: history.length + 1 }, 'rebuilding a tool-call conversation for a new Claude Code session');
-    } else if (history.length > 0) {
-      const rec = this.map.get(fpHistory);
-      const busy = rec && [...this.slots].some((s) => s.session.id === rec.cliSessionId && s.session.state !== 'closed');
-      if (rec && !busy) {
-        resume = rec.cliSessionId;
-        continuity = 'resumed';
-        // The map entry moves with the session: a second resume of the same point would fork it.
-        this.map.delete(fpHistory);
-      } else {
-        resume = writeTranscript(history, this.childEnv, { cwd: this.cwd, version: this.opts.claudeVersion, model: model.cliModel, toolName: toCliToolName });
-        continuity = 'rebuilt';
-        this.opts.log.info({ messages: history.length }, 'rebuilding conversation history for a new Claude Code session');
-      }
-    }
-    const spawnOpts = { model: model.cliModel, system: req.system, tools: req.tools, outputSchema };
-    let session: LiveSession | undefined;
-    if (continuity === 'new') {
+    } else {
       // Spares are per shape and model: switching a parked process's model can fail for names it does not know.
-      const spareKey = `${shape}|${model.cliModel}`;
+      const spareKey = `${p.shape}|${p.model.cliModel}`;
       session = this.takeSpare(spareKey);
-      if (session) continuity = 'warm';
+      continuity = session ? 'warm' : 'new';
       // The next conversation of this shape starts warm too.
-      this.replenish(spareKey, spawnOpts);
+      this.replenish(spareKey, spec);
+      session ??= this.newSession(spec);
     }
-    session ??= this.spawn({ ...spawnOpts, resume, autoContinue });
-    const slot: Slot = {
+    const fresh = continuity === 'new' || continuity === 'warm';
+    const slot: EngineSlot = {
       session,
-      shape,
-      fp: continuity === 'new' || continuity === 'warm' ? undefined : fpHistory,
-      client,
+      shape: p.shape,
+      fp: fresh ? undefined : p.fpHistory,
+      client: clientName(req.conversation.userAgent),
       explicitId,
       inputTokens: 0,
       outputTokens: 0,
     };
-    this.slots.add(slot);
-    session.onClosed(() => {
-      this.slots.delete(slot);
-      this.opts.status.removeSession(session.id);
+    this.index.add(slot);
+    this.clientOf.set(session, slot.client);
+    const opened = session;
+    opened.onClosed(() => {
+      this.index.remove(slot);
+      this.opts.status.removeSession(opened.id);
     });
     return { slot, continuity };
   }
 
-  private spawn(o: SpawnOptions): LiveSession {
-    const { tools, ...rest } = o;
-    return new LiveSession({
+  /** The default session factory: a real Claude Code process. */
+  private liveSession(spec: SessionSpec): EngineSession {
+    const { tools, ...rest } = spec;
+    const session: LiveSession = new LiveSession({
       claudePath: this.opts.claudePath,
       cwd: this.cwd,
       env: this.childEnv,
@@ -394,8 +351,10 @@ export class Engine {
       maxRetryWaitMs: this.opts.maxRetryWaitMs,
       groups: this.groups,
       log: this.opts.log,
-      onCrash: this.opts.onCliCrash,
+      // The crash notice names the client whose conversation the process held (its slot is gone by then).
+      onCrash: (info) => this.opts.onCliCrash?.({ ...info, client: this.clientOf.get(session) }),
     });
+    return session;
   }
 
   /**
@@ -403,36 +362,44 @@ export class Engine {
    * (system prompt + tools + output schema; the model is switched at claim time), so
    * a new conversation skips the CLI's start-up. Bounded by `warmSpares` in total.
    */
-  private readonly spares = new Map<string, LiveSession>();
+  private readonly spares = new Map<string, EngineSession>();
   private toolsModule?: typeof import('./client-tools.js');
 
-  private takeSpare(shape: string): LiveSession | undefined {
-    const s = this.spares.get(shape);
-    this.spares.delete(shape);
+  private takeSpare(key: string): EngineSession | undefined {
+    const s = this.spares.get(key);
+    this.spares.delete(key);
     if (s && (s.state === 'idle' || s.state === 'starting')) return s;
     s?.close();
     return undefined;
   }
 
-  private replenish(shape: string, o: SpawnOptions): void {
-    if (this.opts.warmSpares <= 0 || this.closing || this.spares.has(shape)) return;
+  private replenish(key: string, spec: SessionSpec): void {
+    if (this.opts.warmSpares <= 0 || this.closing || this.spares.has(key)) return;
     while (this.spares.size >= this.opts.warmSpares) {
-      const [oldest, spare] = this.spares.entries().next().value as [string, LiveSession];
+      const [oldest, spare] = this.spares.entries().next().value as [string, EngineSession];
       this.spares.delete(oldest);
       spare.close();
     }
-    const spare = this.spawn(o);
-    this.spares.set(shape, spare);
+    const spare = this.newSession(spec);
+    this.spares.set(key, spare);
     spare.onClosed(() => {
-      if (this.spares.get(shape) === spare) this.spares.delete(shape);
+      if (this.spares.get(key) === spare) this.spares.delete(key);
     });
   }
 
-  get spareCount(): number {
-    return this.spares.size;
+  private publishQueue(): void {
+    const { status, maxQueue } = this.opts;
+    status.setRequests({ active: this.limiter.running, queued: this.limiter.queued, oldestQueuedMs: this.limiter.oldestWaitMs });
+    if (this.limiter.queued >= maxQueue && maxQueue > 0)
+      status.setWarning({
+        id: 'queue-full',
+        level: 'warning',
+        message: `Queue full: ${this.limiter.running} running, ${this.limiter.queued} waiting; new requests get 503`,
+      });
+    else status.clearWarning('queue-full');
   }
 
-  private publish(slot: Slot, state: 'idle' | 'busy' | 'waiting_tools'): void {
+  private publish(slot: EngineSlot, state: 'idle' | 'busy' | 'waiting_tools'): void {
     this.opts.status.upsertSession({
       id: slot.session.id,
       client: slot.client,
@@ -446,50 +413,24 @@ export class Engine {
     });
   }
 
-  /** Idle processes beyond the cap go, least recently used first. */
-  private evictOverflow(): void {
-    const idle = [...this.slots].filter((s) => s.session.state === 'idle').sort((a, b) => a.session.lastUsed - b.session.lastUsed);
-    let excess = this.slots.size - this.opts.maxLiveSessions;
-    for (const s of idle) {
-      if (excess <= 0) break;
-      this.opts.log.debug({ sessionId: s.session.id, pid: s.session.pid }, 'evicting idle session (cap)');
-      s.session.close();
-      excess--;
-    }
-  }
-
   private evictIdle(): void {
     const now = Date.now();
-    for (const [shape, spare] of [...this.spares]) {
+    for (const [key, spare] of [...this.spares]) {
       if (now - spare.lastUsed > this.opts.sessionIdleMs) {
-        this.spares.delete(shape);
+        this.spares.delete(key);
         spare.close();
       }
     }
-    for (const s of [...this.slots]) {
-      if (s.session.state === 'idle' && now - s.session.lastUsed > this.opts.sessionIdleMs) {
-        this.opts.log.debug({ sessionId: s.session.id, pid: s.session.pid }, 'evicting idle session (idle time)');
-        s.session.close();
-      }
-    }
+    for (const s of this.index.evictIdle(now, this.opts.sessionIdleMs))
+      this.opts.log.debug({ sessionId: s.session.id, pid: s.session.pid }, 'evicted idle session (idle time)');
   }
 
   /** Ends one session by id (tray "End session"). */
   endSession(id: string): boolean {
-    for (const s of this.slots) {
-      if (s.session.id === id) {
-        s.session.close();
-        return true;
-      }
-    }
-    return false;
+    const slot = this.index.byId(id);
+    slot?.session.close();
+    return slot !== undefined;
   }
-
-  get liveSessions(): number {
-    return this.slots.size;
-  }
-
-  private closing = false;
 
   async shutdown(graceMs: number): Promise<void> {
     this.closing = true;
@@ -498,45 +439,17 @@ export class Engine {
     this.spares.clear();
     await this.map.flushed();
     this.map.save();
-    for (const s of [...this.slots]) s.session.close();
+    for (const s of this.index.all()) s.session.close();
     await this.groups.stopAll(graceMs);
   }
 }
 
-/** JSON output requested by the client, as the schema the CLI must enforce. */
-export function outputSchemaOf(req: TurnRequest): Record<string, unknown> | undefined {
-  const f = req.responseFormat;
-  if (!f || f.type === 'text') return undefined;
-  return f.type === 'json_schema' ? f.schema : { type: 'object' };
-}
-
-/**
- * The CLI has no per-turn tool_choice (DESIGN.md §3): "required", a named tool and
- * parallel_tool_calls:false become an explicit instruction in the user turn — the
- * closest the CLI allows, and documented as not guaranteed (docs/tool-calling.md).
- */
-export function withToolChoice(input: ContentBlock[], req: TurnRequest): ContentBlock[] {
-  if (req.tools.length === 0) return input;
-  const notes: string[] = [];
-  const tc = req.toolChoice;
-  if (tc?.type === 'any') notes.push('You must call one or more of the available tools in this response.');
-  else if (tc?.type === 'tool') notes.push(`You must call the tool "${tc.name}" in this response.`);
-  if (req.parallelToolCalls === false && tc?.type !== 'none') notes.push('Call at most one tool in this response.');
-  if (notes.length === 0 || input.every((b) => b.type === 'tool_result')) return input;
-  return [...input, { type: 'text', text: `<tool-choice>${notes.join(' ')}</tool-choice>` }];
-}
-
-/**
- * Splits a request into the history the CLI must already hold and the new user input
- * (the trailing run of user messages, merged: the CLI takes one user message per turn).
- */
-export function splitTurn(messages: TurnMessage[]): { history: TurnMessage[]; input: ContentBlock[] } {
-  let i = messages.length;
-  while (i > 0 && messages[i - 1].role === 'user') i--;
-  const input = messages.slice(i).flatMap((m) => m.content);
-  if (input.length === 0) {
-    if (messages.length === 0) throw invalid('messages must not be empty', 'messages');
-    throw invalid('the last message must be from the user (assistant prefill is not supported through Claude Code)', `messages.${messages.length - 1}.role`);
-  }
-  return { history: messages.slice(0, i), input };
+/** A release that may be called from several places (turn end, failure) and runs once. */
+function onceOnly(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
 }

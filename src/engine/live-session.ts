@@ -21,6 +21,9 @@ function systemPromptFile(cwd: string, id: string, text: string): string {
   return file;
 }
 
+/** How long a process may take to start before the first turn's watchdog applies (a cold start on 2 busy cores took seconds). */
+const STARTUP_ALLOWANCE_MS = 60_000;
+
 export type LiveState = 'starting' | 'idle' | 'busy' | 'waiting_tools' | 'closed';
 
 export interface LiveSessionOptions {
@@ -230,19 +233,27 @@ export class LiveSession {
 
   private watchdog?: NodeJS.Timeout;
   private waitTimer?: NodeJS.Timeout;
+  /** The CLI has reported system/init: start-up is over. */
+  private initialised = false;
 
   private armWatchdog(): void {
     if (this.watchdog) clearTimeout(this.watchdog);
     if (this.state !== 'busy') return;
+    // The watchdog judges the upstream's silence, not the CLI's start-up: until the process
+    // has initialised (seconds on a busy machine) it gets a start-up allowance instead.
+    const starting = !this.initialised;
+    const ms = starting ? Math.max(this.opts.idleTimeoutMs, STARTUP_ALLOWANCE_MS) : this.opts.idleTimeoutMs;
     this.watchdog = setTimeout(() => {
-      const secs = Math.round(this.opts.idleTimeoutMs / 1000);
-      this.opts.log.warn({ sessionId: this.id, pid: this.pid, idleTimeoutMs: this.opts.idleTimeoutMs }, 'turn inactive; stopping Claude Code');
+      const secs = Math.round(ms / 1000);
+      this.opts.log.warn({ sessionId: this.id, pid: this.pid, idleTimeoutMs: ms, starting }, 'turn inactive; stopping Claude Code');
       this.fail({
         kind: 'timeout',
         code: 'inactivity_timeout',
-        message: `Claude Code produced no output for ${secs} s; the turn was stopped (--idle-timeout-ms)`,
+        message: starting
+          ? `Claude Code did not start within ${secs} s; the turn was stopped`
+          : `Claude Code produced no output for ${secs} s; the turn was stopped (--idle-timeout-ms)`,
       });
-    }, this.opts.idleTimeoutMs);
+    }, ms);
     this.watchdog.unref();
   }
 
@@ -250,6 +261,7 @@ export class LiveSession {
     try {
       for await (const m of this.q) {
         const msg = m as { type: string; subtype?: string; [k: string]: any };
+        if (msg.type === 'system' && msg.subtype === 'init') this.initialised = true;
         if (msg.type === 'system' && msg.subtype === 'init' && this.state === 'starting') this.state = 'idle';
         if (msg.type === 'system' && msg.subtype === 'init' && this.opts.autoContinue && this.bridge && this.turns === 1) {
           const tools: unknown[] = Array.isArray(msg.tools) ? msg.tools : [];

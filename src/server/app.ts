@@ -2,7 +2,7 @@ import express, { type Request, type Response } from 'express';
 import * as anthropic from '../api/anthropic/index.js';
 import * as openai from '../api/openai/index.js';
 import type { ResponseStore } from '../api/responses/index.js';
-import type { Engine } from '../engine/engine.js';
+import type { TurnEngine } from '../engine/turn-engine.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusStore } from '../status/store.js';
 import type { TurnError } from '../turn/types.js';
@@ -12,7 +12,7 @@ import type { Metrics } from './metrics.js';
 import { sendWireError, turnRoute } from './turn-route.js';
 
 export interface AppDeps {
-  engine: Engine;
+  engine: TurnEngine;
   status: StatusStore;
   metrics: Metrics;
   log: Logger;
@@ -67,8 +67,8 @@ export function createApp(d: AppDeps): express.Express {
       uptimeSeconds: Math.round((Date.now() - s.startedAt) / 1000),
       claude: s.claude,
       requests: s.requests,
-      liveSessions: d.engine.liveSessions,
-      warmSpares: d.engine.spareCount,
+      liveSessions: d.engine.stats().liveSessions,
+      warmSpares: d.engine.stats().warmSpares,
       usage: s.usage,
       warnings: s.warnings,
       ...d.health(),
@@ -77,7 +77,7 @@ export function createApp(d: AppDeps): express.Express {
   app.get('/status', (_req, res) => res.json(d.status.snapshot()));
   app.get('/metrics', d.metrics.handler());
 
-  const models = () => d.engine.models.list();
+  const models = () => d.engine.listModels();
   app.get('/v1/models', (req, res) => {
     if (isAnthropicClient(req)) res.json(anthropic.encodeModelsList(models().map((m) => ({ id: m.id, displayName: m.displayName }))));
     else

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TurnRecord } from '../turn/turn-record.js';
 import { listen, type Started } from './guards/testing.js';
 import { Metrics } from './metrics.js';
 
@@ -53,7 +54,8 @@ describe('Metrics', () => {
       'maxproxy_queue_depth',
       'maxproxy_live_processes',
       'maxproxy_tokens_total',
-      'maxproxy_cli_restarts_total',
+      'maxproxy_cli_crashes_total',
+      'maxproxy_watchdog_stops_total',
       'maxproxy_process_cpu_seconds_total',
       'maxproxy_process_resident_memory_bytes',
       'maxproxy_nodejs_eventloop_lag_seconds',
@@ -61,7 +63,8 @@ describe('Metrics', () => {
       expect(text, name).toContain(`# TYPE ${name} `);
     }
     expect(sample(text, 'maxproxy_tokens_total{type="cache_read"}')).toBe(0);
-    expect(sample(text, 'maxproxy_cli_restarts_total')).toBe(0);
+    expect(sample(text, 'maxproxy_cli_crashes_total')).toBe(0);
+    expect(sample(text, 'maxproxy_watchdog_stops_total')).toBe(0);
     // Default metrics are prefixed: no bare process_ series.
     expect(text).not.toMatch(/^process_/m);
   });
@@ -105,8 +108,9 @@ describe('Metrics', () => {
     metrics.setActiveSessions(2);
     metrics.setLiveProcesses(4);
     metrics.setLiveProcesses(-3); // dropped
-    metrics.cliRestart();
-    metrics.cliRestart();
+    metrics.cliCrash();
+    metrics.cliCrash();
+    metrics.watchdogStop();
     queued = 9;
     const text = await scrape();
     expect(sample(text, 'maxproxy_time_to_first_token_seconds_count{route="/v1/messages"}')).toBe(2);
@@ -119,15 +123,16 @@ describe('Metrics', () => {
     expect(sample(text, 'maxproxy_active_sessions')).toBe(2);
     expect(sample(text, 'maxproxy_live_processes')).toBe(4);
     expect(sample(text, 'maxproxy_queue_depth')).toBe(9);
-    expect(sample(text, 'maxproxy_cli_restarts_total')).toBe(2);
+    expect(sample(text, 'maxproxy_cli_crashes_total')).toBe(2);
+    expect(sample(text, 'maxproxy_watchdog_stops_total')).toBe(1);
   });
 
   it('keeps instances independent (private registries)', async () => {
     const a = new Metrics();
     const b = new Metrics({ defaultMetrics: false });
-    a.cliRestart();
-    expect(sample(await a.text(), 'maxproxy_cli_restarts_total')).toBe(1);
-    expect(sample(await b.text(), 'maxproxy_cli_restarts_total')).toBe(0);
+    a.cliCrash();
+    expect(sample(await a.text(), 'maxproxy_cli_crashes_total')).toBe(1);
+    expect(sample(await b.text(), 'maxproxy_cli_crashes_total')).toBe(0);
     expect(await b.text()).not.toContain('maxproxy_process_cpu');
     expect(a.contentType).toContain('text/plain');
   });
@@ -141,5 +146,34 @@ describe('Metrics', () => {
     });
     m.setQueueDepth(5);
     expect(sample(await m.text(), 'maxproxy_queue_depth')).toBe(5);
+  });
+
+  it('counts turns and their tokens by client, model and billing path, with bounded labels', async () => {
+    const m = new Metrics({ defaultMetrics: false });
+    const rec = (client: string, billing: 'plan' | 'extra_usage' | 'unknown', status: 'ok' | 'error' = 'ok'): TurnRecord => ({
+      startedAt: 1,
+      endedAt: 2,
+      requestId: 'r',
+      sessionId: 's',
+      client,
+      endpoint: 'messages',
+      modelRequested: 'sonnet',
+      modelServed: 'claude-sonnet-4-5',
+      status,
+      usage: { inputTokens: 10, outputTokens: 4, cacheReadInputTokens: 0, cacheCreationInputTokens: 2 },
+      durationMs: 1,
+      billing,
+    });
+    m.recordTurn(rec('OpenClaw', 'plan'));
+    m.recordTurn(rec('OpenClaw', 'plan'));
+    m.recordTurn(rec('curl', 'extra_usage', 'error'));
+    for (let i = 0; i < 40; i++) m.recordTurn(rec(`odd-agent-${i}`, 'unknown'));
+    const text = await m.text();
+    expect(sample(text, 'maxproxy_turns_total{client="OpenClaw",model="claude-sonnet-4-5",billing="plan",status="ok"}')).toBe(2);
+    expect(sample(text, 'maxproxy_turns_total{client="curl",model="claude-sonnet-4-5",billing="extra_usage",status="error"}')).toBe(1);
+    expect(sample(text, 'maxproxy_turn_tokens_total{client="OpenClaw",model="claude-sonnet-4-5",billing="plan",type="input"}')).toBe(20);
+    expect(sample(text, 'maxproxy_turn_tokens_total{client="OpenClaw",model="claude-sonnet-4-5",billing="plan",type="cache_creation"}')).toBe(4);
+    // 32 distinct clients get their own label; the rest count as `other`.
+    expect(sample(text, 'maxproxy_turns_total{client="other",model="claude-sonnet-4-5",billing="unknown",status="ok"}')).toBe(10);
   });
 });

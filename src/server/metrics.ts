@@ -10,7 +10,8 @@
  *   maxproxy_queue_depth                             gauge
  *   maxproxy_live_processes                          gauge
  *   maxproxy_tokens_total{type=input|output|cache_read|cache_creation}  counter
- *   maxproxy_cli_restarts_total                      counter
+ *   maxproxy_cli_crashes_total                       counter
+ *   maxproxy_watchdog_stops_total                    counter
  *   maxproxy_turns_total{client,model,billing,status}            counter (one per ended turn)
  *   maxproxy_turn_tokens_total{client,model,billing,type}        counter
  *   maxproxy_process_* / maxproxy_nodejs_*           collectDefaultMetrics
@@ -74,7 +75,8 @@ export class Metrics {
   private readonly queueDepth: Gauge;
   private readonly liveProcesses: Gauge;
   private readonly tokens: Counter<'type'>;
-  private readonly cliRestarts: Counter;
+  private readonly cliCrashes: Counter;
+  private readonly watchdogStops: Counter;
   private readonly turns: Counter<'client' | 'model' | 'billing' | 'status'>;
   private readonly turnTokens: Counter<'client' | 'model' | 'billing' | 'type'>;
   /** Client and model labels seen so far: bounded so an odd user-agent per request cannot grow the series forever. */
@@ -139,9 +141,14 @@ export class Metrics {
       labelNames: ['type'] as const,
       registers,
     });
-    this.cliRestarts = new Counter({
-      name: `${p}cli_restarts_total`,
-      help: 'Claude Code processes restarted after a crash, hang or watchdog kill',
+    this.cliCrashes = new Counter({
+      name: `${p}cli_crashes_total`,
+      help: 'Claude Code processes that exited while serving without maxproxy stopping them (nothing restarts them: the next request starts a new process)',
+      registers,
+    });
+    this.watchdogStops = new Counter({
+      name: `${p}watchdog_stops_total`,
+      help: 'Turns stopped by the inactivity watchdog (their Claude Code process is ended)',
       registers,
     });
     this.turns = new Counter({
@@ -217,8 +224,14 @@ export class Metrics {
     return v;
   }
 
-  cliRestart(): void {
-    this.cliRestarts.inc();
+  /** A Claude Code process exited while serving, without maxproxy stopping it. */
+  cliCrash(): void {
+    this.cliCrashes.inc();
+  }
+
+  /** The inactivity watchdog stopped a turn. */
+  watchdogStop(): void {
+    this.watchdogStops.inc();
   }
 
   /**

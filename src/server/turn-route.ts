@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { SseSink, WireContext, WireError } from '../api/wire.js';
-import type { Engine } from '../engine/engine.js';
+import type { TurnEngine } from '../engine/turn-engine.js';
 import type { Logger } from '../log/logger.js';
 import { clientName } from '../status/client-name.js';
 import type { StatusStore } from '../status/store.js';
@@ -34,7 +34,7 @@ export interface FormatAdapter<X> {
 }
 
 export interface TurnRouteDeps {
-  engine: Engine;
+  engine: TurnEngine;
   status: StatusStore;
   metrics: Metrics;
   log: Logger;
@@ -166,7 +166,8 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
       if (ttftMs !== undefined) deps.metrics.observeTimeToFirstToken(adapter.route, ttftMs / 1000);
       if (u) deps.metrics.addUsage(u);
       if (outcome.error?.kind === 'timeout') {
-        deps.status.emit('notice', { kind: 'timeout', client: clientName(req.headers['user-agent']), sessionId, afterMs: durationMs });
+        deps.metrics.watchdogStop();
+        deps.status.notify({ kind: 'timeout', client: clientName(req.headers['user-agent']), sessionId, afterMs: durationMs });
       }
       log.info(
         {

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { RateLimitInfo } from '../turn/types.js';
+import type { StatusNotice } from './notices.js';
 import type {
   ClaudeStatus,
   LedgerStatus,
@@ -74,11 +75,14 @@ export class StatusStore extends EventEmitter {
     this.changed();
   }
 
-  patchSession(id: string, patch: Partial<SessionInfo>): void {
-    const s = this.sessions.get(id);
-    if (!s) return;
-    Object.assign(s, patch);
-    this.changed();
+  /** Tells the user about a one-off event (the desktop turns it into a notification). */
+  notify(n: StatusNotice): void {
+    this.emit('notice', n);
+  }
+
+  onNotice(fn: (n: StatusNotice) => void): () => void {
+    this.on('notice', fn);
+    return () => this.off('notice', fn);
   }
 
   removeSession(id: string): void {

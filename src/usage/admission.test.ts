@@ -65,8 +65,12 @@ describe('Admission', () => {
     ] as const) {
       const status = new StatusStore('t');
       const notices: unknown[] = [];
-      status.on('notice', (n) => notices.push(n));
-      watchExtraUsage(status, () => policy, () => NOW);
+      status.onNotice((n) => notices.push(n));
+      watchExtraUsage(
+        status,
+        () => policy,
+        () => NOW,
+      );
       for (let i = 0; i < 3; i++) {
         status.recordRateLimit({ status: 'rejected', resetsAt: RESET, rateLimitType: 'five_hour', isUsingOverage: true });
         await new Promise((r) => setImmediate(r));

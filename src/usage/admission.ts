@@ -94,7 +94,7 @@ export function watchExtraUsage(status: StatusStore, policy: () => ExtraUsagePol
     const key = `${x.window ?? ''}:${x.resetsAt ?? ''}`;
     if (told.has(key)) return;
     told.add(key);
-    status.emit('notice', { kind: 'extra-usage', policy: p, window: windowWords(x.window), resetsAt: x.resetsAt });
+    status.notify({ kind: 'extra-usage', policy: p, window: windowWords(x.window), resetsAt: x.resetsAt });
   };
   status.on('change', onChange);
   return () => status.off('change', onChange);

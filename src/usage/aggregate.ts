@@ -1,7 +1,7 @@
 import type { TurnRecord } from '../turn/turn-record.js';
 import type { Attribution } from './attribution.js';
 import type { GroupBy, SeriesPoint, UsageGroup, UsageTotals } from './reader.js';
-import { billingName, type DailyRow, dayStart, localDay, localHour } from './rows.js';
+import { billingName, type DailyRow, dayStart, localDay, localHour, type TurnRow } from './rows.js';
 
 /** One turn in memory with what the attribution gave it in each window. */
 export interface Entry {
@@ -37,6 +37,31 @@ export function addEntry(t: UsageTotals, e: Entry, cur: CurrentWindows): void {
   if (e.r.billing === 'extra_usage') t.extraUsageTurns++;
   if (e.h && e.h.window === cur.fiveHour) t.fiveHourShare += e.h.share;
   if (e.w && e.w.window === cur.weekly) t.weeklyShare += e.w.share;
+}
+
+/** A stored row older than memory: counted without conversion (it is outside every current window). */
+function addRow(t: UsageTotals, r: TurnRow): void {
+  t.turns++;
+  t.inputTokens += r.u[0] ?? 0;
+  t.outputTokens += r.u[1] ?? 0;
+  t.cacheReadInputTokens += r.u[2] ?? 0;
+  t.cacheCreationInputTokens += r.u[3] ?? 0;
+  if (r.b === 'x') t.extraUsageTurns++;
+}
+
+function rowKey(by: GroupBy, r: TurnRow): string {
+  switch (by) {
+    case 'client':
+      return r.c;
+    case 'model':
+      return r.M;
+    case 'day':
+      return localDay(r.e);
+    case 'hour':
+      return localHour(r.e);
+    case 'path':
+      return billingName(r.b);
+  }
 }
 
 function addDaily(t: UsageTotals, d: DailyRow): void {
@@ -87,7 +112,7 @@ const round6 = (n: number): number => Math.round(n * 1e6) / 1e6;
  * Groups turns (and daily totals of days past retention) by `by`. Time keys come out in
  * time order; the others by share of the 5-hour window, then weekly, then tokens.
  */
-export function groupEntries(entries: Iterable<Entry>, daily: DailyRow[], by: GroupBy, cur: CurrentWindows): UsageGroup[] {
+export function groupEntries(entries: Iterable<Entry>, older: TurnRow[], daily: DailyRow[], by: GroupBy, cur: CurrentWindows): UsageGroup[] {
   const map = new Map<string, UsageGroup>();
   const get = (key: string): UsageGroup => {
     let g = map.get(key);
@@ -95,6 +120,7 @@ export function groupEntries(entries: Iterable<Entry>, daily: DailyRow[], by: Gr
     return g;
   };
   for (const d of daily) addDaily(get(dailyKey(by, d)), d);
+  for (const r of older) addRow(get(rowKey(by, r)), r);
   for (const e of entries) addEntry(get(groupKey(by, e.r)), e, cur);
   const out = [...map.values()].map(tidy);
   if (by === 'day' || by === 'hour') return out.sort((a, b) => a.key.localeCompare(b.key));
@@ -103,7 +129,7 @@ export function groupEntries(entries: Iterable<Entry>, daily: DailyRow[], by: Gr
 }
 
 /** Per client and hour/day bucket, for stacked charts. */
-export function seriesOf(entries: Iterable<Entry>, daily: DailyRow[], bucket: 'hour' | 'day', cur: CurrentWindows): SeriesPoint[] {
+export function seriesOf(entries: Iterable<Entry>, older: TurnRow[], daily: DailyRow[], bucket: 'hour' | 'day', cur: CurrentWindows): SeriesPoint[] {
   const map = new Map<string, SeriesPoint>();
   const get = (t: number, client: string): SeriesPoint => {
     const k = `${t}\u0000${client}`;
@@ -116,6 +142,7 @@ export function seriesOf(entries: Iterable<Entry>, daily: DailyRow[], bucket: 'h
     return bucket === 'day' ? dayStart(localDay(ms)) : new Date(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours()).getTime();
   };
   for (const d of daily) addDaily(get(dayStart(d.day), d.c), d);
+  for (const r of older) addRow(get(startOf(r.e), r.c), r);
   for (const e of entries) addEntry(get(startOf(e.r.endedAt), e.r.client), e, cur);
   return [...map.values()].sort((a, b) => a.t - b.t || a.client.localeCompare(b.client));
 }

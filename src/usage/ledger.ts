@@ -5,7 +5,7 @@ import type { BillingPath, TurnRecord, WindowReading } from '../turn/turn-record
 import { addEntry, type CurrentWindows, type Entry, emptyTotals, groupEntries, seriesOf } from './aggregate.js';
 import { FIVE_HOUR_S, type Reading, turnWeight, WEEK_S, WindowAttributor } from './attribution.js';
 import type { ClientShare, CurrentShares, GroupBy, RecentTurnsQuery, SeriesPoint, UsageGroup, UsageReader, UsageTotals, WindowPoint } from './reader.js';
-import { fromRow, localDay } from './rows.js';
+import { fromRow, localDay, type TurnRow } from './rows.js';
 import { UsageStore } from './store.js';
 
 /** Turns kept in memory: a little more than the weekly window, so every current share is known. */
@@ -56,6 +56,10 @@ export class Ledger implements UsageReader {
   private readonly coveredSince: number;
   private cache?: { at: number; shares: CurrentShares };
   private rollupTimer?: NodeJS.Timeout;
+  /** Memory holds every turn that ended since this time. */
+  private readonly loadedFrom: number;
+  /** Attributed shares per window (its resetsAt) and client: the current shares without a scan. */
+  private readonly totals = { h: new Map<number, Map<string, number>>(), w: new Map<number, Map<string, number>>() };
 
   constructor(private readonly opts: LedgerOptions) {
     this.now = opts.now ?? Date.now;
@@ -65,7 +69,8 @@ export class Ledger implements UsageReader {
     this.h = new WindowAttributor<Entry>(FIVE_HOUR_S, this.coveredSince);
     this.w = new WindowAttributor<Entry>(WEEK_S, this.coveredSince);
     if (!opts.readOnly) this.rollup();
-    const rows = this.store.readRows(this.now() - MEMORY_MS).sort((a, b) => a.e - b.e);
+    this.loadedFrom = this.now() - MEMORY_MS;
+    const rows = this.store.readRows(this.loadedFrom).sort((a, b) => a.e - b.e);
     for (const row of rows) this.attribute({ r: fromRow(row) });
     if (!opts.readOnly) this.rollupTimer = setInterval(() => this.rollup(), 6 * 3_600_000).unref();
   }
@@ -88,8 +93,14 @@ export class Ledger implements UsageReader {
   private attribute(e: Entry): void {
     this.entries.push(e);
     const weight = turnWeight(e.r.usage);
-    for (const [x, a] of this.h.push(e, e.r.endedAt, weight, asReading(e.r.fiveHour))) x.h = a;
-    for (const [x, a] of this.w.push(e, e.r.endedAt, weight, asReading(e.r.weekly))) x.w = a;
+    for (const [x, a] of this.h.push(e, e.r.endedAt, weight, asReading(e.r.fiveHour))) {
+      x.h = a;
+      addShare(this.totals.h, a.window, x.r.client, a.share);
+    }
+    for (const [x, a] of this.w.push(e, e.r.endedAt, weight, asReading(e.r.weekly))) {
+      x.w = a;
+      addShare(this.totals.w, a.window, x.r.client, a.share);
+    }
   }
 
   private rollup(): void {
@@ -101,6 +112,7 @@ export class Ledger implements UsageReader {
       this.opts.log?.warn({ err: (e as Error).message }, 'usage ledger: rollup failed; will retry');
     }
     const keepFrom = this.now() - MEMORY_MS;
+    for (const m of [this.totals.h, this.totals.w]) for (const win of m.keys()) if (win * 1000 < keepFrom) m.delete(win);
     if (this.entries.length && this.entries[0].r.endedAt < keepFrom) this.entries = this.entries.filter((e) => e.r.endedAt >= keepFrom);
   }
 
@@ -109,16 +121,40 @@ export class Ledger implements UsageReader {
     return { fiveHour: this.h.current(now)?.resetsAt, weekly: this.w.current(now)?.resetsAt };
   }
 
-  /** Entries (memory) plus older rows from the store when `sinceMs` reaches further back. */
+  /** Turns in memory since `sinceMs`. */
+  private memSince(sinceMs: number): Entry[] {
+    let lo = 0;
+    let hi = this.entries.length;
+    // Entries are in the order turns ended (nearly always): binary search for the start.
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.entries[mid].r.endedAt < sinceMs) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.entries.slice(lo).filter((e) => e.r.endedAt >= sinceMs);
+  }
+
+  /** Stored rows older than memory, when `sinceMs` reaches back that far. */
+  private olderRows(sinceMs: number): TurnRow[] {
+    const from = this.memFrom();
+    return sinceMs >= from ? [] : this.store.readRows(sinceMs, from);
+  }
+
+  /** Where memory takes over from the store (no turn is counted from both). */
+  private memFrom(): number {
+    return Math.max(this.now() - MEMORY_MS, this.loadedFrom);
+  }
+
+  private recent(sinceMs: number): Entry[] {
+    return this.memSince(Math.max(sinceMs, this.memFrom()));
+  }
+
+  /** All turns since `sinceMs`, converted (recent-turn listings). */
   private since(sinceMs: number): Entry[] {
-    const memFrom = this.entries[0]?.r.endedAt ?? this.now();
-    const inMem = this.entries.filter((e) => e.r.endedAt >= sinceMs);
-    if (sinceMs >= this.now() - MEMORY_MS || sinceMs >= memFrom) return inMem;
-    const older = this.store
-      .readRows(sinceMs, Math.min(memFrom, this.now() - MEMORY_MS))
+    const older = this.olderRows(sinceMs)
       .sort((a, b) => a.e - b.e)
       .map((row) => ({ r: fromRow(row) }));
-    return [...older, ...inMem];
+    return [...older, ...this.recent(sinceMs)];
   }
 
   private dailySince(sinceMs: number): ReturnType<UsageStore['readDaily']> {
@@ -146,16 +182,16 @@ export class Ledger implements UsageReader {
   }
 
   groupsSync(sinceMs: number, by: GroupBy): UsageGroup[] {
-    return groupEntries(this.since(sinceMs), this.dailySince(sinceMs), by, this.current());
+    return groupEntries(this.recent(sinceMs), this.olderRows(sinceMs), this.dailySince(sinceMs), by, this.current());
   }
 
   async series(q: { sinceMs: number; bucket: 'hour' | 'day' }): Promise<SeriesPoint[]> {
-    return seriesOf(this.since(q.sinceMs), this.dailySince(q.sinceMs), q.bucket, this.current());
+    return seriesOf(this.recent(q.sinceMs), this.olderRows(q.sinceMs), this.dailySince(q.sinceMs), q.bucket, this.current());
   }
 
   async windows(q: { sinceMs: number }): Promise<WindowPoint[]> {
     const out: WindowPoint[] = [];
-    for (const e of this.since(q.sinceMs)) {
+    for (const e of this.recent(q.sinceMs)) {
       const { fiveHour, weekly, billing, endedAt } = e.r;
       if (fiveHour?.utilization === undefined && weekly?.utilization === undefined) continue;
       out.push({
@@ -187,13 +223,10 @@ export class Ledger implements UsageReader {
       if (!c) byClient.set(client, (c = { client, turns: 0, fiveHour: 0, weekly: 0 }));
       return c;
     };
-    for (const e of this.entries) {
-      const inH = e.h && h && e.h.window === h.resetsAt;
-      const inW = e.w && w && e.w.window === w.resetsAt;
-      if (e.r.endedAt >= startH) get(e.r.client).turns++;
-      if (inH) get(e.r.client).fiveHour += e.h!.share;
-      if (inW) get(e.r.client).weekly += e.w!.share;
-    }
+    // Turn counts: a walk back over the last five hours only.
+    for (let i = this.entries.length - 1; i >= 0 && this.entries[i].r.endedAt >= startH; i--) get(this.entries[i].r.client).turns++;
+    if (h) for (const [client, share] of this.totals.h.get(h.resetsAt) ?? []) get(client).fiveHour += share;
+    if (w) for (const [client, share] of this.totals.w.get(w.resetsAt) ?? []) get(client).weekly += share;
     const budgets = this.opts.budgets?.() ?? {};
     for (const [name, pct] of Object.entries(budgets)) {
       const known = [...byClient.values()].find((c) => c.client.toLowerCase() === name.toLowerCase());
@@ -248,6 +281,12 @@ export class Ledger implements UsageReader {
   flushSync(): void {
     this.store.flushSync();
   }
+}
+
+function addShare(m: Map<number, Map<string, number>>, win: number, client: string, share: number): void {
+  let byClient = m.get(win);
+  if (!byClient) m.set(win, (byClient = new Map()));
+  byClient.set(client, (byClient.get(client) ?? 0) + share);
 }
 
 /** When the ledger began recording: window rises from before are nobody's (see WindowAttributor). */

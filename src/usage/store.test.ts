@@ -11,7 +11,14 @@ const NOW = Date.now();
 
 describe('UsageStore', () => {
   it('round-trips a turn through its compact row', () => {
-    const r = turn({ endedAt: NOW, errorKind: 'timeout', status: 'error', ttftMs: 12.4, fiveHour: { utilization: 0.42, resetsAt: 1_900_000_000 }, weekly: { resetsAt: 1 } });
+    const r = turn({
+      endedAt: NOW,
+      errorKind: 'timeout',
+      status: 'error',
+      ttftMs: 12.4,
+      fiveHour: { utilization: 0.42, resetsAt: 1_900_000_000 },
+      weekly: { resetsAt: 1 },
+    });
     expect(fromRow(JSON.parse(JSON.stringify(toRow(r))))).toEqual({ ...r, ttftMs: 12 });
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContentBlock, ToolDef, TurnMessage, TurnRequest } from '../turn/types.js';
 import { TurnFailure } from '../turn/types.js';
-import { splitTurn, withToolChoice } from './engine.js';
+import { splitTurn, withToolChoice } from './turn-input.js';
 
 const user = (...content: ContentBlock[]): TurnMessage => ({ role: 'user', content });
 const assistant = (...content: ContentBlock[]): TurnMessage => ({ role: 'assistant', content });

@@ -1,0 +1,33 @@
+import type { ContentBlock, ToolDef, TurnEvent } from '../turn/types.js';
+import type { LiveState, TurnOptions, TurnOutcome } from './live-session.js';
+
+/** What the engine needs of a live CLI session: LiveSession, or a fake in unit tests. */
+export interface EngineSession {
+  readonly id: string;
+  readonly state: LiveState;
+  readonly model: string;
+  readonly pid?: number;
+  readonly turns: number;
+  readonly lastUsed: number;
+  readonly pendingToolIds: readonly string[];
+  /** The CLI runs this session's first turn by itself (a rebuilt tool-result turn). */
+  readonly autoContinues: boolean;
+  setModel(model: string): Promise<void>;
+  setToolsEnabled(on: boolean): Promise<void>;
+  runTurn(content: ContentBlock[], opts?: TurnOptions): { events: AsyncIterable<TurnEvent>; done: Promise<TurnOutcome> };
+  close(): void;
+  onClosed(fn: () => void): void;
+}
+
+/** What a new session is asked to be; the factory adds the process-level options. */
+export interface SessionSpec {
+  model: string;
+  system?: string;
+  tools: ToolDef[];
+  outputSchema?: Record<string, unknown>;
+  /** CLI session to resume (a transcript on disk). */
+  resume?: string;
+  autoContinue?: boolean;
+}
+
+export type SessionFactory = (spec: SessionSpec) => EngineSession;
