@@ -3,6 +3,8 @@ import path from 'node:path';
 import { ResponseStore } from './api/responses/index.js';
 import type { Config } from './config/defaults.js';
 import type { SettingsStore } from './config/settings.js';
+import { Dashboard } from './dashboard/dashboard.js';
+import { SettingsControl } from './dashboard/settings-control.js';
 import { claudeVersion, findClaude } from './engine/claude-binary.js';
 import { Engine } from './engine/engine.js';
 import type { TurnEngine } from './engine/turn-engine.js';
@@ -21,6 +23,8 @@ export interface Daemon {
   engine: TurnEngine;
   listener: Listener;
   paused: boolean;
+  /** The page at `GET /`; the desktop side attaches the tray's actions to its settings. */
+  dashboard: Dashboard;
   ledger: Ledger;
   /** Changes the extra-usage policy for this run (the tray's "Allow extra usage"). */
   setExtraUsage(policy: ExtraUsagePolicy): void;
@@ -104,7 +108,24 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
 
   const responses = new ResponseStore({ filePath: path.join(config.dataDir, 'responses.json'), onError: (e) => log.warn({ err: e }, 'response store') });
   let listener!: Listener;
+  const settingsControl = new SettingsControl(config, settings, (port) => daemon.movePort(port), {
+    extraUsage: (policy) => daemon.setExtraUsage(policy as ExtraUsagePolicy),
+  });
+  // A budget changed on the page: the tray's usage lines show it at once.
+  settingsControl.changed = () => publishLedger();
+  const dashboard = new Dashboard({
+    status,
+    engine,
+    settings: settingsControl,
+    usage: () => daemon.ledger,
+    apiKey: config.apiKey,
+    port: () => listener.port,
+    allowedHosts: config.allowedHosts,
+    thresholds: () => config.thresholds,
+    log,
+  });
   const daemon: Daemon = {
+    dashboard,
     url: '',
     port: 0,
     status,
@@ -159,6 +180,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     apiKey: config.apiKey,
     maxBodyBytes: config.maxBodyBytes,
     isPaused: () => daemon.paused,
+    dashboard: dashboard.router(),
     admit: (client) => admission.check(client),
     health: () => ({ claude: { ...status.snapshot().claude, source: bin.source }, host: config.host, port: listener.port, dataDir: config.dataDir }),
   });

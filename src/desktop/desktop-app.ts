@@ -12,6 +12,12 @@ import { type CoalescingNotifier, createNotifier } from './notifier.js';
 import { defaultAssetsDir, Tray, type TrayOptions } from './tray.js';
 
 /** Whether a tray can be shown at all on this machine right now. */
+/** The page at `GET /`; a wildcard bind is opened on loopback (the Host guard accepts that name). */
+export function dashboardUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}/`;
+}
+
 export function hasDisplay(env = process.env, platform = process.platform): boolean {
   if (platform === 'darwin') return true;
   return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
@@ -164,6 +170,9 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
       case 'copy-url':
         copyText(`${daemon.url}/v1`, log);
         return;
+      case 'open-dashboard':
+        openPath(dashboardUrl(config.host, daemon.port));
+        return;
       case 'open-logs':
         openPath(path.join(config.dataDir, 'logs'));
         return;
@@ -176,6 +185,19 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
         return;
     }
   };
+
+  // The dashboard's settings go through these same actions.
+  daemon.dashboard.attachTray({
+    setPort: (port) => act({ type: 'set-port', port }),
+    setNotifications: async (on) => {
+      if (on !== config.notifications) await act({ type: 'toggle-notifications' });
+    },
+    setStartAtLogin: async (on) => {
+      if (on !== startAtLogin) await act({ type: 'toggle-login' });
+    },
+    current: (key) => (key === 'port' ? daemon.port : key === 'notifications' ? config.notifications : startAtLogin),
+    refresh: () => tray?.refresh(),
+  });
 
   if (opts.tray) {
     tray = new Tray({
@@ -199,6 +221,7 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
     prefs,
     tray,
     stop: async () => {
+      daemon.dashboard.attachTray(undefined);
       daemon.status.off('change', onStatus);
       stopNotices();
       await tray?.stop();

@@ -98,6 +98,7 @@ describe('buildMenu', () => {
       'toggle-notifications',
       'pause',
       'copy-url',
+      'open-dashboard',
       'open-logs',
       'open-settings',
       'quit',
@@ -392,6 +393,7 @@ describe('menuActions', () => {
     expect(menuActions('resume')).toEqual({ type: 'resume' });
     expect(menuActions('session-end:abc:def')).toEqual({ type: 'end-session', id: 'abc:def' });
     expect(menuActions('copy-url')).toEqual({ type: 'copy-url' });
+    expect(menuActions('open-dashboard')).toEqual({ type: 'open-dashboard' });
     expect(menuActions('open-logs')).toEqual({ type: 'open-logs' });
     expect(menuActions('open-settings')).toEqual({ type: 'open-settings' });
     expect(menuActions('quit')).toEqual({ type: 'quit' });

@@ -70,6 +70,7 @@ export type MenuAction =
   | { type: 'resume' }
   | { type: 'end-session'; id: string }
   | { type: 'copy-url' }
+  | { type: 'open-dashboard' }
   | { type: 'open-logs' }
   | { type: 'open-settings' }
   | { type: 'quit' };
@@ -83,6 +84,7 @@ export function menuActions(id: string): MenuAction | null {
     case 'pause':
     case 'resume':
     case 'copy-url':
+    case 'open-dashboard':
     case 'open-logs':
     case 'open-settings':
     case 'quit':
@@ -408,6 +410,7 @@ export function buildMenu(status: StatusSnapshot, prefs: MenuPrefs, now: number)
     pauseItem,
     sep(4),
     { id: 'copy-url', title: `Copy base URL (${url})`, enabled: true, tooltip: url },
+    { id: 'open-dashboard', title: 'Open dashboard', enabled: state === 'running' || paused, tooltip: url.replace(/\/v1$/, '/') },
     { id: 'open-logs', title: 'Open logs', enabled: true },
     { id: 'open-settings', title: 'Open settings', enabled: true },
     sep(5),

@@ -26,6 +26,8 @@ export interface AppDeps {
   /** Extra fields for /health (binary path, version...). */
   health: () => Record<string, unknown>;
   commitAfterMs?: number;
+  /** The dashboard (`GET /`, `/dashboard/*`): mounted before the API guards, it brings its own. */
+  dashboard?: express.Router;
   /** Admission before each turn (server/turn-route.ts). */
   admit?: (client: string) => TurnError | undefined;
 }
@@ -45,6 +47,7 @@ export function createApp(d: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(d.metrics.track());
+  if (d.dashboard) app.use(d.dashboard);
   app.use(
     guards({
       port: d.port,
