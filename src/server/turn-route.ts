@@ -9,6 +9,7 @@ import { collectTurn, TurnCollector, type TurnResult } from '../turn/collect.js'
 import { rejoin } from '../turn/rejoin.js';
 import { promptTokens, type TurnError, type TurnEvent, TurnFailure, type TurnRequest } from '../turn/types.js';
 import { peekFirst } from './first-event.js';
+import { tooManyMessages } from './guards/message-limit.js';
 import type { Metrics } from './metrics.js';
 import { HttpSseSink } from './sse.js';
 
@@ -77,6 +78,11 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
     if (deps.isPaused()) {
       fail({ kind: 'unavailable', code: 'paused', message: 'maxproxy is paused; resume it from the tray menu', retryAfterSeconds: 30 });
       return;
+    }
+    const tooMany = tooManyMessages(req.body);
+    if (tooMany) {
+      log.info({ err: tooMany }, 'bad request');
+      return fail(tooMany);
     }
     let parsed: ReturnType<FormatAdapter<X>['parse']>;
     try {
