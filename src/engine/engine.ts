@@ -13,8 +13,11 @@ import { Limiter } from './limiter.js';
 import { LiveSession } from './live-session.js';
 import { type ModelInfo, ModelRegistry } from './models.js';
 import { ProcessGroups } from './process-group.js';
+import { resourceFailure } from './resource-errors.js';
 import { SessionMap } from './session-map.js';
+import { SparePool } from './spare-pool.js';
 import { countTokens } from './token-counter.js';
+import { type ToolsModule, loadToolsModule } from './tools-module.js';
 import { writeTranscript } from './transcript.js';
 
 export interface EngineOptions {
@@ -86,6 +89,7 @@ export class Engine {
 
   constructor(private readonly opts: EngineOptions) {
     this.models = new ModelRegistry(opts.models);
+    this.spares = new SparePool(opts.warmSpares);
     this.cwd = path.join(opts.dataDir, 'workdir');
     fs.mkdirSync(this.cwd, { recursive: true });
     this.groups = new ProcessGroups(path.join(opts.dataDir, 'pids'));
@@ -130,7 +134,7 @@ export class Engine {
     const shape = shapeKey(req.system, req.tools, outputSchema);
     const fpHistory = fingerprint(shape, history);
     // The MCP server behind client tools is loaded the first time a request brings tools.
-    if (req.tools.length && !this.toolsModule) this.toolsModule = await import('./client-tools.js');
+    if (req.tools.length && !this.toolsModule) this.toolsModule = await loadToolsModule().catch((e: unknown) => Promise.reject(resourceFailure(e) ?? e));
     const release = await this.limiter.acquire(ctx.signal);
     let released = false;
     const releaseOnce = () => {
@@ -222,7 +226,7 @@ export class Engine {
       });
     } catch (e) {
       if (e instanceof TurnFailure) throw e;
-      throw new TurnFailure({ kind: 'upstream', message: `Claude Code could not count tokens: ${(e as Error).message}` });
+      throw resourceFailure(e) ?? new TurnFailure({ kind: 'upstream', message: `Claude Code could not count tokens: ${(e as Error).message}` });
     } finally {
       release();
     }
@@ -361,29 +365,20 @@ export class Engine {
    * (system prompt + tools + output schema; the model is switched at claim time), so
    * a new conversation skips the CLI's start-up. Bounded by `warmSpares` in total.
    */
-  private readonly spares = new Map<string, LiveSession>();
-  private toolsModule?: typeof import('./client-tools.js');
+  private readonly spares: SparePool<LiveSession>;
+  private toolsModule?: ToolsModule;
 
   private takeSpare(shape: string): LiveSession | undefined {
-    const s = this.spares.get(shape);
-    this.spares.delete(shape);
-    if (s && (s.state === 'idle' || s.state === 'starting')) return s;
-    s?.close();
-    return undefined;
+    return this.spares.take(shape);
   }
 
   private replenish(shape: string, o: SpawnOptions): void {
-    if (this.opts.warmSpares <= 0 || this.closing || this.spares.has(shape)) return;
-    while (this.spares.size >= this.opts.warmSpares) {
-      const [oldest, spare] = this.spares.entries().next().value as [string, LiveSession];
-      this.spares.delete(oldest);
-      spare.close();
-    }
-    const spare = this.spawn(o);
-    this.spares.set(shape, spare);
-    spare.onClosed(() => {
-      if (this.spares.get(shape) === spare) this.spares.delete(shape);
-    });
+    if (!this.closing) this.spares.replenish(shape, () => this.spawn(o));
+  }
+
+  /** Spares started since start-up (bench). */
+  get sparesStarted(): number {
+    return this.spares.started;
   }
 
   get spareCount(): number {
@@ -418,12 +413,7 @@ export class Engine {
 
   private evictIdle(): void {
     const now = Date.now();
-    for (const [shape, spare] of [...this.spares]) {
-      if (now - spare.lastUsed > this.opts.sessionIdleMs) {
-        this.spares.delete(shape);
-        spare.close();
-      }
-    }
+    this.spares.evictIdle(now, this.opts.sessionIdleMs);
     for (const s of [...this.slots]) {
       if (s.session.state === 'idle' && now - s.session.lastUsed > this.opts.sessionIdleMs) {
         this.opts.log.debug({ sessionId: s.session.id, pid: s.session.pid }, 'evicting idle session (idle time)');
@@ -452,8 +442,7 @@ export class Engine {
   async shutdown(graceMs: number): Promise<void> {
     this.closing = true;
     clearInterval(this.sweeper);
-    for (const s of this.spares.values()) s.close();
-    this.spares.clear();
+    this.spares.closeAll();
     await this.map.flushed();
     this.map.save();
     for (const s of [...this.slots]) s.session.close();

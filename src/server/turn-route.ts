@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { SseSink, WireContext, WireError } from '../api/wire.js';
 import type { Engine } from '../engine/engine.js';
+import { resourceFailure } from '../engine/resource-errors.js';
 import type { Logger } from '../log/logger.js';
 import { clientName } from '../status/client-name.js';
 import type { StatusStore } from '../status/store.js';
@@ -142,9 +143,10 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
       }
       if (outcome.ok && outcome.result) adapter.finished?.(outcome.result, meta, extra);
     } catch (e) {
-      if (e instanceof TurnFailure) {
-        outcome = { ok: false, error: e.error };
-        return fail(e.error);
+      const failure = e instanceof TurnFailure ? e : resourceFailure(e);
+      if (failure) {
+        outcome = { ok: false, error: failure.error };
+        return fail(failure.error);
       }
       log.error({ err: e }, 'request failed');
       outcome = { ok: false, error: { kind: 'internal', message: (e as Error).message } };
