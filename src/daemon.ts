@@ -5,6 +5,8 @@ import type { Config } from './config/defaults.js';
 import type { SettingsStore } from './config/settings.js';
 import { claudeVersion, findClaude } from './engine/claude-binary.js';
 import { Engine } from './engine/engine.js';
+import { transcriptPath } from './engine/transcript.js';
+import { pruneTranscripts } from './engine/transcript-retention.js';
 import type { Logger } from './log/logger.js';
 import { createApp } from './server/app.js';
 import { Listener } from './server/listener.js';
@@ -55,10 +57,19 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     },
   });
   status.setClaude({ path: bin.path, version: cliVersion });
+  // Transcripts hold prompts in clear: keep them `transcriptRetentionDays` (daily sweep).
+  const transcriptDir = path.dirname(transcriptPath(engine.env, engine.workdir, 'x'));
+  const prune = () => {
+    const removed = pruneTranscripts(transcriptDir, config.transcriptRetentionDays);
+    if (removed) log.info({ removed, days: config.transcriptRetentionDays }, 'removed old Claude Code transcripts');
+  };
+  prune();
+  const pruner = setInterval(prune, 86_400_000).unref();
   log.info({ claude: bin.path, source: bin.source, version: cliVersion }, 'using Claude Code');
 
   const responses = new ResponseStore({ filePath: path.join(config.dataDir, 'responses.json'), onError: (e) => log.warn({ err: e }, 'response store') });
   let listener!: Listener;
+  const graceOut = new AbortController();
   const daemon: Daemon = {
     url: '',
     port: 0,
@@ -83,7 +94,8 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     shutdown: async (reason: string) => {
       log.info({ reason }, 'shutting down');
       status.setServer({ state: 'stopping' });
-      await listener.close(config.shutdownGraceMs);
+      await listener.close(config.shutdownGraceMs, () => graceOut.abort());
+      clearInterval(pruner);
       await engine.shutdown(2_000);
       responses.flushSync();
     },
@@ -100,9 +112,10 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     apiKey: config.apiKey,
     maxBodyBytes: config.maxBodyBytes,
     isPaused: () => daemon.paused,
+    shutdown: graceOut.signal,
     health: () => ({ claude: { ...status.snapshot().claude, source: bin.source }, host: config.host, port: listener.port, dataDir: config.dataDir }),
   });
-  listener = new Listener(app, config.host);
+  listener = new Listener(app, config.host, { bodyTimeoutMs: config.bodyTimeoutMs });
   status.setServer({ host: config.host, port: config.port });
   try {
     await listener.listen(config.port);
@@ -123,7 +136,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
 /** <data-dir>/daemon.json: where this daemon answers (for scripts; the lock file says the same). */
 function writeDaemonInfo(dataDir: string, url: string): void {
   const file = path.join(dataDir, 'daemon.json');
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ pid: process.pid, url, startedAt: Date.now() }));
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ pid: process.pid, url, startedAt: Date.now() }), { mode: 0o600 });
   fs.renameSync(`${file}.tmp`, file);
 }
 

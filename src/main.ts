@@ -61,8 +61,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`maxproxy: ${(e as Error).message}\n`);
     return 2;
   }
-  // Everything in the data dir can hold prompts or state: this user's only.
+  // Everything in the data dir can hold prompts or state: this user's only (the CLI inherits the umask).
+  process.umask(0o077);
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const { tightenDataDir } = await import('./config/private-files.js');
+  tightenDataDir(config.dataDir);
   if (process.stderr.isTTY) await loadPretty();
   const log = createLogger({ level: config.logLevel, dir: path.join(config.dataDir, 'logs') });
   for (const w of warnings) log.warn(w);

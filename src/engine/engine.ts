@@ -18,7 +18,7 @@ import { SessionMap } from './session-map.js';
 import { SparePool } from './spare-pool.js';
 import { countTokens } from './token-counter.js';
 import { type ToolsModule, loadToolsModule } from './tools-module.js';
-import { writeTranscript } from './transcript.js';
+import { transcriptPath, writeTranscript } from './transcript.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -305,7 +305,8 @@ export class Engine {
     } else if (history.length > 0) {
       const rec = this.map.get(fpHistory);
       const busy = rec && [...this.slots].some((s) => s.session.id === rec.cliSessionId && s.session.state !== 'closed');
-      if (rec && !busy) {
+      // (A transcript removed by the retention sweep cannot be resumed: rebuild instead.)
+      if (rec && !busy && fs.existsSync(transcriptPath(this.childEnv, this.cwd, rec.cliSessionId))) {
         resume = rec.cliSessionId;
         continuity = 'resumed';
         // The map entry moves with the session: a second resume of the same point would fork it.

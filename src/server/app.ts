@@ -27,6 +27,8 @@ export interface AppDeps {
   /** Extra fields for /health (binary path, version...). */
   health: () => Record<string, unknown>;
   commitAfterMs?: number;
+  /** Fires when the shutdown grace has run out. */
+  shutdown?: AbortSignal;
 }
 
 /** Anthropic clients (SDKs, OpenClaw's anthropic-messages) identify themselves by these headers. */
@@ -99,7 +101,7 @@ export function createApp(d: AppDeps): express.Express {
     }
   });
 
-  const deps = { engine: d.engine, status: d.status, metrics: d.metrics, log: d.log, isPaused: d.isPaused, commitAfterMs: d.commitAfterMs };
+  const deps = { engine: d.engine, status: d.status, metrics: d.metrics, log: d.log, isPaused: d.isPaused, commitAfterMs: d.commitAfterMs, shutdown: d.shutdown };
   app.post('/v1/chat/completions', turnRoute(chatCompletions, deps));
   app.post('/v1/messages', turnRoute(anthropicMessages, deps));
   app.post('/v1/responses', turnRoute(responsesApi(d.responses), deps));

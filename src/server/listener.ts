@@ -72,8 +72,12 @@ export class Listener {
     server.closeIdleConnections?.();
   }
 
-  /** Stop accepting; wait for in-flight requests up to `graceMs`, then cut what is left. */
-  async close(graceMs: number): Promise<void> {
+  /**
+   * Stop accepting; wait for in-flight requests up to `graceMs`, then cut what is left.
+   * `onGraceOut` runs first (turns end with their API's error event), and the cut
+   * follows a moment later so those events reach the clients.
+   */
+  async close(graceMs: number, onGraceOut?: () => void): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
@@ -82,10 +86,15 @@ export class Listener {
     // so a drained server does not wait for clients to hang up.
     server.closeIdleConnections?.();
     const sweep = setInterval(() => server.closeIdleConnections?.(), 100);
-    const timer = setTimeout(() => server.closeAllConnections?.(), graceMs);
+    let cut: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      onGraceOut?.();
+      cut = setTimeout(() => server.closeAllConnections?.(), onGraceOut ? 500 : 0);
+    }, graceMs);
     timer.unref();
     await closed;
     clearInterval(sweep);
     clearTimeout(timer);
+    if (cut) clearTimeout(cut);
   }
 }

@@ -9,6 +9,7 @@ import type { StatusStore } from '../status/store.js';
 import { collectTurn, TurnCollector, type TurnResult } from '../turn/collect.js';
 import { rejoin } from '../turn/rejoin.js';
 import { promptTokens, type TurnError, type TurnEvent, TurnFailure, type TurnRequest } from '../turn/types.js';
+import { untilShutdown } from './cut-on-shutdown.js';
 import { peekFirst } from './first-event.js';
 import { tooManyMessages } from './guards/message-limit.js';
 import type { Metrics } from './metrics.js';
@@ -41,6 +42,8 @@ export interface TurnRouteDeps {
   /** How long a stream may wait for its first event before committing to 200 with keep-alives. */
   commitAfterMs?: number;
   isPaused: () => boolean;
+  /** Fires when the shutdown grace has run out: running turns end with their API's error event. */
+  shutdown?: AbortSignal;
 }
 
 export const sendWireError = (res: Response, w: WireError): void => {
@@ -119,7 +122,7 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
         return fail(outcome.error!);
       }
       ttftMs = performance.now() - t0;
-      const joined = rejoin(peek.first ? [...peek.head, peek.first] : peek.head, peek.pending, it);
+      const joined = untilShutdown(rejoin(peek.first ? [...peek.head, peek.first] : peek.head, peek.pending, it), deps.shutdown);
       if (request.stream) {
         const events = observe(joined, (r) => (outcome = r));
         const sink = new HttpSseSink(res);
