@@ -31,7 +31,9 @@ describe('descriptor exhaustion is a moment, not a verdict (defect 2)', () => {
     const proxy = await startProxy({ upstream, args: ['--warm-spares', '0'], command: { file: process.execPath, args: ['--import', HOOK, MAIN] } });
     upstream.reset();
     upstream.setResponder((r) =>
-      hasToolResult(r) ? { blocks: [{ type: 'text', text: 'ok' }] } : { blocks: [{ type: 'tool_use', id: 'toolu_emfile_1', name: 'mcp__client__get_time', input: {} }] },
+      hasToolResult(r)
+        ? { blocks: [{ type: 'text', text: 'ok' }] }
+        : { blocks: [{ type: 'tool_use', id: 'toolu_emfile_1', name: 'mcp__client__get_time', input: {} }] },
     );
     try {
       const body = { model: 'sonnet', tools, messages: [{ role: 'user', content: 'what time is it?' }] };
@@ -93,30 +95,39 @@ describe('the reaper and pid files (defect 3)', () => {
 });
 
 describe('a busy CLI dies with its daemon (defect 4)', () => {
-  it.each(['pdeathsig', 'watchdog'])('%s: the CLI in a turn is gone within 2 s of a daemon SIGKILL', async (mode) => {
-    const proxy = await startProxy({ upstream, args: ['--warm-spares', '0'], env: mode === 'watchdog' ? { MAXPROXY_PARENT_DEATH: 'watchdog' } : {} });
-    upstream.reset();
-    upstream.setResponder(() => ({ kind: 'stall', afterText: 'thinking about it' }));
-    const abort = new AbortController();
-    const pending = post(proxy, '/v1/chat/completions', { model: 'sonnet', stream: true, messages: [{ role: 'user', content: 'a long one' }] }, { signal: abort.signal })
-      .then((r) => r.text())
-      .catch(() => '');
-    try {
-      await waitFor(() => upstream.messageRequests.length > 0, 60_000, 100);
-      const cli = childClaudePids(proxy.child.pid!);
-      expect(cli).toHaveLength(1);
-      proxy.child.kill('SIGKILL');
-      const t0 = Date.now();
-      await waitFor(() => !alive(cli[0]), 2_000, 20);
-      expect(Date.now() - t0).toBeLessThanOrEqual(2_100);
-    } finally {
-      abort.abort();
-      await pending;
-      // (stop() waits for an exit that, after the SIGKILL above, has already happened)
-      if (proxy.child.exitCode === null && proxy.child.signalCode === null) await proxy.stop();
+  it.each(['pdeathsig', 'watchdog'])(
+    '%s: the CLI in a turn is gone within 2 s of a daemon SIGKILL',
+    async (mode) => {
+      const proxy = await startProxy({ upstream, args: ['--warm-spares', '0'], env: mode === 'watchdog' ? { MAXPROXY_PARENT_DEATH: 'watchdog' } : {} });
       upstream.reset();
-    }
-  }, 120_000);
+      upstream.setResponder(() => ({ kind: 'stall', afterText: 'thinking about it' }));
+      const abort = new AbortController();
+      const pending = post(
+        proxy,
+        '/v1/chat/completions',
+        { model: 'sonnet', stream: true, messages: [{ role: 'user', content: 'a long one' }] },
+        { signal: abort.signal },
+      )
+        .then((r) => r.text())
+        .catch(() => '');
+      try {
+        await waitFor(() => upstream.messageRequests.length > 0, 60_000, 100);
+        const cli = childClaudePids(proxy.child.pid!);
+        expect(cli).toHaveLength(1);
+        proxy.child.kill('SIGKILL');
+        const t0 = Date.now();
+        await waitFor(() => !alive(cli[0]), 2_000, 20);
+        expect(Date.now() - t0).toBeLessThanOrEqual(2_100);
+      } finally {
+        abort.abort();
+        await pending;
+        // (stop() waits for an exit that, after the SIGKILL above, has already happened)
+        if (proxy.child.exitCode === null && proxy.child.signalCode === null) await proxy.stop();
+        upstream.reset();
+      }
+    },
+    120_000,
+  );
 });
 
 describe('a shutdown that runs out of grace (smaller item)', () => {
@@ -125,9 +136,11 @@ describe('a shutdown that runs out of grace (smaller item)', () => {
     upstream.reset();
     upstream.setResponder(() => ({ kind: 'stall', afterText: 'partial' }));
     try {
-      const chat = post(proxy, '/v1/chat/completions', { model: 'sonnet', stream: true, messages: [{ role: 'user', content: 'cut chat' }] }).then((r) => r.text());
-      const msgs = post(proxy, '/v1/messages', { model: 'sonnet', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'cut messages' }] }).then((r) =>
+      const chat = post(proxy, '/v1/chat/completions', { model: 'sonnet', stream: true, messages: [{ role: 'user', content: 'cut chat' }] }).then((r) =>
         r.text(),
+      );
+      const msgs = post(proxy, '/v1/messages', { model: 'sonnet', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'cut messages' }] }).then(
+        (r) => r.text(),
       );
       await waitFor(() => upstream.messageRequests.length >= 2, 60_000, 100);
       await new Promise((r) => setTimeout(r, 500));

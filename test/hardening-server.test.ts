@@ -53,7 +53,11 @@ function watchHealth(url: string): { stop: () => Promise<string[]> } {
 describe('huge message counts (defect 1)', () => {
   const users = (n: number) => Array.from({ length: n }, (_, i) => ({ role: 'user', content: `u${i}` }));
   const routes: Array<[string, (n: number) => unknown, (b: any) => void]> = [
-    ['/v1/chat/completions', (n) => ({ model: 'sonnet', messages: users(n) }), (b) => expect(b.error).toMatchObject({ type: 'invalid_request_error', param: 'messages' })],
+    [
+      '/v1/chat/completions',
+      (n) => ({ model: 'sonnet', messages: users(n) }),
+      (b) => expect(b.error).toMatchObject({ type: 'invalid_request_error', param: 'messages' }),
+    ],
     [
       '/v1/messages',
       (n) => ({ model: 'sonnet', max_tokens: 16, messages: users(n) }),
@@ -66,22 +70,26 @@ describe('huge message counts (defect 1)', () => {
     ],
   ];
 
-  it.each([20_000, 100_000])('%i consecutive user messages on each route: a 400 in the route format, /health answering within 1 s throughout', async (n) => {
-    const before = upstream.messageRequests.length;
-    const watch = watchHealth(proxy.url);
-    try {
-      for (const [route, body, check] of routes) {
-        const r = await fetch(`${proxy.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body(n)) });
-        expect(r.status).toBe(400);
-        const b = await r.json();
-        check(b);
-        expect(JSON.stringify(b)).toMatch(/at most 10000/);
+  it.each([20_000, 100_000])(
+    '%i consecutive user messages on each route: a 400 in the route format, /health answering within 1 s throughout',
+    async (n) => {
+      const before = upstream.messageRequests.length;
+      const watch = watchHealth(proxy.url);
+      try {
+        for (const [route, body, check] of routes) {
+          const r = await fetch(`${proxy.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body(n)) });
+          expect(r.status).toBe(400);
+          const b = await r.json();
+          check(b);
+          expect(JSON.stringify(b)).toMatch(/at most 10000/);
+        }
+      } finally {
+        expect(await watch.stop()).toEqual([]);
       }
-    } finally {
-      expect(await watch.stop()).toEqual([]);
-    }
-    expect(upstream.messageRequests.length).toBe(before);
-  }, 120_000);
+      expect(upstream.messageRequests.length).toBe(before);
+    },
+    120_000,
+  );
 });
 
 describe('request receipt is bounded, responses are not (defect 5)', () => {
@@ -89,7 +97,9 @@ describe('request receipt is bounded, responses are not (defect 5)', () => {
     const sock = net.connect(proxy.port, '127.0.0.1');
     let got = '';
     sock.on('data', (d) => (got += d));
-    sock.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"model":`);
+    sock.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"model":`,
+    );
     const t0 = Date.now();
     const closed = await new Promise<boolean>((resolve) => {
       const t = setTimeout(() => resolve(false), 30_000);
@@ -178,12 +188,16 @@ describe('configuration that would weaken the guards is refused (defect 8, small
     [['--api-key', '   '], {}, /--api-key is empty/],
     [[], { MAXPROXY_API_KEY: '' }, /MAXPROXY_API_KEY is empty/],
     [[], { MAXPROXY_API_KEY: ' \t ' }, /MAXPROXY_API_KEY is empty/],
-  ] as Array<[string[], NodeJS.ProcessEnv, RegExp]>)('%j %j is refused', async (args, env, why) => {
-    const r = await run(args, env);
-    expect(r.code).toBe(2);
-    expect(r.out).toMatch(why);
-    expect(r.out).not.toMatch(/listening on/);
-  }, 60_000);
+  ] as Array<[string[], NodeJS.ProcessEnv, RegExp]>)(
+    '%j %j is refused',
+    async (args, env, why) => {
+      const r = await run(args, env);
+      expect(r.code).toBe(2);
+      expect(r.out).toMatch(why);
+      expect(r.out).not.toMatch(/listening on/);
+    },
+    60_000,
+  );
 });
 
 describe('with an API key (from a file)', () => {

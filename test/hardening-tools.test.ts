@@ -73,7 +73,12 @@ function expectRefusedUpstream(kind: string): void {
 
 describe.each(cases)('%s (tool_choice %s)', (kind, choice) => {
   it('chat completions, non-streaming and streaming: no tool_calls, finish_reason stop', async () => {
-    const r = await openai.chat.completions.create({ model: 'sonnet', tools: chatTools, tool_choice: choice, messages: [{ role: 'user', content: `use:${kind}` }] });
+    const r = await openai.chat.completions.create({
+      model: 'sonnet',
+      tools: chatTools,
+      tool_choice: choice,
+      messages: [{ role: 'user', content: `use:${kind}` }],
+    });
     expect(r.choices[0].message.tool_calls ?? []).toEqual([]);
     expect(r.choices[0].finish_reason).toBe('stop');
     expect(r.choices[0].message.content).toContain('after refusal (error)');

@@ -10,7 +10,6 @@ export interface ResolvedConfig {
   warnings: string[];
 }
 
-
 /** defaults < settings.json < MAXPROXY_* env < flags. */
 export function resolveConfig(flags: Partial<Config>, env: Partial<Config>): ResolvedConfig {
   // Absolute: login items, the lock file and `maxproxy status` name it from elsewhere.

@@ -17,7 +17,7 @@ import { resourceFailure } from './resource-errors.js';
 import { SessionMap } from './session-map.js';
 import { SparePool } from './spare-pool.js';
 import { countTokens } from './token-counter.js';
-import { type ToolsModule, loadToolsModule } from './tools-module.js';
+import { loadToolsModule, type ToolsModule } from './tools-module.js';
 import { transcriptPath, writeTranscript } from './transcript.js';
 
 export interface EngineOptions {

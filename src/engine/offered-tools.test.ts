@@ -14,7 +14,10 @@ const messages = fs
 
 function run(offered: Set<string> | undefined): { events: TurnEvent[]; foreign: string[]; tr: CliTurnTranslator } {
   const foreign: string[] = [];
-  const tr = new CliTurnTranslator('s', offeredToolHooks(offered, (n) => foreign.push(n)));
+  const tr = new CliTurnTranslator(
+    's',
+    offeredToolHooks(offered, (n) => foreign.push(n)),
+  );
   return { events: messages.flatMap((m) => tr.push(m)), foreign, tr };
 }
 

@@ -70,20 +70,24 @@ describe.runIf(process.platform === 'linux')('ProcessGroups', () => {
     }
   });
 
-  it.each(['pdeathsig', 'watchdog'] as const)('%s: a CLI started by a daemon that is SIGKILLed dies with it', async (tie) => {
-    const dir = tmp();
-    const script = `
+  it.each(['pdeathsig', 'watchdog'] as const)(
+    '%s: a CLI started by a daemon that is SIGKILLed dies with it',
+    async (tie) => {
+      const dir = tmp();
+      const script = `
       const { ProcessGroups } = await import(${JSON.stringify(new URL('./process-group.ts', import.meta.url).href)});
       const g = new ProcessGroups(${JSON.stringify(dir)}, ${JSON.stringify(tie)});
       const c = g.spawn({ command: '/bin/sleep', args: ['60'], env: { PATH: process.env.PATH } });
       process.stdout.write(String(c.pid) + '\\n');
       setInterval(() => {}, 1000);`;
-    const daemon = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const pid = await new Promise<number>((resolve) => daemon.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
-    cleanup.push(pid);
-    expect(alive(pid)).toBe(true);
-    daemon.kill('SIGKILL');
-    await waitGone(pid);
-    expect(alive(pid)).toBe(false);
-  }, 60_000);
+      const daemon = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const pid = await new Promise<number>((resolve) => daemon.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+      cleanup.push(pid);
+      expect(alive(pid)).toBe(true);
+      daemon.kill('SIGKILL');
+      await waitGone(pid);
+      expect(alive(pid)).toBe(false);
+    },
+    60_000,
+  );
 });

@@ -101,7 +101,15 @@ export function createApp(d: AppDeps): express.Express {
     }
   });
 
-  const deps = { engine: d.engine, status: d.status, metrics: d.metrics, log: d.log, isPaused: d.isPaused, commitAfterMs: d.commitAfterMs, shutdown: d.shutdown };
+  const deps = {
+    engine: d.engine,
+    status: d.status,
+    metrics: d.metrics,
+    log: d.log,
+    isPaused: d.isPaused,
+    commitAfterMs: d.commitAfterMs,
+    shutdown: d.shutdown,
+  };
   app.post('/v1/chat/completions', turnRoute(chatCompletions, deps));
   app.post('/v1/messages', turnRoute(anthropicMessages, deps));
   app.post('/v1/responses', turnRoute(responsesApi(d.responses), deps));

@@ -12,7 +12,13 @@ describe('mergeTurns', () => {
     const copy = structuredClone(input);
     const out = mergeTurns(input);
     expect(out).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
       assistant('x'),
       user('c'),
     ]);
