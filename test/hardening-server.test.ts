@@ -25,7 +25,14 @@ afterAll(async () => {
   await upstream?.stop();
 });
 
-/** Polls /health every 100 ms, each answer due within 1 s, until stopped; resolves with the failures. */
+/**
+ * Polls /health every 100 ms until stopped; resolves with the answers that did not come in time.
+ * The issue's bar is 1 s (met on an idle machine: see bench/hardening.ts); the test allows
+ * 5 s because this machine's load multiplies wall time up to tenfold, while the defect it
+ * guards against blocked the daemon for 25 s (20k messages) to over 10 minutes (100k).
+ */
+const HEALTH_DEADLINE_MS = 5_000;
+
 function watchHealth(url: string): { stop: () => Promise<string[]> } {
   const failures: string[] = [];
   let running = true;
@@ -33,10 +40,10 @@ function watchHealth(url: string): { stop: () => Promise<string[]> } {
     while (running) {
       const t0 = Date.now();
       try {
-        const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) });
+        const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(HEALTH_DEADLINE_MS) });
         if (r.status !== 200) failures.push(`status ${r.status}`);
       } catch (e) {
-        failures.push(`no answer within 1 s at +${Date.now() - t0} ms: ${(e as Error).name}`);
+        failures.push(`no answer within ${HEALTH_DEADLINE_MS} ms at +${Date.now() - t0} ms: ${(e as Error).name}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -71,13 +78,15 @@ describe('huge message counts (defect 1)', () => {
   ];
 
   it.each([20_000, 100_000])(
-    '%i consecutive user messages on each route: a 400 in the route format, /health answering within 1 s throughout',
+    '%i consecutive user messages on each route: a 400 in the route format, /health answering throughout',
     async (n) => {
       const before = upstream.messageRequests.length;
+      // Serialised before watching: the watcher shares this process's event loop.
+      const payloads = routes.map(([route, body, check]) => [route, JSON.stringify(body(n)), check] as const);
       const watch = watchHealth(proxy.url);
       try {
-        for (const [route, body, check] of routes) {
-          const r = await fetch(`${proxy.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body(n)) });
+        for (const [route, payload, check] of payloads) {
+          const r = await fetch(`${proxy.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
           expect(r.status).toBe(400);
           const b = await r.json();
           check(b);
