@@ -98,6 +98,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
       metrics.recordTurn(r);
       schedulePublish();
     },
+    transcriptRetentionDays: config.transcriptRetentionDays,
     onCliCrash: (info) => {
       metrics.cliCrash();
       status.notify({ kind: 'cli-crash', ...info, stderr: info.stderr.join('\n') });
@@ -124,6 +125,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     thresholds: () => config.thresholds,
     log,
   });
+  const graceOut = new AbortController();
   const daemon: Daemon = {
     dashboard,
     url: '',
@@ -160,7 +162,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     shutdown: async (reason: string) => {
       log.info({ reason }, 'shutting down');
       status.setServer({ state: 'stopping' });
-      await listener.close(config.shutdownGraceMs);
+      await listener.close(config.shutdownGraceMs, () => graceOut.abort());
       await engine.shutdown(2_000);
       stopWatching();
       clearTimeout(publishTimer);
@@ -182,9 +184,10 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     isPaused: () => daemon.paused,
     dashboard: dashboard.router(),
     admit: (client) => admission.check(client),
+    shutdown: graceOut.signal,
     health: () => ({ claude: { ...status.snapshot().claude, source: bin.source }, host: config.host, port: listener.port, dataDir: config.dataDir }),
   });
-  listener = new Listener(app, config.host);
+  listener = new Listener(app, config.host, { bodyTimeoutMs: config.bodyTimeoutMs });
   status.setServer({ host: config.host, port: config.port });
   try {
     await listener.listen(config.port);
@@ -206,7 +209,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
 /** <data-dir>/daemon.json: where this daemon answers (for scripts; the lock file says the same). */
 function writeDaemonInfo(dataDir: string, url: string): void {
   const file = path.join(dataDir, 'daemon.json');
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ pid: process.pid, url, startedAt: Date.now() }));
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ pid: process.pid, url, startedAt: Date.now() }), { mode: 0o600 });
   fs.renameSync(`${file}.tmp`, file);
 }
 

@@ -58,7 +58,18 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  try {
+    const { checkBindNeedsKey } = await import('./config/bind-address.js');
+    await checkBindNeedsKey(config.host, config.apiKey);
+  } catch (e) {
+    process.stderr.write(`maxproxy: ${(e as Error).message}\n`);
+    return 2;
+  }
+  // Everything in the data dir can hold prompts or state: this user's only (the CLI inherits the umask).
+  process.umask(0o077);
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const { tightenDataDir } = await import('./config/private-files.js');
+  tightenDataDir(config.dataDir);
   if (process.stderr.isTTY) await loadPretty();
   const log = createLogger({ level: config.logLevel, dir: path.join(config.dataDir, 'logs') });
   for (const w of warnings) log.warn(w);

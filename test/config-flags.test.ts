@@ -134,8 +134,8 @@ async function probe(proxy: RunningProxy, want: Values, others: Values[]): Promi
   const a = post(proxy, '/v1/chat/completions', chatBody('stall A'), { headers: auth, signal: AbortSignal.timeout(30_000) });
   await waitFor(() => upstream.messageRequests.some((r) => lastUserText(r.body) === 'stall A'), 20_000);
   const b = post(proxy, '/v1/chat/completions', chatBody('B waits'), { headers: auth, signal: AbortSignal.timeout(60_000) });
-  await waitFor(async () => (await health(proxy)).requests.queued === 1, 10_000);
-  expect((await health(proxy)).requests).toMatchObject({ active: 1, queued: 1 });
+  await waitFor(async () => (await health(proxy, auth)).requests.queued === 1, 10_000);
+  expect((await health(proxy, auth)).requests).toMatchObject({ active: 1, queued: 1 });
   const c = await post(proxy, '/v1/chat/completions', chatBody('C refused'), { headers: auth });
   expect(c.status).toBe(503);
   expect(c.headers.get('retry-after')).toBeTruthy();
@@ -145,7 +145,7 @@ async function probe(proxy: RunningProxy, want: Values, others: Values[]): Promi
   const rb = await b;
   expect(rb.status).toBe(200);
   expect((await rb.json()).choices[0].message.content).toBe('echo: B waits');
-  await expectSettled(proxy);
+  await expectSettled(proxy, { headers: auth });
 
   // shutdownGraceMs 1500: SIGTERM during an 8 s stream cuts it after the grace, exit 0.
   const s = await post(proxy, '/v1/chat/completions', chatBody('slow stream', { stream: true }), { headers: auth });

@@ -133,13 +133,17 @@ export async function busySessionPids(proxy: RunningProxy, headers: Record<strin
  * child of the daemon is a live session or a warm spare /health knows about. With
  * `sessions: n`, exactly n live sessions must remain.
  */
-export async function expectSettled(proxy: RunningProxy, opts: { sessions?: number; timeoutMs?: number } = {}): Promise<void> {
+export async function expectSettled(
+  proxy: RunningProxy,
+  opts: { sessions?: number; timeoutMs?: number; headers?: Record<string, string> } = {},
+): Promise<void> {
   const pid = proxy.child.pid!;
   let last = '';
   try {
     await waitFor(
       async () => {
-        const h = await health(proxy);
+        // (with an API key, /health shows these details only to a caller who presents it)
+        const h = await health(proxy, opts.headers);
         const kids = childClaudePids(pid);
         last = JSON.stringify({ requests: h.requests, liveSessions: h.liveSessions, warmSpares: spareCount(h), children: kids });
         if (h.requests.active !== 0 || h.requests.queued !== 0) return false;

@@ -21,6 +21,10 @@ export interface Config {
   allowedOrigins: string[];
   allowedHosts: string[];
   shutdownGraceMs: number;
+  /** Longest time to receive one request's headers and body (response streams are not limited). */
+  bodyTimeoutMs: number;
+  /** Claude Code transcripts of maxproxy's sessions older than this many days are deleted (0 = keep). */
+  transcriptRetentionDays: number;
   /** Idle live CLI processes kept at most, and for how long. */
   maxLiveSessions: number;
   sessionIdleMs: number;
@@ -71,6 +75,8 @@ export const defaults = (): Omit<Config, 'dataDir'> => ({
   allowedOrigins: [],
   allowedHosts: [],
   shutdownGraceMs: 30_000,
+  bodyTimeoutMs: 60_000,
+  transcriptRetentionDays: 30,
   maxLiveSessions: 8,
   sessionIdleMs: 30 * 60_000,
   cliMaxRetries: 2,

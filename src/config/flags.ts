@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Config } from './defaults.js';
 import { settingsSchema } from './settings.js';
@@ -49,6 +50,28 @@ function checkRange(label: string, key: keyof Config, v: number): number {
   return v;
 }
 
+/**
+ * The same rule as settings.json on every path: a key that is empty, blank, shorter than
+ * 8 characters or holds whitespace would silently disable the check or never match.
+ */
+export function checkApiKey(label: string, key: string): string {
+  if (key.trim() === '') throw new Error(`${label} is empty: give a key of at least 8 characters, or leave it out to run without one`);
+  if (/\s/.test(key)) throw new Error(`${label} must not contain whitespace`);
+  if (key.length < 8) throw new Error(`${label} must be at least 8 characters`);
+  return key;
+}
+
+/** The key from a file (first line, trailing newline ignored), so it never shows in `ps`. */
+function readApiKeyFile(file: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`--api-key-file: cannot read ${file}: ${(e as Error).message}`);
+  }
+  return checkApiKey(`--api-key-file ${file}`, text.split(/\r?\n/)[0] ?? '');
+}
+
 const intFlag = (name: string, v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v)) throw new Error(`--${name} takes a whole number, got "${v}"`);
@@ -80,7 +103,9 @@ Options:
   --data-dir DIR             all state: settings, sessions, logs, the CLI's working dir
   --claude-path PATH         Claude Code binary (default: the one bundled with the Agent SDK)
   --claude-env KEY=VALUE     extra environment for the CLI (repeatable)
-  --api-key KEY              require this key (Authorization: Bearer or x-api-key)
+  --api-key KEY              require this key (Authorization: Bearer or x-api-key);
+                             visible in \`ps\`: prefer --api-key-file or MAXPROXY_API_KEY
+  --api-key-file FILE        read the key from FILE (first line)
   --max-concurrent N         CLI turns running at once
   --max-queue N              requests waiting beyond that (then 503/429)
   --idle-timeout-ms N        stop a turn after N ms without output from the CLI
@@ -88,6 +113,9 @@ Options:
   --allowed-origin ORIGIN    a web origin allowed to call the API (repeatable)
   --allowed-host NAME        an extra Host name to accept (repeatable)
   --shutdown-grace-ms N      how long in-flight requests may finish on shutdown
+  --body-timeout-ms N        longest time to receive a request's headers and body (default 60000)
+  --transcript-retention-days N
+                             delete maxproxy's Claude Code transcripts older than N days (default 30; 0 = keep)
   --model ALIAS=ID           add or override a model alias (repeatable)
   --log-level LEVEL          fatal|error|warn|info|debug|trace
   --extra-usage POLICY       refuse (default) | notify | allow answers billed as extra usage
@@ -109,6 +137,9 @@ export function parseFlags(argv: string[]): ParsedCommand {
       'claude-path': { type: 'string' },
       'claude-env': { type: 'string', multiple: true },
       'api-key': { type: 'string' },
+      'api-key-file': { type: 'string' },
+      'body-timeout-ms': { type: 'string' },
+      'transcript-retention-days': { type: 'string' },
       'max-concurrent': { type: 'string' },
       'max-queue': { type: 'string' },
       'idle-timeout-ms': { type: 'string' },
@@ -141,7 +172,9 @@ export function parseFlags(argv: string[]): ParsedCommand {
   if (values['claude-path'] !== undefined) o.claudePath = values['claude-path'];
   const env = keyValues(values['claude-env'], 'claude-env');
   if (env) o.claudeEnv = env;
-  if (values['api-key'] !== undefined) o.apiKey = values['api-key'];
+  if (values['api-key'] !== undefined && values['api-key-file'] !== undefined) throw new Error('give either --api-key or --api-key-file, not both');
+  if (values['api-key'] !== undefined) o.apiKey = checkApiKey('--api-key', values['api-key']);
+  if (values['api-key-file'] !== undefined) o.apiKey = readApiKeyFile(values['api-key-file']);
   const n = (k: keyof typeof values, c: keyof Config) => {
     const v = intFlag(String(k), values[k] as string | undefined);
     if (v !== undefined) (o as Record<string, unknown>)[c] = checkRange(`--${String(k)}`, c, v);
@@ -151,6 +184,8 @@ export function parseFlags(argv: string[]): ParsedCommand {
   n('idle-timeout-ms', 'idleTimeoutMs');
   n('max-body-bytes', 'maxBodyBytes');
   n('shutdown-grace-ms', 'shutdownGraceMs');
+  n('body-timeout-ms', 'bodyTimeoutMs');
+  n('transcript-retention-days', 'transcriptRetentionDays');
   n('warm-spares', 'warmSpares');
   if (values['allowed-origin']) o.allowedOrigins = values['allowed-origin'];
   if (values['allowed-host']) o.allowedHosts = values['allowed-host'];
@@ -184,7 +219,7 @@ export function envOverrides(env: NodeJS.ProcessEnv): Partial<Config> {
   if (port !== undefined) o.port = port;
   if (env.MAXPROXY_DATA_DIR) o.dataDir = env.MAXPROXY_DATA_DIR;
   if (env.MAXPROXY_CLAUDE_PATH) o.claudePath = env.MAXPROXY_CLAUDE_PATH;
-  if (env.MAXPROXY_API_KEY) o.apiKey = env.MAXPROXY_API_KEY;
+  if (env.MAXPROXY_API_KEY !== undefined) o.apiKey = checkApiKey('MAXPROXY_API_KEY', env.MAXPROXY_API_KEY);
   if (env.MAXPROXY_LOG_LEVEL) o.logLevel = env.MAXPROXY_LOG_LEVEL;
   if (env.MAXPROXY_HEADLESS === '1' || env.MAXPROXY_HEADLESS === 'true') o.headless = true;
   const map: Array<[string, keyof Config]> = [
@@ -193,6 +228,8 @@ export function envOverrides(env: NodeJS.ProcessEnv): Partial<Config> {
     ['MAXPROXY_IDLE_TIMEOUT_MS', 'idleTimeoutMs'],
     ['MAXPROXY_MAX_BODY_BYTES', 'maxBodyBytes'],
     ['MAXPROXY_SHUTDOWN_GRACE_MS', 'shutdownGraceMs'],
+    ['MAXPROXY_BODY_TIMEOUT_MS', 'bodyTimeoutMs'],
+    ['MAXPROXY_TRANSCRIPT_RETENTION_DAYS', 'transcriptRetentionDays'],
     ['MAXPROXY_WARM_SPARES', 'warmSpares'],
     ['MAXPROXY_USAGE_RETENTION_DAYS', 'usageRetentionDays'],
   ];

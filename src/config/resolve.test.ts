@@ -99,6 +99,32 @@ describe('flags', () => {
   });
 });
 
+describe('API key and origin rules (every path)', () => {
+  it('refuses a blank, short or spaced key from flags and env; settings need 8 non-space characters too', () => {
+    for (const k of ['', '   ', 'short', 'has space in it']) {
+      expect(() => parseFlags(['--api-key', k])).toThrow(/--api-key/);
+      expect(() => envOverrides({ MAXPROXY_API_KEY: k })).toThrow(/MAXPROXY_API_KEY/);
+    }
+    const dataDir = dataDirWith({ apiKey: '         ' });
+    expect(resolve(['--data-dir', dataDir]).warnings[0]).toMatch(/apiKey/);
+  });
+
+  it('reads the key from --api-key-file and refuses an empty file', () => {
+    const dir = dataDirWith();
+    fs.writeFileSync(path.join(dir, 'key'), 'file-key-0123456789\n');
+    fs.writeFileSync(path.join(dir, 'empty'), '\n');
+    expect(parseFlags(['--api-key-file', path.join(dir, 'key')]).overrides.apiKey).toBe('file-key-0123456789');
+    expect(() => parseFlags(['--api-key-file', path.join(dir, 'empty')])).toThrow(/empty/);
+    expect(() => parseFlags(['--api-key-file', path.join(dir, 'none')])).toThrow(/cannot read/);
+  });
+
+  it('refuses allowed origins without a key, from settings too', () => {
+    const dataDir = dataDirWith({ allowedOrigins: ['http://app.example'] });
+    expect(() => resolve(['--data-dir', dataDir])).toThrow(/refusing --allowed-origin without an API key/);
+    expect(resolve(['--data-dir', dataDir, '--api-key', 'k'.repeat(16)]).config.allowedOrigins).toEqual(['http://app.example']);
+  });
+});
+
 describe('usage flags', () => {
   it('--extra-usage, --client-budget (repeatable), --usage-retention-days, and their env and settings', () => {
     const o = parseFlags(['--extra-usage', 'Notify', '--client-budget', 'OpenClaw=40', '--client-budget', 'OpenAI SDK=12.5%', '--usage-retention-days', '30']);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isIpLiteral, isLoopbackAddress, noKeyMessage } from './bind-address.js';
 import { type Config, defaultDataDir, defaults } from './defaults.js';
 import { SettingsStore } from './settings.js';
 
@@ -8,8 +9,6 @@ export interface ResolvedConfig {
   /** Problems to log once the logger exists (invalid settings file...). */
   warnings: string[];
 }
-
-const isLoopback = (h: string) => h === '127.0.0.1' || h === 'localhost' || h === '::1' || h === '[::1]' || h.startsWith('127.');
 
 /** defaults < settings.json < MAXPROXY_* env < flags. */
 export function resolveConfig(flags: Partial<Config>, env: Partial<Config>): ResolvedConfig {
@@ -21,11 +20,13 @@ export function resolveConfig(flags: Partial<Config>, env: Partial<Config>): Res
   const merged: Config = { ...defaults(), ...settings.get(), ...env, ...flags, dataDir };
   merged.models = { ...settings.get().models, ...env.models, ...flags.models };
   merged.clientBudgets = mergeBudgets(settings.get().clientBudgets, env.clientBudgets, flags.clientBudgets);
-  if (merged.apiKey === '') merged.apiKey = undefined;
-  if (!isLoopback(merged.host) && !merged.apiKey) {
+  // Flags and env refuse a blank key (flags.ts), settings.json by its schema: no path turns the check off silently.
+  // A host name is resolved before listening (checkBindNeedsKey in main): this catches literals early.
+  if (isIpLiteral(merged.host) && !isLoopbackAddress(merged.host) && !merged.apiKey) throw new Error(noKeyMessage(merged.host));
+  if (merged.allowedOrigins.length > 0 && !merged.apiKey) {
     throw new Error(
-      `refusing to listen on ${merged.host} without an API key: anyone who can reach it could spend your subscription. ` +
-        `Set --api-key (or MAXPROXY_API_KEY), or bind 127.0.0.1.`,
+      'refusing --allowed-origin without an API key: any page on that origin could otherwise spend your subscription. ' +
+        'Set --api-key-file, MAXPROXY_API_KEY or --api-key as well.',
     );
   }
   return { config: merged, settings, warnings };

@@ -19,6 +19,8 @@ export type Settings = Partial<
     | 'allowedOrigins'
     | 'allowedHosts'
     | 'shutdownGraceMs'
+    | 'bodyTimeoutMs'
+    | 'transcriptRetentionDays'
     | 'maxLiveSessions'
     | 'sessionIdleMs'
     | 'cliMaxRetries'
@@ -44,7 +46,7 @@ export const settingsSchema = {
   port: int(0, 65535),
   logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
   claudePath: { type: 'string' },
-  apiKey: { type: 'string', minLength: 8 },
+  apiKey: { type: 'string', minLength: 8, pattern: '^\\S+$' },
   maxConcurrent: int(1, 64),
   maxQueue: int(0, 10_000),
   idleTimeoutMs: int(1_000, 24 * 3_600_000),
@@ -52,6 +54,8 @@ export const settingsSchema = {
   allowedOrigins: strings,
   allowedHosts: strings,
   shutdownGraceMs: int(0, 3_600_000),
+  bodyTimeoutMs: int(1_000, 3_600_000),
+  transcriptRetentionDays: int(0, 36_500),
   maxLiveSessions: int(0, 256),
   sessionIdleMs: int(1_000, 7 * 24 * 3_600_000),
   cliMaxRetries: int(0, 10),

@@ -27,6 +27,8 @@ export interface TranslatorHooks {
    * and the validated JSON is sent as the answer's text at the end.
    */
   structuredOutput?: boolean;
+  /** A tool call that is not one of the client's offered tools was held back (for a log line). */
+  onForeignTool?: (cliName: string) => void;
 }
 
 /** The CLI's built-in tool behind `outputFormat: json_schema`. */
@@ -47,6 +49,8 @@ export class CliTurnTranslator {
   private readonly usages: Usage[] = [];
   private toolIdsThisMessage: string[] = [];
   private foreignToolThisMessage = false;
+  /** Client tool calls shown in this turn (a tool_use stop without any is an end_turn to the client). */
+  private clientToolCalls = 0;
   /** The turn stopped for client tool calls; the CLI turn stays open waiting for their results. */
   suspended = false;
   /** Ids of the client tool calls the suspended turn waits for. */
@@ -154,9 +158,16 @@ export class CliTurnTranslator {
         if (cb.type === 'redacted_thinking') return [{ type: 'block_start', index, block: { type: 'redacted_thinking', data: cb.data ?? '' } }];
         if (cb.type === 'tool_use') {
           const client = this.hooks.clientToolName?.(cb.name);
-          if (client === undefined) this.foreignToolThisMessage = true;
-          else this.toolIdsThisMessage.push(cb.id);
-          return [{ type: 'block_start', index, block: { type: 'tool_use', id: cb.id, name: client ?? cb.name } }];
+          if (client === undefined) {
+            // Not a tool the client offered: never shown (a client would run it). The CLI
+            // refuses the call itself and the turn goes on to the model's next message.
+            this.hidden.add(index);
+            this.hooks.onForeignTool?.(cb.name);
+            return [];
+          }
+          this.toolIdsThisMessage.push(cb.id);
+          this.clientToolCalls++;
+          return [{ type: 'block_start', index, block: { type: 'tool_use', id: cb.id, name: client } }];
         }
         return [];
       }
@@ -280,7 +291,8 @@ export class CliTurnTranslator {
     // The result's usage covers the whole CLI turn, which may span several client requests
     // (tool round trips): count only the API messages this request saw.
     const usage = this.usages.length ? this.totalUsage() : toUsage(m.usage);
-    const stopReason = this.stopReason ?? (STOP_REASONS.has(m.stop_reason) ? (m.stop_reason as StopReason) : 'end_turn');
+    let stopReason = this.stopReason ?? (STOP_REASONS.has(m.stop_reason) ? (m.stop_reason as StopReason) : 'end_turn');
+    if (stopReason === 'tool_use' && this.clientToolCalls === 0) stopReason = 'end_turn';
     return [{ type: 'stop', stopReason, stopSequence: this.stopSequence, usage }];
   }
 }

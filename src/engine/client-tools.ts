@@ -1,10 +1,17 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ImageBlock, TextBlock, ToolDef, ToolResultBlock } from '../turn/types.js';
 import { CLIENT_SERVER } from './client-tool-names.js';
 import { normalizeToolId } from './fingerprint.js';
 
 export { CLIENT_SERVER, fromCliToolName, toCliToolName } from './client-tool-names.js';
+
+/** The MCP SDK's runtime pieces, loaded (and retried after a failure) by tools-module.ts. */
+export interface McpRuntime {
+  Server: typeof Server;
+  CallToolRequestSchema: typeof CallToolRequestSchema;
+  ListToolsRequestSchema: typeof ListToolsRequestSchema;
+}
 
 type CallResult = { content: Array<{ type: 'text'; text: string } | { type: 'image'; data: string; mimeType: string }>; isError?: boolean };
 
@@ -22,11 +29,15 @@ interface Pending {
  */
 export class ClientToolBridge {
   readonly server: Server;
+  /** The client's tool names as offered (what may ever reach the client). */
+  readonly names: ReadonlySet<string>;
   private readonly pending = new Map<string, Pending>();
   /** Results that arrived before the CLI asked (calls are started at each block's end). */
   private readonly early = new Map<string, CallResult>();
 
-  constructor(tools: ToolDef[]) {
+  constructor(tools: ToolDef[], mcp: McpRuntime) {
+    const { Server, CallToolRequestSchema, ListToolsRequestSchema } = mcp;
+    this.names = new Set(tools.map((t) => t.name));
     this.server = new Server({ name: CLIENT_SERVER, version: '1.0.0' }, { capabilities: { tools: {} } });
     const listed = tools.map((t) => ({
       name: t.name,

@@ -15,10 +15,14 @@ import { Limiter } from './limiter.js';
 import { LiveSession, type TurnOutcome } from './live-session.js';
 import { type ModelInfo, ModelRegistry } from './models.js';
 import { ProcessGroups } from './process-group.js';
+import { resourceFailure } from './resource-errors.js';
 import type { EngineSession, SessionFactory, SessionSpec } from './session-factory.js';
 import { SessionMap } from './session-map.js';
+import { SparePool } from './spare-pool.js';
 import { countTokens } from './token-counter.js';
-import { writeTranscript } from './transcript.js';
+import { loadToolsModule, type ToolsModule } from './tools-module.js';
+import { transcriptPath, writeTranscript } from './transcript.js';
+import { pruneTranscripts } from './transcript-retention.js';
 import type { Continuity, EngineStats, RunContext, TurnEngine, TurnRun } from './turn-engine.js';
 import { outputSchemaOf, splitTurn, withToolChoice } from './turn-input.js';
 import { buildTurnRecord } from './turn-record-builder.js';
@@ -42,6 +46,8 @@ export interface EngineOptions {
   log: Logger;
   /** Parent environment the child's is derived from (tests pass their own). */
   parentEnv?: NodeJS.ProcessEnv;
+  /** Transcripts hold prompts in clear: they are removed after this many days (daily sweep). */
+  transcriptRetentionDays?: number;
   /** Called once for every turn that reached Claude Code, when it has ended (the usage ledger, metrics). */
   onTurnRecord?: (record: TurnRecord) => void;
   /** A CLI process died unexpectedly (for metrics and a notification). */
@@ -84,17 +90,36 @@ export class Engine implements TurnEngine {
     factory?: SessionFactory,
   ) {
     this.models = new ModelRegistry(opts.models);
+    this.spares = new SparePool(opts.warmSpares);
     this.cwd = path.join(opts.dataDir, 'workdir');
     fs.mkdirSync(this.cwd, { recursive: true });
     this.groups = new ProcessGroups(path.join(opts.dataDir, 'pids'));
     const reaped = this.groups.reapOrphans();
     if (reaped.length) opts.log.warn({ pids: reaped }, 'reaped Claude Code processes left by an earlier run');
     this.map = new SessionMap(path.join(opts.dataDir, 'sessions.json'));
-    this.index = new ConversationIndex(this.map);
+    // A session whose transcript the retention sweep removed cannot be resumed: it is rebuilt instead.
+    this.index = new ConversationIndex({
+      get: (fp) => {
+        const rec = this.map.get(fp);
+        return rec && fs.existsSync(transcriptPath(this.childEnv, this.cwd, rec.cliSessionId)) ? rec : undefined;
+      },
+      delete: (fp) => this.map.delete(fp),
+    });
     this.childEnv = buildChildEnv(opts.parentEnv ?? process.env, { explicit: opts.claudeEnv, maxRetries: opts.cliMaxRetries });
     this.newSession = factory ?? ((spec) => this.liveSession(spec));
     this.limiter = new Limiter(opts.maxConcurrent, opts.maxQueue, () => this.publishQueue());
     this.sweeper = setInterval(() => this.evictIdle(), Math.min(30_000, opts.sessionIdleMs)).unref();
+    if (opts.transcriptRetentionDays) {
+      this.pruneTranscripts(opts.transcriptRetentionDays);
+      this.pruner = setInterval(() => this.pruneTranscripts(opts.transcriptRetentionDays ?? 0), 86_400_000).unref();
+    }
+  }
+
+  private pruner?: NodeJS.Timeout;
+
+  private pruneTranscripts(days: number): void {
+    const removed = pruneTranscripts(path.dirname(transcriptPath(this.childEnv, this.cwd, 'x')), days);
+    if (removed) this.opts.log.info({ removed, days }, 'removed old Claude Code transcripts');
   }
 
   resolveModel(name: unknown): ModelInfo {
@@ -123,7 +148,8 @@ export class Engine implements TurnEngine {
     const startedAt = Date.now();
     const p = this.prepare(req);
     // The MCP server behind client tools is loaded the first time a request brings tools.
-    if (req.tools.length && !this.toolsModule) this.toolsModule = await import('./client-tools.js');
+    // A failed load (EMFILE…) is not cached: the next request with tools tries again.
+    if (req.tools.length && !this.toolsModule) this.toolsModule = await loadToolsModule().catch((e: unknown) => Promise.reject(resourceFailure(e) ?? e));
     const release = onceOnly(await this.limiter.acquire(ctx.signal));
     try {
       for (let attempt = 1; ; attempt++) {
@@ -251,7 +277,7 @@ export class Engine implements TurnEngine {
       });
     } catch (e) {
       if (e instanceof TurnFailure) throw e;
-      throw new TurnFailure({ kind: 'upstream', message: `Claude Code could not count tokens: ${(e as Error).message}` });
+      throw resourceFailure(e) ?? new TurnFailure({ kind: 'upstream', message: `Claude Code could not count tokens: ${(e as Error).message}` });
     } finally {
       release();
     }
@@ -362,29 +388,20 @@ export class Engine implements TurnEngine {
    * (system prompt + tools + output schema; the model is switched at claim time), so
    * a new conversation skips the CLI's start-up. Bounded by `warmSpares` in total.
    */
-  private readonly spares = new Map<string, EngineSession>();
-  private toolsModule?: typeof import('./client-tools.js');
+  private readonly spares: SparePool<EngineSession>;
+  private toolsModule?: ToolsModule;
 
   private takeSpare(key: string): EngineSession | undefined {
-    const s = this.spares.get(key);
-    this.spares.delete(key);
-    if (s && (s.state === 'idle' || s.state === 'starting')) return s;
-    s?.close();
-    return undefined;
+    return this.spares.take(key);
   }
 
   private replenish(key: string, spec: SessionSpec): void {
-    if (this.opts.warmSpares <= 0 || this.closing || this.spares.has(key)) return;
-    while (this.spares.size >= this.opts.warmSpares) {
-      const [oldest, spare] = this.spares.entries().next().value as [string, EngineSession];
-      this.spares.delete(oldest);
-      spare.close();
-    }
-    const spare = this.newSession(spec);
-    this.spares.set(key, spare);
-    spare.onClosed(() => {
-      if (this.spares.get(key) === spare) this.spares.delete(key);
-    });
+    if (!this.closing) this.spares.replenish(key, () => this.newSession(spec));
+  }
+
+  /** Spares started since start-up (bench). */
+  get sparesStarted(): number {
+    return this.spares.started;
   }
 
   private publishQueue(): void {
@@ -415,12 +432,7 @@ export class Engine implements TurnEngine {
 
   private evictIdle(): void {
     const now = Date.now();
-    for (const [key, spare] of [...this.spares]) {
-      if (now - spare.lastUsed > this.opts.sessionIdleMs) {
-        this.spares.delete(key);
-        spare.close();
-      }
-    }
+    this.spares.evictIdle(now, this.opts.sessionIdleMs);
     for (const s of this.index.evictIdle(now, this.opts.sessionIdleMs))
       this.opts.log.debug({ sessionId: s.session.id, pid: s.session.pid }, 'evicted idle session (idle time)');
   }
@@ -435,8 +447,8 @@ export class Engine implements TurnEngine {
   async shutdown(graceMs: number): Promise<void> {
     this.closing = true;
     clearInterval(this.sweeper);
-    for (const s of this.spares.values()) s.close();
-    this.spares.clear();
+    clearInterval(this.pruner);
+    this.spares.closeAll();
     await this.map.flushed();
     this.map.save();
     for (const s of this.index.all()) s.session.close();

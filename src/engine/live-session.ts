@@ -10,7 +10,9 @@ import { Channel } from './channel.js';
 import { CliTurnTranslator, STRUCTURED_OUTPUT_TOOL } from './cli-turn-translator.js';
 import { CLIENT_SERVER, fromCliToolName } from './client-tool-names.js';
 import type { ClientToolBridge } from './client-tools.js';
+import { offeredToolHooks } from './offered-tools.js';
 import type { ProcessGroups } from './process-group.js';
+import { resourceFailure } from './resource-errors.js';
 
 /** Writes the system prompt where only this user can read it (prompts can be private). */
 function systemPromptFile(cwd: string, id: string, text: string): string {
@@ -196,7 +198,12 @@ export class LiveSession {
     let resolveDone!: (o: TurnOutcome) => void;
     const done = new Promise<TurnOutcome>((r) => (resolveDone = r));
     this.current = {
-      tr: new CliTurnTranslator(this.id, { clientToolName: fromCliToolName, structuredOutput: this.opts.outputSchema !== undefined }),
+      tr: new CliTurnTranslator(this.id, {
+        ...offeredToolHooks(this.toolsEnabled ? this.bridge?.names : undefined, (tool) =>
+          this.opts.log.warn({ sessionId: this.id, pid: this.pid, requestId: topts.requestId, tool }, 'dropped a tool call the client did not offer'),
+        ),
+        structuredOutput: this.opts.outputSchema !== undefined,
+      }),
       out,
       seen: new TurnCollector(),
       onEnd: resolveDone,
@@ -295,7 +302,7 @@ export class LiveSession {
         if (cur.tr.done) this.finishTurn(cur);
       }
     } catch (e) {
-      this.fail({ kind: 'upstream', message: `Claude Code failed: ${(e as Error).message}` });
+      this.fail(resourceFailure(e)?.error ?? { kind: 'upstream', message: `Claude Code failed: ${(e as Error).message}` });
       return;
     }
     this.fail({ kind: 'upstream', message: 'Claude Code ended the conversation unexpectedly' });

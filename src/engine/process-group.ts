@@ -1,6 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { chooseTie, type TieMode, Watchdog, withPdeathsig } from './parent-death.js';
+import { expectedExecutable, processIdentity, sameExecutable } from './process-identity.js';
 
 export interface SpawnRequest {
   command: string;
@@ -10,20 +12,39 @@ export interface SpawnRequest {
   signal?: AbortSignal;
 }
 
+/** A pid file: enough to prove, after a crash, that a pid is still the process we started. */
+interface PidRecord {
+  pid: number;
+  command: string;
+  startedAt: number;
+  /** processIdentity(pid).start at spawn time. */
+  start?: string;
+  /** The executable the command runs. */
+  exe?: string;
+}
+
 /**
- * Starts CLI processes in their own process group and records their pids in the
- * data dir, so that a stop takes the whole group down and a restart after a crash
- * can reap what the crashed run left behind.
+ * Starts CLI processes in their own process group, tied to the daemon's life (see
+ * parent-death.ts), and records their pids in the data dir, so that a stop takes the
+ * whole group down and a restart after a crash can reap what the crashed run left
+ * behind — only processes provably ours (docs/decisions/042-reap-only-our-processes.md).
  */
 export class ProcessGroups {
   private readonly live = new Map<number, ChildProcess>();
+  readonly tie: TieMode;
+  private readonly watchdog = new Watchdog();
 
-  constructor(private readonly pidDir: string) {
-    fs.mkdirSync(pidDir, { recursive: true });
+  constructor(
+    private readonly pidDir: string,
+    tie: TieMode = chooseTie(),
+  ) {
+    fs.mkdirSync(pidDir, { recursive: true, mode: 0o700 });
+    this.tie = tie;
   }
 
   spawn(req: SpawnRequest, onStderr?: (line: string) => void): ChildProcess {
-    const child = spawn(req.command, req.args, {
+    const run = this.tie === 'pdeathsig' ? withPdeathsig(req.command, req.args) : { command: req.command, args: req.args };
+    const child = spawn(run.command, run.args, {
       cwd: req.cwd,
       env: req.env as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -32,14 +53,24 @@ export class ProcessGroups {
     const pid = child.pid;
     if (pid) {
       this.live.set(pid, child);
+      if (this.tie === 'watchdog') this.watchdog.watch(pid);
+      const file = path.join(this.pidDir, String(pid));
       try {
-        fs.writeFileSync(path.join(this.pidDir, String(pid)), JSON.stringify({ pid, command: req.command, startedAt: Date.now() }));
+        const id = processIdentity(pid);
+        const rec: PidRecord = { pid, command: req.command, startedAt: Date.now(), start: id?.start, exe: expectedExecutable(req.command) };
+        fs.writeFileSync(file, JSON.stringify(rec), { mode: 0o600 });
       } catch {
         /* best effort: reaping is a safety net */
       }
       child.once('exit', () => {
         this.live.delete(pid);
-        fs.rm(path.join(this.pidDir, String(pid)), { force: true }, () => undefined);
+        if (this.tie === 'watchdog') this.watchdog.forget(pid);
+        // Synchronously: an asynchronous removal loses the race with process.exit at shutdown.
+        try {
+          fs.rmSync(file, { force: true });
+        } catch {
+          /* the reaper checks identity anyway */
+        }
       });
     }
     let buf = '';
@@ -79,13 +110,19 @@ export class ProcessGroups {
 
   async stopAll(graceMs: number): Promise<void> {
     await Promise.all([...this.live.values()].map((c) => this.stop(c, graceMs)));
+    this.watchdog.close();
   }
 
   get pids(): number[] {
     return [...this.live.keys()];
   }
 
-  /** Kills CLI process groups recorded by an earlier run that did not clean up. Returns the pids reaped. */
+  /**
+   * Kills CLI processes recorded by an earlier run that did not clean up: only a process
+   * whose start time and executable match its record (a reused pid, or a process merely
+   * named like ours, is left alone), and its group only when it still leads that group.
+   * Returns the pids reaped.
+   */
   reapOrphans(): number[] {
     const reaped: number[] = [];
     let files: string[] = [];
@@ -97,13 +134,15 @@ export class ProcessGroups {
     for (const f of files) {
       const file = path.join(this.pidDir, f);
       try {
-        const rec = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number; command: string };
-        if (!this.live.has(rec.pid) && isSameProcess(rec.pid, rec.command)) {
-          killGroup(rec.pid, 'SIGKILL');
+        const rec = JSON.parse(fs.readFileSync(file, 'utf8')) as PidRecord;
+        if (!this.live.has(rec.pid) && isRecordedProcess(rec)) {
+          const id = processIdentity(rec.pid);
+          if (id?.pgid === rec.pid) killGroup(rec.pid, 'SIGKILL');
+          else process.kill(rec.pid, 'SIGKILL');
           reaped.push(rec.pid);
         }
       } catch {
-        /* unreadable record: just drop it */
+        /* unreadable record, or gone meanwhile: just drop it */
       }
       if (!this.live.has(Number(f))) fs.rmSync(file, { force: true });
     }
@@ -123,17 +162,9 @@ function killGroup(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** A recorded pid is only ours if it still runs the recorded binary (pids get reused). */
-function isSameProcess(pid: number, command: string): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const cmd = execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8', timeout: 5000 }).trim();
-    return cmd.includes(path.basename(command));
-  } catch {
-    return false;
-  }
+/** A recorded pid is only ours if it still is the very process recorded (pids get reused, names lie). */
+export function isRecordedProcess(rec: PidRecord): boolean {
+  if (typeof rec.pid !== 'number' || !rec.start || !rec.exe) return false; // records of older versions prove nothing
+  const id = processIdentity(rec.pid);
+  return id !== undefined && id.start === rec.start && sameExecutable(rec.exe, id.exe);
 }

@@ -3,6 +3,7 @@ import { query } from '@anthropic-ai/claude-agent-sdk';
 import type { TurnRequest } from '../turn/types.js';
 import { CLIENT_SERVER, toCliToolName } from './client-tool-names.js';
 import type { ProcessGroups } from './process-group.js';
+import { loadToolsModule } from './tools-module.js';
 import { transcriptPath, writeTranscript } from './transcript.js';
 
 export interface CountOptions {
@@ -26,7 +27,7 @@ export async function countTokens(req: TurnRequest, o: CountOptions): Promise<nu
   const resume = req.messages.length
     ? writeTranscript(req.messages, o.env, { cwd: o.cwd, version: o.claudeVersion, model: o.model, toolName: toCliToolName })
     : undefined;
-  const bridge = req.tools.length ? new (await import('./client-tools.js')).ClientToolBridge(req.tools) : undefined;
+  const bridge = req.tools.length ? new (await loadToolsModule()).ClientToolBridge(req.tools) : undefined;
   const idle = (async function* () {
     await new Promise(() => undefined); // no turn is ever sent
   })();

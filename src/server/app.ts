@@ -5,9 +5,10 @@ import type { ResponseStore } from '../api/responses/index.js';
 import type { TurnEngine } from '../engine/turn-engine.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusStore } from '../status/store.js';
-import type { TurnError } from '../turn/types.js';
+import { type TurnError, TurnFailure } from '../turn/types.js';
 import { anthropicMessages, chatCompletions, responsesApi } from './formats.js';
 import { guards } from './guards/index.js';
+import { tooManyMessages } from './guards/message-limit.js';
 import type { Metrics } from './metrics.js';
 import { sendWireError, turnRoute } from './turn-route.js';
 
@@ -30,6 +31,8 @@ export interface AppDeps {
   dashboard?: express.Router;
   /** Admission before each turn (server/turn-route.ts). */
   admit?: (client: string) => TurnError | undefined;
+  /** Fires when the shutdown grace has run out. */
+  shutdown?: AbortSignal;
 }
 
 /** Anthropic clients (SDKs, OpenClaw's anthropic-messages) identify themselves by these headers. */
@@ -61,6 +64,11 @@ export function createApp(d: AppDeps): express.Express {
 
   app.get('/health', (_req, res) => {
     const s = d.status.snapshot();
+    // With a key, a caller without it learns only that the daemon is alive (no paths, no usage).
+    if (d.apiKey !== undefined && res.locals.keyOk !== true) {
+      res.json({ status: s.server.state === 'running' ? 'ok' : s.server.state });
+      return;
+    }
     res.json({
       status: s.server.state === 'running' ? 'ok' : s.server.state,
       version: s.version,
@@ -98,13 +106,24 @@ export function createApp(d: AppDeps): express.Express {
     }
   });
 
-  const deps = { engine: d.engine, status: d.status, metrics: d.metrics, log: d.log, isPaused: d.isPaused, commitAfterMs: d.commitAfterMs, admit: d.admit };
+  const deps = {
+    engine: d.engine,
+    status: d.status,
+    metrics: d.metrics,
+    log: d.log,
+    isPaused: d.isPaused,
+    commitAfterMs: d.commitAfterMs,
+    admit: d.admit,
+    shutdown: d.shutdown,
+  };
   app.post('/v1/chat/completions', turnRoute(chatCompletions, deps));
   app.post('/v1/messages', turnRoute(anthropicMessages, deps));
   app.post('/v1/responses', turnRoute(responsesApi(d.responses), deps));
 
   app.post('/v1/messages/count_tokens', async (req, res) => {
     try {
+      const tooMany = tooManyMessages(req.body);
+      if (tooMany) throw new TurnFailure(tooMany);
       const request = anthropic.parseCountTokensRequest(req.body, { headers: req.headers as Record<string, string | undefined> });
       const abort = new AbortController();
       res.on('close', () => {
@@ -124,6 +143,13 @@ export function createApp(d: AppDeps): express.Express {
   });
   // Express 5 forwards async errors here: a defect of ours, answered as 500 in the endpoint's format.
   app.use((err: unknown, req: Request, res: Response, _next: express.NextFunction) => {
+    const status = (err as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // A request express itself could not read (a malformed %-escape in the path...): the client's error.
+      d.log.info({ err: (err as Error).message, status }, 'malformed request');
+      respondError(req, res, { kind: 'invalid_request', code: 'malformed_request', message: `malformed request: ${(err as Error).message}` });
+      return;
+    }
     d.log.error({ err }, 'unhandled error');
     respondError(req, res, { kind: 'internal', message: 'internal error in maxproxy; see its log' });
   });

@@ -20,7 +20,8 @@ export class HttpSseSink implements SseSink {
     this.res.status(200);
     this.res.setHeader('content-type', 'text/event-stream; charset=utf-8');
     this.res.setHeader('cache-control', 'no-cache, no-transform');
-    this.res.setHeader('connection', 'keep-alive');
+    // No Connection header of ours: Node keeps the connection alive unless the client
+    // asked to close it, and then closes it when the stream ends.
     this.res.setHeader('x-accel-buffering', 'no');
     this.res.flushHeaders();
     this.res.socket?.setNoDelay(true);

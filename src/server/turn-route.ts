@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { SseSink, WireContext, WireError } from '../api/wire.js';
+import { resourceFailure } from '../engine/resource-errors.js';
 import type { TurnEngine } from '../engine/turn-engine.js';
 import type { Logger } from '../log/logger.js';
 import { clientName } from '../status/client-name.js';
@@ -9,7 +10,9 @@ import type { TurnResult } from '../turn/collect.js';
 import { rejoin } from '../turn/rejoin.js';
 import type { Endpoint } from '../turn/turn-record.js';
 import { promptTokens, type TurnError, type TurnEvent, TurnFailure, type TurnRequest } from '../turn/types.js';
+import { untilShutdown } from './cut-on-shutdown.js';
 import { peekFirst } from './first-event.js';
+import { tooManyMessages } from './guards/message-limit.js';
 import type { Metrics } from './metrics.js';
 import { HttpSseSink } from './sse.js';
 
@@ -43,6 +46,8 @@ export interface TurnRouteDeps {
   isPaused: () => boolean;
   /** Decides before the turn starts whether a client may run one (extra-usage policy, budgets); an error refuses it. */
   admit?: (client: string) => TurnError | undefined;
+  /** Fires when the shutdown grace has run out: running turns end with their API's error event. */
+  shutdown?: AbortSignal;
 }
 
 export const sendWireError = (res: Response, w: WireError): void => {
@@ -81,6 +86,11 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
     if (deps.isPaused()) {
       fail({ kind: 'unavailable', code: 'paused', message: 'maxproxy is paused; resume it from the tray menu', retryAfterSeconds: 30 });
       return;
+    }
+    const tooMany = tooManyMessages(req.body);
+    if (tooMany) {
+      log.info({ err: tooMany }, 'bad request');
+      return fail(tooMany);
     }
     let parsed: ReturnType<FormatAdapter<X>['parse']>;
     try {
@@ -121,7 +131,7 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
         return fail(outcome.error!);
       }
       ttftMs = performance.now() - t0;
-      const joined = rejoin(peek.first ? [...peek.head, peek.first] : peek.head, peek.pending, it);
+      const joined = untilShutdown(rejoin(peek.first ? [...peek.head, peek.first] : peek.head, peek.pending, it), deps.shutdown);
       if (request.stream) {
         const sink = new HttpSseSink(res);
         sink.start();
@@ -150,9 +160,10 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
       }
       if (outcome.ok && outcome.result) adapter.finished?.(outcome.result, meta, extra);
     } catch (e) {
-      if (e instanceof TurnFailure) {
-        outcome = { ok: false, error: e.error };
-        return fail(e.error);
+      const failure = e instanceof TurnFailure ? e : resourceFailure(e);
+      if (failure) {
+        outcome = { ok: false, error: failure.error };
+        return fail(failure.error);
       }
       log.error({ err: e }, 'request failed');
       outcome = { ok: false, error: { kind: 'internal', message: (e as Error).message } };

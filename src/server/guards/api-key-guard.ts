@@ -47,15 +47,13 @@ export const apiKeyGuard = (opts: ApiKeyGuardOptions): RequestHandler => {
   }
   const want = digest(opts.apiKey);
   return (req, res, next) => {
-    if (isKeyExempt(req)) {
-      next();
-      return;
-    }
     const keys = presentedKeys(req);
     let ok = false;
     // Check every presented key (no early exit) so timing does not tell which header matched.
     for (const k of keys) ok = timingSafeEqual(digest(k), want) || ok;
-    if (ok) {
+    // Exempt routes still learn whether the caller holds the key (/health shows details only then).
+    res.locals.keyOk = ok;
+    if (ok || isKeyExempt(req)) {
       next();
       return;
     }

@@ -3,7 +3,9 @@
  * cross-origin request (and to every POST); non-browser clients (SDKs, curl, CLIs)
  * send none. So:
  *
- * - no `Origin` → passes (not a browser, or a same-origin navigation);
+ * - no `Origin` → passes (not a browser, or a same-origin navigation), unless
+ *   `Sec-Fetch-Site` says the browser sends it from another site (cross-site or
+ *   same-site): then 403, whatever the method;
  * - `Origin` in the allowed list → passes, and the response carries
  *   `Access-Control-Allow-Origin: <that origin>` (never `*`) with `Vary: Origin`;
  * - any other `Origin`, including the opaque `null` (sandboxed frames, file://,
@@ -86,6 +88,17 @@ export const originGuard = (opts: OriginGuardOptions): RequestHandler => {
     res.vary('Origin');
     const origin = req.headers.origin;
     if (origin === undefined) {
+      // Second line behind Origin: browsers omit Origin on some cross-site requests (GET
+      // navigations, no-cors loads) but always say where a request comes from here.
+      const site = req.headers['sec-fetch-site'];
+      if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') {
+        opts.respond(req, res, {
+          kind: 'permission',
+          message: `a ${quoteForMessage(site)} browser request without an allowed Origin is refused: web pages may not use this proxy`,
+          code: 'cross_site_request',
+        });
+        return;
+      }
       next();
       return;
     }
