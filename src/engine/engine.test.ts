@@ -14,6 +14,7 @@ import type { ContentBlock, TurnMessage, TurnRequest } from '../turn/types.js';
 import { Engine, type EngineOptions } from './engine.js';
 import type { SessionSpec } from './session-factory.js';
 import { FakeSession } from './testing/fake-session.js';
+import { transcriptPath } from './transcript.js';
 import type { TurnRun } from './turn-engine.js';
 
 const engines: Engine[] = [];
@@ -50,6 +51,10 @@ function setup(over: Partial<EngineOptions> = {}, dataDir = fs.mkdtempSync(path.
     (spec: SessionSpec) => {
       const s = new FakeSession(spec);
       created.push(s);
+      // Like the CLI, a session keeps its transcript where a later --resume finds it.
+      const file = transcriptPath({ HOME: home }, path.join(dataDir, 'workdir'), s.id);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      if (!fs.existsSync(file)) fs.writeFileSync(file, '');
       return s;
     },
   );
@@ -189,6 +194,18 @@ describe('Engine with fake sessions', () => {
     const again = await b.engine.run(req([user(text('hi')), assistant(text('echo:hi')), user(text('fork?'))]), ctx('r3'));
     expect(again.continuity).toBe('rebuilt');
     expect(again.sessionId).not.toBe(firstId);
+  });
+
+  it('rebuilds instead of resuming when the retention sweep removed the transcript', async () => {
+    const a = setup();
+    await drain(await a.engine.run(req([user(text('hi'))]), ctx()));
+    await a.engine.shutdown(0);
+    engines.splice(engines.indexOf(a.engine), 1);
+    fs.rmSync(transcriptPath({ HOME: a.home }, path.join(a.dataDir, 'workdir'), a.created[0].id));
+    const b = setup({}, a.dataDir);
+    const run = await b.engine.run(req([user(text('hi')), assistant(text('echo:hi')), user(text('again'))]), ctx('r2'));
+    expect(run.continuity).toBe('rebuilt');
+    expect(b.created[0].spec.resume).not.toBe(a.created[0].id);
   });
 
   it('gives a new conversation a warm spare of its shape and model, and starts the next spare', async () => {
