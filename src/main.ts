@@ -49,6 +49,14 @@ async function main(argv: string[]): Promise<number> {
     const { loginItemCommand } = await import('./cli/login-item-command.js');
     return loginItemCommand(parsed.args, config);
   }
+  if (parsed.command === 'connect') {
+    const { connectCommand } = await import('./cli/connect/connect-command.js');
+    return connectCommand(parsed.args, parsed.commandFlags, { config, settings });
+  }
+  if (parsed.command === 'doctor') {
+    const { doctorCommand } = await import('./cli/doctor/doctor-command.js');
+    return doctorCommand(parsed.commandFlags, { config, settings });
+  }
   if (parsed.command !== 'serve') {
     process.stderr.write(`maxproxy: unknown command "${parsed.command}"\n\n${usage}\n`);
     return 2;

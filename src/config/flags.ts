@@ -7,6 +7,20 @@ export interface ParsedCommand {
   command: string;
   args: string[];
   overrides: Partial<Config>;
+  /** Flags of `connect` and `doctor` (not configuration). */
+  commandFlags: CommandFlags;
+}
+
+export interface CommandFlags {
+  config?: string;
+  url?: string;
+  api?: string;
+  setDefault?: boolean;
+  defaultModel?: string;
+  dryRun?: boolean;
+  remove?: boolean;
+  json?: boolean;
+  offline?: boolean;
 }
 
 /**
@@ -42,6 +56,19 @@ export const usage = `Usage: maxproxy [serve] [options]
        maxproxy status | sessions          show the running daemon's state
        maxproxy login-item enable|disable|status
        maxproxy login                      log Claude Code in (runs its \`auth login\`)
+       maxproxy connect openclaw|opencode|codex [--set-default] [--dry-run] [--remove]
+                                           add maxproxy to that tool's own config file
+       maxproxy doctor [--json] [--offline] check every link of the setup and say how to fix it
+
+Connect options:
+  --set-default              make a maxproxy model the tool's default (OpenClaw: with no fallbacks)
+  --default-model ID         which model --set-default picks (default sonnet)
+  --api openai|anthropic     OpenClaw's wire format (default openai: openai-completions)
+  --config PATH              the tool's config file (default: where the tool looks)
+  --url URL                  maxproxy's address (default: the running daemon's)
+  --dry-run                  print the change as a diff, write nothing
+  --remove                   take maxproxy out of the tool's config again
+  (no tool named: update every tool connected before, e.g. after a port change)
 
 Options:
   --headless                 no tray icon (automatic when there is no display)
@@ -86,6 +113,15 @@ export function parseFlags(argv: string[]): ParsedCommand {
       'warm-spares': { type: 'string' },
       model: { type: 'string', multiple: true },
       'log-level': { type: 'string' },
+      config: { type: 'string' },
+      url: { type: 'string' },
+      api: { type: 'string' },
+      'set-default': { type: 'boolean' },
+      'default-model': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      remove: { type: 'boolean' },
+      json: { type: 'boolean' },
+      offline: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -119,7 +155,18 @@ export function parseFlags(argv: string[]): ParsedCommand {
   if (models) o.models = models;
   if (values['log-level'] !== undefined) o.logLevel = values['log-level'];
   const command = values.help ? 'help' : values.version ? 'version' : (positionals[0] ?? 'serve');
-  return { command, args: positionals.slice(1), overrides: o };
+  const commandFlags: CommandFlags = {
+    config: values.config,
+    url: values.url,
+    api: values.api,
+    setDefault: values['set-default'],
+    defaultModel: values['default-model'],
+    dryRun: values['dry-run'],
+    remove: values.remove,
+    json: values.json,
+    offline: values.offline,
+  };
+  return { command, args: positionals.slice(1), overrides: o, commandFlags };
 }
 
 /** MAXPROXY_* environment variables, same meaning as the flags. */

@@ -30,7 +30,25 @@ export type Settings = Partial<
     | 'thresholds'
     | 'portPresets'
   >
->;
+> & {
+  /** Client configs `maxproxy connect` wrote, per client, so port moves and `doctor` can find them. */
+  connections?: Connections;
+};
+
+export interface Connection {
+  /** The config file that was connected. */
+  config: string;
+  /** OpenClaw: the wire format it was connected with. */
+  api?: 'openai' | 'anthropic';
+}
+export type Connections = Partial<Record<'openclaw' | 'opencode' | 'codex', Connection>>;
+
+const connection = {
+  type: 'object',
+  properties: { config: { type: 'string', minLength: 1 }, api: { enum: ['openai', 'anthropic'] } },
+  required: ['config'],
+  additionalProperties: false,
+} as const;
 
 const int = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum }) as const;
 const strings = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
@@ -64,6 +82,11 @@ export const settingsSchema = {
     additionalProperties: false,
   },
   portPresets: { type: 'array', items: int(1, 65535), maxItems: 16 },
+  connections: {
+    type: 'object',
+    properties: { openclaw: connection, opencode: connection, codex: connection },
+    additionalProperties: false,
+  },
 } as const;
 
 const KNOWN_KEYS = new Set(Object.keys(settingsSchema));
