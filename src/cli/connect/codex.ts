@@ -15,7 +15,7 @@
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse, TomlError } from 'smol-toml';
-import { ConfigParseError, type ClientFormat, type Edit, PROVIDER, type ProviderView, rootOf, type Target } from './types.js';
+import { type ClientFormat, ConfigParseError, type Edit, PROVIDER, type ProviderView, rootOf, type Target } from './types.js';
 
 type Obj = Record<string, unknown>;
 
@@ -34,12 +34,7 @@ const OUR_HEADER = new RegExp(`^\\s*\\[\\s*model_providers\\s*\\.\\s*(?:${PROVID
 const isBlankOrComment = (l: string) => /^\s*(#.*)?$/.test(l);
 
 export function providerTable(t: Target, eol = '\n'): string {
-  const lines = [
-    `[model_providers.${PROVIDER}]`,
-    `name = ${str(PROVIDER)}`,
-    `base_url = ${str(`${t.url}/v1`)}`,
-    `wire_api = "responses"`,
-  ];
+  const lines = [`[model_providers.${PROVIDER}]`, `name = ${str(PROVIDER)}`, `base_url = ${str(`${t.url}/v1`)}`, `wire_api = "responses"`];
   if (t.apiKey) lines.push(`experimental_bearer_token = ${str(t.apiKey)}`);
   return lines.join(eol) + eol;
 }

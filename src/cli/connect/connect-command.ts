@@ -14,12 +14,11 @@ import type { CommandFlags } from '../../config/flags.js';
 import type { Connections, SettingsStore } from '../../config/settings.js';
 import { type LoginItemStatus, loginItemStatus } from '../../desktop/login-item.js';
 import { codex } from './codex.js';
-import { openclaw } from './openclaw.js';
-import { opencode } from './opencode.js';
+import { FORMATS } from './formats.js';
 import { configuredUrl, daemonModels, isServed, registryModels, runningUrl } from './served-models.js';
 import { CLIENTS, type ClientFormat, type ClientId, ConfigParseError, type Target } from './types.js';
 
-export const FORMATS: Record<ClientId, ClientFormat> = { openclaw, opencode, codex };
+export { FORMATS };
 
 export interface Io {
   out(text: string): void;
@@ -70,7 +69,14 @@ function writeAtomic(file: string, text: string): void {
 }
 
 function diffText(c: FileChange): string {
-  return createTwoFilesPatch(c.file, c.file, c.before ?? '', c.after ?? '', c.before === undefined ? '(new file)' : '', c.after === undefined ? '(removed)' : '');
+  return createTwoFilesPatch(
+    c.file,
+    c.file,
+    c.before ?? '',
+    c.after ?? '',
+    c.before === undefined ? '(new file)' : '',
+    c.after === undefined ? '(removed)' : '',
+  );
 }
 
 export function apply(changes: FileChange[]): void {
@@ -106,7 +112,8 @@ export function plan(format: ClientFormat, file: string, target: Target | undefi
 function loginItemLine(s: LoginItemStatus | undefined): string {
   if (!s) return 'Start at login: unknown on this system.';
   if (s.enabled) {
-    const restarts = s.mechanism === 'xdg-autostart' ? ' (restarted after a crash only with `maxproxy login-item enable --systemd`)' : ', restarted after a crash';
+    const restarts =
+      s.mechanism === 'xdg-autostart' ? ' (restarted after a crash only with `maxproxy login-item enable --systemd`)' : ', restarted after a crash';
     return `maxproxy starts at login (${s.mechanism})${restarts}${s.upToDate ? '' : '; the entry is out of date: run `maxproxy login-item enable` again'}.`;
   }
   return 'maxproxy does not start at login, so the tool finds nothing after a reboot: run `maxproxy login-item enable` (Linux: add --systemd to have it restarted after a crash).';
@@ -145,7 +152,9 @@ export async function connectCommand(args: string[], flags: CommandFlags, ctx: C
   }
   const clients: ClientId[] = named ? [named as ClientId] : (Object.keys(remembered) as ClientId[]);
   if (clients.length === 0) {
-    io.err(`usage: maxproxy connect ${CLIENTS.join('|')} [--set-default] [--dry-run] [--remove]\n(no tool was connected before, so there is nothing to update)\n`);
+    io.err(
+      `usage: maxproxy connect ${CLIENTS.join('|')} [--set-default] [--dry-run] [--remove]\n(no tool was connected before, so there is nothing to update)\n`,
+    );
     return 2;
   }
   if (flags.config && clients.length !== 1) {

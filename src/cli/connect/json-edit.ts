@@ -9,8 +9,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { JsonObjectNode, JsonParser } from '@croct/json5-parser';
-import { applyEdits, type FormattingOptions, modify, type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
 import JSON5 from 'json5';
+import { applyEdits, type FormattingOptions, modify, type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
 import { ConfigParseError } from './types.js';
 
 export type Dialect = 'jsonc' | 'json5';

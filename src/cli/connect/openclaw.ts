@@ -24,7 +24,7 @@ function providerEntry(t: Target) {
     api: anthropic ? 'anthropic-messages' : 'openai-completions',
     // OpenClaw wants a key for every provider; without --api-key maxproxy accepts any.
     apiKey: t.apiKey ?? 'maxproxy',
-    models: t.models.map((m) => ({ id: m.id, name: `${m.name} (maxproxy)`, input: ['text', 'image'] })),
+    models: t.models.map((m) => ({ id: m.id, name: m.name, input: ['text', 'image'] })),
   };
 }
 
@@ -66,7 +66,9 @@ export const openclaw: ClientFormat = {
     if (t.defaultModel) {
       const ref = `${PROVIDER}/${t.defaultModel}`;
       ops.push({ path: DEFAULT_PATH, value: { primary: ref, fallbacks: [] } });
-      notes.push(`The agents' default model is now ${ref} with no fallbacks: if maxproxy cannot answer, OpenClaw reports the error instead of calling another provider.`);
+      notes.push(
+        `The agents' default model is now ${ref} with no fallbacks: if maxproxy cannot answer, OpenClaw reports the error instead of calling another provider.`,
+      );
       const own = agentsWithOwnModel(config);
       if (own.length) notes.push(`These agents keep their own model and do not route through maxproxy: ${own.join(', ')}.`);
     } else {

@@ -40,9 +40,7 @@ export async function daemonModels(url: string, apiKey: string | undefined): Pro
 
 /** The engine's registry with this configuration's extra names: what a daemon started now would serve. */
 export function registryModels(config: Config): ServedModel[] {
-  return new ModelRegistry(config.models)
-    .list()
-    .map((m) => ({ id: m.id, name: m.displayName }));
+  return new ModelRegistry(config.models).list().map((m) => ({ id: m.id, name: m.displayName }));
 }
 
 /** Whether a model id would be answered (known, or a well-formed Claude id the registry passes through). */

@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Config } from '../../config/defaults.js';
 import type { Connections } from '../../config/settings.js';
-import { FORMATS } from '../connect/connect-command.js';
+import { FORMATS } from '../connect/formats.js';
 import { authHeaders, configuredUrl, daemonModels, isServed } from '../connect/served-models.js';
 import { CLIENTS, type ClientId, PROVIDER } from '../connect/types.js';
 import { readLock } from '../instance-lock.js';
@@ -35,10 +35,19 @@ export async function checkDaemon(config: Config): Promise<{ state: DaemonState;
     const was = stale?.pid ? ` (a stale record says pid ${stale.pid}${stale.url ? ` at ${stale.url}` : ''}, which is gone)` : '';
     return {
       state: {},
-      result: fail('daemon', title, `maxproxy is not running for ${config.dataDir}${was}`, 'start it: `maxproxy` (or `maxproxy login-item enable` to have it start at login)'),
+      result: fail(
+        'daemon',
+        title,
+        `maxproxy is not running for ${config.dataDir}${was}`,
+        'start it: `maxproxy` (or `maxproxy login-item enable` to have it start at login)',
+      ),
     };
   }
-  if (!lock.url) return { state: { pid: lock.pid }, result: fail('daemon', title, `maxproxy (pid ${lock.pid}) is still starting`, 'wait a moment and run `maxproxy doctor` again') };
+  if (!lock.url)
+    return {
+      state: { pid: lock.pid },
+      result: fail('daemon', title, `maxproxy (pid ${lock.pid}) is still starting`, 'wait a moment and run `maxproxy doctor` again'),
+    };
   try {
     const r = await fetch(`${lock.url}/health`, { signal: AbortSignal.timeout(10_000) });
     if (!r.ok) throw new Error(`/health answered ${r.status}`);
@@ -52,7 +61,12 @@ export async function checkDaemon(config: Config): Promise<{ state: DaemonState;
   } catch (e) {
     return {
       state: { pid: lock.pid },
-      result: fail('daemon', title, `maxproxy (pid ${lock.pid}) does not answer at ${lock.url}: ${(e as Error).message}`, `restart it: \`kill ${lock.pid}\`, then \`maxproxy\``),
+      result: fail(
+        'daemon',
+        title,
+        `maxproxy (pid ${lock.pid}) does not answer at ${lock.url}: ${(e as Error).message}`,
+        `restart it: \`kill ${lock.pid}\`, then \`maxproxy\``,
+      ),
     };
   }
 }
@@ -63,7 +77,11 @@ export async function checkPort(config: Config, state: DaemonState): Promise<Che
   const want = configuredUrl(config);
   if (state.url) {
     const port = new URL(state.url).port;
-    return pass('port', title, `${port} is maxproxy's (pid ${state.pid})${String(config.port) !== port ? `; the configured port ${config.port} is not in use by it` : ''}`);
+    return pass(
+      'port',
+      title,
+      `${port} is maxproxy's (pid ${state.pid})${String(config.port) !== port ? `; the configured port ${config.port} is not in use by it` : ''}`,
+    );
   }
   const free = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
     const srv = net.createServer();
@@ -127,7 +145,12 @@ export function checkClients(config: Config, connections: Connections, state: Da
     }
     if (!view) return fail(`client-${id}`, title, `${file} has no "${PROVIDER}" provider any more`, again);
     if (view.root !== expected) {
-      return fail(`client-${id}`, title, `${file} points at ${view.baseUrl ?? 'no URL'}, but maxproxy ${state.url ? 'answers' : 'will listen'} at ${expected}`, again);
+      return fail(
+        `client-${id}`,
+        title,
+        `${file} points at ${view.baseUrl ?? 'no URL'}, but maxproxy ${state.url ? 'answers' : 'will listen'} at ${expected}`,
+        again,
+      );
     }
     const unknown = view.models.filter((m) => !(state.served?.includes(m) ?? false) && !isServed(config, m));
     if (unknown.length) return fail(`client-${id}`, title, `${file} lists models maxproxy does not serve: ${unknown.join(', ')}`, again);

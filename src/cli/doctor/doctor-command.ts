@@ -37,7 +37,12 @@ export function formatReport(results: CheckResult[]): string {
   const lines = results.map((r) => `${MARK[r.status]}  ${r.title.padEnd(width)}  ${r.detail}${r.fix ? `\n      fix: ${r.fix}` : ''}`);
   const failed = results.filter((r) => r.status === 'fail').length;
   const warned = results.filter((r) => r.status === 'warn').length;
-  lines.push('', failed ? `${failed} check${failed > 1 ? 's' : ''} failed${warned ? `, ${warned} warning${warned > 1 ? 's' : ''}` : ''}.` : `All checks passed${warned ? ` (${warned} warning${warned > 1 ? 's' : ''})` : ''}.`);
+  lines.push(
+    '',
+    failed
+      ? `${failed} check${failed > 1 ? 's' : ''} failed${warned ? `, ${warned} warning${warned > 1 ? 's' : ''}` : ''}.`
+      : `All checks passed${warned ? ` (${warned} warning${warned > 1 ? 's' : ''})` : ''}.`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -26,7 +26,14 @@ export async function checkClaude(config: Config, d: DoctorEnv): Promise<ClaudeF
     const bin = findClaude(config.claudePath || undefined, d.env);
     const version = await claudeVersion(bin.path, { PATH: d.env.PATH ?? '', HOME: d.env.HOME ?? d.home });
     if (version === 'unknown')
-      return { result: fail('claude', title, `${bin.path} did not answer --version`, 'reinstall maxproxy (it bundles Claude Code) or pass --claude-path to a working `claude`') };
+      return {
+        result: fail(
+          'claude',
+          title,
+          `${bin.path} did not answer --version`,
+          'reinstall maxproxy (it bundles Claude Code) or pass --claude-path to a working `claude`',
+        ),
+      };
     return { path: bin.path, result: pass('claude', title, `${version} (${bin.source}: ${bin.path})`) };
   } catch (e) {
     return { result: fail('claude', title, (e as Error).message, 'reinstall maxproxy (it bundles Claude Code) or pass --claude-path "$(command -v claude)"') };
@@ -52,7 +59,12 @@ export async function checkLogin(config: Config, claudePath: string | undefined,
     return fail('login', title, `\`claude auth status\` gave no answer (exit ${r.code}): ${r.stderr.trim().slice(0, 200)}`, 'run `maxproxy login`');
   }
   if (!s.loggedIn) {
-    return fail('login', title, 'Claude Code is not logged in (for the user maxproxy runs as)', 'run `maxproxy login` (or `claude auth login`) as this user, then check again');
+    return fail(
+      'login',
+      title,
+      'Claude Code is not logged in (for the user maxproxy runs as)',
+      'run `maxproxy login` (or `claude auth login`) as this user, then check again',
+    );
   }
   const ignored = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'].filter((k) => d.env[k] && !config.claudeEnv[k]);
   const note = ignored.length ? `; ${ignored.join(' and ')} in your environment ${ignored.length > 1 ? 'are' : 'is'} not passed to Claude Code` : '';
@@ -67,15 +79,21 @@ export async function checkLogin(config: Config, claudePath: string | undefined,
   return pass('login', title, `logged in with your subscription (${s.authMethod ?? 'unknown method'})${note}`);
 }
 
-const hasOnPath = (name: string, env: NodeJS.ProcessEnv) =>
-  (env.PATH ?? '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, name)));
+const hasOnPath = (name: string, env: NodeJS.ProcessEnv) => (env.PATH ?? '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, name)));
 
 async function dbusHasName(d: DoctorEnv, name: string): Promise<boolean | undefined> {
   if (!d.env.DBUS_SESSION_BUS_ADDRESS) return undefined;
   const ask = async (method: string) =>
     d.run(
       'dbus-send',
-      ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', `org.freedesktop.DBus.${method}`, ...(method === 'NameHasOwner' ? [`string:${name}`] : [])],
+      [
+        '--session',
+        '--print-reply',
+        '--dest=org.freedesktop.DBus',
+        '/org/freedesktop/DBus',
+        `org.freedesktop.DBus.${method}`,
+        ...(method === 'NameHasOwner' ? [`string:${name}`] : []),
+      ],
       d.env,
       5_000,
     );
@@ -134,20 +152,45 @@ export async function checkDesktop(config: Config, d: DoctorEnv): Promise<CheckR
               'display and libraries present, but no StatusNotifier tray host is running (an XEmbed tray may still show the icon)',
               'GNOME: install the "AppIndicator and KStatusNotifierItem Support" extension; other desktops: enable the system tray',
             )
-          : pass('tray', 'Tray', `display ${d.env.WAYLAND_DISPLAY ? `wayland ${d.env.WAYLAND_DISPLAY}` : d.env.DISPLAY}, tray program and libraries present${host ? ', tray host running' : ''}`),
+          : pass(
+              'tray',
+              'Tray',
+              `display ${d.env.WAYLAND_DISPLAY ? `wayland ${d.env.WAYLAND_DISPLAY}` : d.env.DISPLAY}, tray program and libraries present${host ? ', tray host running' : ''}`,
+            ),
       );
     } else out.push(pass('tray', 'Tray', 'menu bar available'));
   }
   if (!linux) out.push(pass('notifications', 'Notifications', 'shown by the system'));
   else if (!display) out.push(skip('notifications', 'Notifications', 'not checked: no display'));
   else if (!hasOnPath('notify-send', d.env))
-    out.push(fail('notifications', 'Notifications', '`notify-send` is not installed', 'install it: `sudo apt install libnotify-bin` (Fedora: `sudo dnf install libnotify`)'));
+    out.push(
+      fail(
+        'notifications',
+        'Notifications',
+        '`notify-send` is not installed',
+        'install it: `sudo apt install libnotify-bin` (Fedora: `sudo dnf install libnotify`)',
+      ),
+    );
   else {
     const daemon = await dbusHasName(d, 'org.freedesktop.Notifications');
     if (daemon === undefined)
-      out.push(fail('notifications', 'Notifications', 'no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)', 'start maxproxy inside your desktop session (or under `dbus-run-session`)'));
+      out.push(
+        fail(
+          'notifications',
+          'Notifications',
+          'no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)',
+          'start maxproxy inside your desktop session (or under `dbus-run-session`)',
+        ),
+      );
     else if (!daemon)
-      out.push(fail('notifications', 'Notifications', 'no notification daemon on the session bus', 'install and start one: `sudo apt install dunst` (desktops such as GNOME and KDE bring their own)'));
+      out.push(
+        fail(
+          'notifications',
+          'Notifications',
+          'no notification daemon on the session bus',
+          'install and start one: `sudo apt install dunst` (desktops such as GNOME and KDE bring their own)',
+        ),
+      );
     else out.push(pass('notifications', 'Notifications', 'notify-send and a notification daemon are available'));
   }
   if (d.platform === 'darwin' && d.arch === 'arm64') {
@@ -155,7 +198,12 @@ export async function checkDesktop(config: Config, d: DoctorEnv): Promise<CheckR
     out.push(
       r.code === 0
         ? pass('rosetta', 'Rosetta 2', 'installed (the tray program is x86-64)')
-        : fail('rosetta', 'Rosetta 2', 'not installed: the tray program is x86-64 and cannot start', 'run `softwareupdate --install-rosetta --agree-to-license`'),
+        : fail(
+            'rosetta',
+            'Rosetta 2',
+            'not installed: the tray program is x86-64 and cannot start',
+            'run `softwareupdate --install-rosetta --agree-to-license`',
+          ),
     );
   }
   return out;
@@ -167,8 +215,14 @@ export async function checkLoginItem(config: Config, d: DoctorEnv, status?: () =
     const configHome = d.env.XDG_CONFIG_HOME && path.isAbsolute(d.env.XDG_CONFIG_HOME) ? d.env.XDG_CONFIG_HOME : undefined;
     const s = await (status ?? (() => loginItemStatus({ dataDir: config.dataDir, home: d.home, configHome, platform: d.platform })))();
     if (!s.enabled)
-      return warn('login-item', title, 'maxproxy does not start at login', 'run `maxproxy login-item enable` (Linux: add --systemd to have it restarted after a crash)');
-    if (!s.upToDate) return warn('login-item', title, `${s.mechanism} entry ${s.path} is out of date (node or maxproxy moved)`, 'run `maxproxy login-item enable` again');
+      return warn(
+        'login-item',
+        title,
+        'maxproxy does not start at login',
+        'run `maxproxy login-item enable` (Linux: add --systemd to have it restarted after a crash)',
+      );
+    if (!s.upToDate)
+      return warn('login-item', title, `${s.mechanism} entry ${s.path} is out of date (node or maxproxy moved)`, 'run `maxproxy login-item enable` again');
     return pass('login-item', title, `enabled (${s.mechanism}: ${s.path})`);
   } catch (e) {
     return skip('login-item', title, (e as Error).message);
