@@ -8,9 +8,19 @@
  * own parser: anything but exactly the intended change is refused, never written.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { JsonObjectNode, JsonParser } from '@croct/json5-parser';
+import { JsonLexer, JsonObjectNode, JsonParser, JsonTokenType } from '@croct/json5-parser';
 import JSON5 from 'json5';
-import { applyEdits, type FormattingOptions, modify, type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
+import {
+  applyEdits,
+  type FormattingOptions,
+  findNodeAtLocation,
+  type Node as JsonNode,
+  modify,
+  type ParseError,
+  parse as parseJsonc,
+  parseTree,
+  printParseErrorCode,
+} from 'jsonc-parser';
 import { ConfigParseError } from './types.js';
 
 export type Dialect = 'jsonc' | 'json5';
@@ -90,13 +100,86 @@ function formatting(text: string): FormattingOptions {
   };
 }
 
+/**
+ * jsonc-parser re-formats the region it touches; inside an object written on one line that
+ * would rewrite the user's whole object, so there the edit is made unformatted.
+ */
+function modifyKeepingStyle(text: string, op: JsonOp, fmt: FormattingOptions) {
+  const parent = findNodeAtLocation(parseTree(text, [], { allowTrailingComma: true }) as JsonNode, op.path.slice(0, -1));
+  const inline = parent && !text.slice(parent.offset, parent.offset + parent.length).includes('\n');
+  return modify(text, op.path, op.value, inline ? {} : { formattingOptions: fmt });
+}
+
 function editWithJsonc(text: string, ops: JsonOp[]): string {
   let out = text;
   const fmt = formatting(text);
-  for (const op of ops) {
-    out = applyEdits(out, modify(out, op.path, op.value, { formattingOptions: fmt }));
-  }
+  for (const op of ops) out = applyEdits(out, modifyKeepingStyle(out, op, fmt));
   return out;
+}
+
+/**
+ * JSON5 through jsonc-parser: a "shadow" of the text where each JSON5-only token (an
+ * unquoted key, a single-quoted string) is written as JSON, plus a map back to the
+ * original offsets. The edits jsonc-parser computes on the shadow touch only our
+ * properties, so mapped back they leave every other byte of the original as it was.
+ * Returns undefined when the file uses JSON5 syntax beyond that (hex numbers…).
+ */
+function editJson5ViaShadow(text: string, ops: JsonOp[]): string | undefined {
+  let tokens: ReturnType<typeof JsonLexer.tokenize>;
+  try {
+    tokens = JsonLexer.tokenize(text);
+  } catch {
+    return undefined;
+  }
+  let shadow = '';
+  /** [shadowStart, shadowEnd, origStart, origEnd] of each rewritten token. */
+  const changed: Array<[number, number, number, number]> = [];
+  for (const t of tokens) {
+    const { index: from } = t.location.start;
+    const { index: to } = t.location.end;
+    const raw = text.slice(from, to);
+    let json = raw;
+    if (t.type === JsonTokenType.IDENTIFIER) json = JSON.stringify(raw);
+    else if (t.type === JsonTokenType.STRING && raw.startsWith("'")) json = JSON.stringify(JSON5.parse(raw));
+    if (json !== raw) changed.push([shadow.length, shadow.length + json.length, from, to]);
+    shadow += json;
+  }
+  if (jsoncErrors(shadow).length) return undefined;
+  const toOrig = (offset: number): number => {
+    let delta = 0;
+    for (const [ss, se, os, oe] of changed) {
+      if (offset <= ss) break;
+      if (offset < se) throw new Error('an edit inside a rewritten token');
+      delta = oe - se;
+    }
+    return offset + delta;
+  };
+  // Sequential edits: each applies to the text the previous ones produced; map them one by one.
+  let orig = text;
+  let sh = shadow;
+  const fmt = formatting(text);
+  for (const op of ops) {
+    const edits = modifyKeepingStyle(sh, op, fmt);
+    sh = applyEdits(sh, edits);
+    const mapped = edits.map((e) => {
+      const start = toOrig(e.offset);
+      return { offset: start, length: toOrig(e.offset + e.length) - start, content: e.content };
+    });
+    orig = applyEdits(orig, mapped);
+    // Later offsets shift by what this op inserted or removed, in both texts alike.
+    for (const e of [...edits].sort((a, b) => b.offset - a.offset)) {
+      const shift = e.content.length - e.length;
+      for (const c of changed) {
+        if (c[0] >= e.offset + e.length) {
+          c[0] += shift;
+          c[1] += shift;
+          c[2] += shift;
+          c[3] += shift;
+        }
+      }
+    }
+  }
+  return orig;
 }
 
 function editWithJson5Tree(text: string, ops: JsonOp[]): string {
@@ -124,6 +207,18 @@ function editWithJson5Tree(text: string, ops: JsonOp[]): string {
   return root.toString();
 }
 
+/** A delete that would leave its parent object empty deletes the parent instead (we created it). */
+function pruned(config: Obj, op: JsonOp): JsonOp {
+  if (op.value !== undefined) return op;
+  let p = op.path;
+  while (p.length > 1) {
+    const parent = getPath(config, p.slice(0, -1));
+    if (!isObj(parent) || Object.keys(parent).some((k) => k !== p[p.length - 1])) break;
+    p = p.slice(0, -1);
+  }
+  return { path: p, value: undefined };
+}
+
 /**
  * Applies the ops to the text and returns the new text. Throws ConfigParseError when the
  * file cannot be parsed, and a plain Error when the result would not be exactly the
@@ -134,9 +229,11 @@ export function editConfig(text: string, file: string, dialect: Dialect, ops: Js
   // What is already there stays as it is written: a second run changes nothing.
   ops = ops.filter((op) => !isDeepStrictEqual(getPath(before, op.path), op.value));
   if (ops.length === 0) return text;
+  ops = ops.map((op) => pruned(before, op));
   const base = text.trim() === '' ? '{}\n' : text;
-  const plainJsonc = jsoncErrors(base).length === 0;
-  const out = dialect === 'jsonc' || plainJsonc ? editWithJsonc(base, ops) : editWithJson5Tree(base, ops);
+  let out: string;
+  if (dialect === 'jsonc' || jsoncErrors(base).length === 0) out = editWithJsonc(base, ops);
+  else out = editJson5ViaShadow(base, ops) ?? editWithJson5Tree(base, ops);
   const expected = structuredClone(before);
   for (const op of ops) applyToObject(expected, op);
   let after: Obj;
