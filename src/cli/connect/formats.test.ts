@@ -163,7 +163,7 @@ describe('Codex specifics', () => {
     const back = parseToml(removed) as Record<string, any>;
     expect(back.model_provider).toBeUndefined();
     expect(back.model_providers.maxproxy).toBeUndefined();
-    expect(back.model_providers.ollama.name).toBe('Ollama');
+    expect(back.model_providers.openrouter.name).toBe('OpenRouter');
   });
 
   it('refuses a provider written in a form it does not edit, leaving the file as it is', () => {
