@@ -22,7 +22,16 @@ let served: string[];
 /** The tools' environment: their own home, nothing of ours that would redirect them. */
 function toolEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, OPENCODE_DISABLE_AUTOUPDATE: '1', OPENCODE_DISABLE_MODELS_FETCH: '1', ...extra };
-  for (const k of ['XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_STATE_HOME', 'XDG_CACHE_HOME', 'CODEX_HOME', 'OPENCODE_CONFIG', 'OPENCLAW_CONFIG_PATH', 'OPENCLAW_STATE_DIR'])
+  for (const k of [
+    'XDG_CONFIG_HOME',
+    'XDG_DATA_HOME',
+    'XDG_STATE_HOME',
+    'XDG_CACHE_HOME',
+    'CODEX_HOME',
+    'OPENCODE_CONFIG',
+    'OPENCLAW_CONFIG_PATH',
+    'OPENCLAW_STATE_DIR',
+  ])
     if (!(k in extra)) delete env[k];
   return env;
 }
