@@ -125,6 +125,23 @@ function editWithJsonc(text: string, ops: JsonOp[]): string {
  * Returns undefined when the file uses JSON5 syntax beyond that (hex numbers…).
  */
 function editJson5ViaShadow(text: string, ops: JsonOp[]): string | undefined {
+  let orig = text;
+  const fmt = formatting(text);
+  // One op at a time, each on a fresh shadow of the text the previous one produced.
+  for (const op of ops) {
+    const shadow = shadowOf(orig);
+    if (!shadow) return undefined;
+    const edits = modifyKeepingStyle(shadow.text, op, fmt).map((e) => {
+      const start = shadow.toOrig(e.offset);
+      return { offset: start, length: shadow.toOrig(e.offset + e.length) - start, content: e.content };
+    });
+    orig = applyEdits(orig, edits);
+  }
+  return orig;
+}
+
+/** The text with JSON5-only tokens written as JSON, and a map from its offsets to the original's. */
+function shadowOf(text: string): { text: string; toOrig(offset: number): number } | undefined {
   let tokens: ReturnType<typeof JsonLexer.tokenize>;
   try {
     tokens = JsonLexer.tokenize(text);
@@ -132,54 +149,31 @@ function editJson5ViaShadow(text: string, ops: JsonOp[]): string | undefined {
     return undefined;
   }
   let shadow = '';
-  /** [shadowStart, shadowEnd, origStart, origEnd] of each rewritten token. */
-  const changed: Array<[number, number, number, number]> = [];
+  /** [shadowStart, shadowEnd, origEnd] of each rewritten token. */
+  const changed: Array<[number, number, number]> = [];
   for (const t of tokens) {
-    const { index: from } = t.location.start;
-    const { index: to } = t.location.end;
+    const from = t.location.start.index;
+    const to = t.location.end.index;
     const raw = text.slice(from, to);
     let json = raw;
     if (t.type === JsonTokenType.IDENTIFIER) json = JSON.stringify(raw);
     else if (t.type === JsonTokenType.STRING && raw.startsWith("'")) json = JSON.stringify(JSON5.parse(raw));
-    if (json !== raw) changed.push([shadow.length, shadow.length + json.length, from, to]);
+    if (json !== raw) changed.push([shadow.length, shadow.length + json.length, to]);
     shadow += json;
   }
   if (jsoncErrors(shadow).length) return undefined;
-  const toOrig = (offset: number): number => {
-    let delta = 0;
-    for (const [ss, se, os, oe] of changed) {
-      if (offset <= ss) break;
-      if (offset < se) throw new Error('an edit inside a rewritten token');
-      delta = oe - se;
-    }
-    return offset + delta;
-  };
-  // Sequential edits: each applies to the text the previous ones produced; map them one by one.
-  let orig = text;
-  let sh = shadow;
-  const fmt = formatting(text);
-  for (const op of ops) {
-    const edits = modifyKeepingStyle(sh, op, fmt);
-    sh = applyEdits(sh, edits);
-    const mapped = edits.map((e) => {
-      const start = toOrig(e.offset);
-      return { offset: start, length: toOrig(e.offset + e.length) - start, content: e.content };
-    });
-    orig = applyEdits(orig, mapped);
-    // Later offsets shift by what this op inserted or removed, in both texts alike.
-    for (const e of [...edits].sort((a, b) => b.offset - a.offset)) {
-      const shift = e.content.length - e.length;
-      for (const c of changed) {
-        if (c[0] >= e.offset + e.length) {
-          c[0] += shift;
-          c[1] += shift;
-          c[2] += shift;
-          c[3] += shift;
-        }
+  return {
+    text: shadow,
+    toOrig(offset) {
+      let delta = 0;
+      for (const [start, end, origEnd] of changed) {
+        if (offset <= start) break;
+        if (offset < end) throw new Error('an edit inside a rewritten token');
+        delta = origEnd - end;
       }
-    }
-  }
-  return orig;
+      return offset + delta;
+    },
+  };
 }
 
 function editWithJson5Tree(text: string, ops: JsonOp[]): string {
