@@ -40,12 +40,14 @@ export interface Connection {
   config: string;
   /** OpenClaw: the wire format it was connected with. */
   api?: 'openai' | 'anthropic';
+  /** The tool's default before `--set-default` replaced it (any JSON), put back by `--remove`. */
+  previousDefault?: unknown;
 }
 export type Connections = Partial<Record<'openclaw' | 'opencode' | 'codex', Connection>>;
 
 const connection = {
   type: 'object',
-  properties: { config: { type: 'string', minLength: 1 }, api: { enum: ['openai', 'anthropic'] } },
+  properties: { config: { type: 'string', minLength: 1 }, api: { enum: ['openai', 'anthropic'] }, previousDefault: {} },
   required: ['config'],
   additionalProperties: false,
 } as const;

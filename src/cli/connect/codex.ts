@@ -134,7 +134,9 @@ export const codex: ClientFormat & { profile(target: Target): string; profilePat
         lines.push(...table);
       }
     }
+    let previousDefault: unknown;
     if (t.defaultModel) {
+      if (before.model_provider !== PROVIDER) previousDefault = { model_provider: before.model_provider ?? null, model: before.model ?? null };
       if (before.model_provider !== PROVIDER) setRootKey(lines, 'model_provider', PROVIDER);
       if (before.model !== t.defaultModel) setRootKey(lines, 'model', t.defaultModel);
       notes.push(`Codex now uses maxproxy by default, model ${t.defaultModel}.`);
@@ -142,16 +144,17 @@ export const codex: ClientFormat & { profile(target: Target): string; profilePat
       notes.push(`Run \`codex --profile ${PROVIDER}\` to use maxproxy (or run again with --set-default to make it Codex's default).`);
     }
     const out = lines.length ? lines.join(eol) + eol : '';
-    if (out === text || (text !== '' && out === text + eol)) return { text, notes };
+    if (out === text || (text !== '' && out === text + eol)) return { text, notes, previousDefault };
     return {
       text: verified(before, out, file, (o) => {
         o.model_providers = { ...((o.model_providers as Obj) ?? {}), [PROVIDER]: wanted };
         if (t.defaultModel) Object.assign(o, { model_provider: PROVIDER, model: t.defaultModel });
       }),
       notes,
+      previousDefault,
     };
   },
-  remove(text, file): Edit {
+  remove(text, file, previous): Edit {
     const before = parseToml(text, file);
     const notes: string[] = [];
     const { lines, eol } = splitLines(text);
@@ -161,10 +164,16 @@ export const codex: ClientFormat & { profile(target: Target): string; profilePat
       if (s > 0 && s === lines.length && lines[s - 1]?.trim() === '') lines.splice(s - 1, 1);
     }
     const ours = before.model_provider === PROVIDER;
+    const back = (previous ?? {}) as { model_provider?: string | null; model?: string | null };
+    const restore = { model_provider: back.model_provider ?? undefined, model: back.model ?? undefined };
     if (ours) {
-      setRootKey(lines, 'model_provider', undefined);
-      setRootKey(lines, 'model', undefined);
-      notes.push(`Codex's default was maxproxy (model ${String(before.model)}); both keys are removed, so Codex uses its own default again.`);
+      setRootKey(lines, 'model_provider', restore.model_provider);
+      setRootKey(lines, 'model', restore.model);
+      notes.push(
+        restore.model_provider || restore.model
+          ? `Codex's default is ${[restore.model_provider && `provider ${restore.model_provider}`, restore.model && `model ${restore.model}`].filter(Boolean).join(', ')} again, as before --set-default.`
+          : `Codex's default was maxproxy (model ${String(before.model)}); both keys are removed, so Codex uses its own default again.`,
+      );
     }
     const out = lines.length ? lines.join(eol) + eol : '';
     if (out === text) return { text, notes };
@@ -176,8 +185,10 @@ export const codex: ClientFormat & { profile(target: Target): string; profilePat
           if (Object.keys(mp).length === 0) delete o.model_providers;
         }
         if (ours) {
-          delete o.model_provider;
-          delete o.model;
+          for (const k of ['model_provider', 'model'] as const) {
+            if (restore[k] === undefined) delete o[k];
+            else o[k] = restore[k];
+          }
         }
       }),
       notes,

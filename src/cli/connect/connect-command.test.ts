@@ -51,7 +51,9 @@ describe('maxproxy connect', () => {
     expect(out).toMatch(/maxproxy is not running/);
     expect(out).toMatch(/no fallbacks/);
     expect(out).toMatch(/does not start at login.*maxproxy login-item enable/);
-    expect(settings.get().connections).toEqual({ openclaw: { config: file, api: 'openai' } });
+    expect(settings.get().connections).toEqual({
+      openclaw: { config: file, api: 'openai', previousDefault: { primary: 'anthropic/claude-opus-4-6', fallbacks: ['openai/gpt-5.4-mini'] } },
+    });
 
     const written = fs.readFileSync(file, 'utf8');
     const mtime = fs.statSync(file).mtimeMs;
@@ -61,6 +63,20 @@ describe('maxproxy connect', () => {
     expect(fs.statSync(file).mtimeMs).toBe(mtime);
     expect(out).toMatch(/already up to date; nothing changed/);
     expect(out).toMatch(/starts at login \(systemd\), restarted after a crash/);
+  });
+
+  it('--remove after --set-default puts the earlier default back', async () => {
+    const file = path.join(root, 'openclaw.json');
+    const original = fs.readFileSync(path.join(testdata, 'openclaw.json'), 'utf8');
+    fs.writeFileSync(file, original);
+    await run(['openclaw'], { config: file, setDefault: true });
+    await run(['openclaw'], { config: file, setDefault: true, defaultModel: 'opus' });
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).agents.defaults.model).toEqual({ primary: 'maxproxy/opus', fallbacks: [] });
+    expect(settings.get().connections?.openclaw?.previousDefault).toBe('anthropic/claude-opus-4-6');
+    out = '';
+    expect(await run(['openclaw'], { config: file, remove: true })).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toBe(original);
+    expect(out).toMatch(/anthropic\/claude-opus-4-6 again/);
   });
 
   it('--dry-run prints the diff and writes nothing', async () => {

@@ -89,16 +89,23 @@ export function apply(changes: FileChange[]): void {
 }
 
 /** The changes one client needs, and what to tell the user. */
-export function plan(format: ClientFormat, file: string, target: Target | undefined): { changes: FileChange[]; notes: string[] } {
+export function plan(
+  format: ClientFormat,
+  file: string,
+  target: Target | undefined,
+  previous?: unknown,
+): { changes: FileChange[]; notes: string[]; previousDefault?: unknown } {
   const before = readOrUndefined(file);
   const changes: FileChange[] = [];
   let notes: string[] = [];
+  let previousDefault: unknown;
   if (target) {
     const edit = format.apply(before ?? format.empty, file, target);
     changes.push({ file, before, after: edit.text });
     notes = edit.notes;
+    previousDefault = edit.previousDefault;
   } else if (before !== undefined) {
-    const edit = format.remove(before, file);
+    const edit = format.remove(before, file, previous);
     changes.push({ file, before, after: edit.text });
     notes = edit.notes;
   }
@@ -106,7 +113,7 @@ export function plan(format: ClientFormat, file: string, target: Target | undefi
     const profile = codex.profilePath(file);
     changes.push({ file: profile, before: readOrUndefined(profile), after: target ? codex.profile(target) : undefined });
   }
-  return { changes, notes };
+  return { changes, notes, previousDefault };
 }
 
 function loginItemLine(s: LoginItemStatus | undefined): string {
@@ -178,7 +185,7 @@ export async function connectCommand(args: string[], flags: CommandFlags, ctx: C
     const api = (flags.api ?? remembered[id]?.api ?? 'openai') as 'openai' | 'anthropic';
     try {
       const t = flags.remove ? undefined : await targetFor(api);
-      const { changes, notes } = plan(format, file, t);
+      const { changes, notes, previousDefault } = plan(format, file, t, remembered[id]?.previousDefault);
       const changed = changes.filter((c) => c.before !== c.after);
       if (flags.dryRun) {
         io.out(changed.length ? changed.map(diffText).join('\n') : `${format.title}: ${file} already says this; nothing would change.\n`);
@@ -194,7 +201,10 @@ export async function connectCommand(args: string[], flags: CommandFlags, ctx: C
       if (t) io.out(`  ${t.url}${id === 'openclaw' && api === 'anthropic' ? '' : '/v1'}, ${t.models.length} models: ${t.models.map((m) => m.id).join(', ')}\n`);
       for (const n of notes) io.out(`  ${n}\n`);
       if (flags.remove) delete connections[id];
-      else connections[id] = { config: file, ...(id === 'openclaw' ? { api } : {}) };
+      else {
+        const previous = previousDefault !== undefined ? previousDefault : remembered[id]?.config === file ? remembered[id]?.previousDefault : undefined;
+        connections[id] = { config: file, ...(id === 'openclaw' ? { api } : {}), ...(previous !== undefined ? { previousDefault: previous } : {}) };
+      }
     } catch (e) {
       code = 1;
       io.err(`maxproxy: ${format.title}: ${e instanceof ConfigParseError ? e.message : (e as Error).message}\n`);

@@ -63,8 +63,11 @@ export const openclaw: ClientFormat = {
     const notes: string[] = [];
     const picker = getPath(config, ['agents', 'defaults', 'models']);
     if (picker && typeof picker === 'object' && Object.keys(picker).length > 0) ops.push({ path: PICKER_PATH, value: getPath(config, PICKER_PATH) ?? {} });
+    let previousDefault: unknown;
     if (t.defaultModel) {
       const ref = `${PROVIDER}/${t.defaultModel}`;
+      const current = getPath(config, DEFAULT_PATH);
+      if (!primaryOf(current)?.startsWith(`${PROVIDER}/`)) previousDefault = current ?? null;
       ops.push({ path: DEFAULT_PATH, value: { primary: ref, fallbacks: [] } });
       notes.push(
         `The agents' default model is now ${ref} with no fallbacks: if maxproxy cannot answer, OpenClaw reports the error instead of calling another provider.`,
@@ -79,9 +82,9 @@ export const openclaw: ClientFormat = {
           : `The agents' default model is unchanged${current ? ` (${current})` : ''}; pick a maxproxy model with /model, or run again with --set-default to route every agent through maxproxy with no fallback.`,
       );
     }
-    return { text: editConfig(text, file, 'json5', ops), notes };
+    return { text: editConfig(text, file, 'json5', ops), notes, previousDefault };
   },
-  remove(text, file): Edit {
+  remove(text, file, previous): Edit {
     const config = parseConfig(text, file, 'json5');
     const ops: JsonOp[] = [
       { path: PROVIDER_PATH, value: undefined },
@@ -90,8 +93,13 @@ export const openclaw: ClientFormat = {
     const notes: string[] = [];
     const current = primaryOf(getPath(config, DEFAULT_PATH));
     if (current?.startsWith(`${PROVIDER}/`)) {
-      ops.push({ path: DEFAULT_PATH, value: undefined });
-      notes.push(`The agents' default model was ${current}; it is removed, so OpenClaw uses its own default again.`);
+      const back = previous ?? undefined;
+      ops.push({ path: DEFAULT_PATH, value: back });
+      notes.push(
+        back === undefined
+          ? `The agents' default model was ${current}; it is removed, so OpenClaw uses its own default again.`
+          : `The agents' default model is ${primaryOf(back) ?? 'what it was'} again, as before --set-default.`,
+      );
     }
     return { text: editConfig(text, file, 'json5', ops), notes };
   },

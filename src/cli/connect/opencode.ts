@@ -37,22 +37,26 @@ export const opencode: ClientFormat = {
   apply(text, file, t): Edit {
     const ops: JsonOp[] = [{ path: PROVIDER_PATH, value: providerEntry(t) }];
     const notes: string[] = [];
+    let previousDefault: unknown;
     if (t.defaultModel) {
+      const current = getPath(parseConfig(text, file, 'jsonc'), ['model']);
+      if (!(typeof current === 'string' && current.startsWith(`${PROVIDER}/`))) previousDefault = current ?? null;
       ops.push({ path: ['model'], value: `${PROVIDER}/${t.defaultModel}` });
       notes.push(`opencode's default model is now ${PROVIDER}/${t.defaultModel}.`);
     } else {
       notes.push('Pick a maxproxy model in opencode with /models (or run again with --set-default).');
     }
-    return { text: editConfig(text, file, 'jsonc', ops), notes };
+    return { text: editConfig(text, file, 'jsonc', ops), notes, previousDefault };
   },
-  remove(text, file): Edit {
+  remove(text, file, previous): Edit {
     const config = parseConfig(text, file, 'jsonc');
     const ops: JsonOp[] = [{ path: PROVIDER_PATH, value: undefined }];
     const notes: string[] = [];
     const model = getPath(config, ['model']);
     if (typeof model === 'string' && model.startsWith(`${PROVIDER}/`)) {
-      ops.push({ path: ['model'], value: undefined });
-      notes.push(`The default model was ${model}; it is removed.`);
+      const back = typeof previous === 'string' ? previous : undefined;
+      ops.push({ path: ['model'], value: back });
+      notes.push(back ? `The default model is ${back} again, as before --set-default.` : `The default model was ${model}; it is removed.`);
     }
     return { text: editConfig(text, file, 'jsonc', ops), notes };
   },

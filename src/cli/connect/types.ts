@@ -59,7 +59,8 @@ export interface ClientFormat {
   /** Adds or updates the provider (and the default when asked); throws ConfigParseError. */
   apply(text: string, file: string, target: Target): Edit;
   /** Takes the provider (and a default that points at it) out; throws ConfigParseError. */
-  remove(text: string, file: string): Edit;
+  /** `previous`: the tool's default before `--set-default` replaced it, put back when the default is ours. */
+  remove(text: string, file: string, previous?: unknown): Edit;
   /** Reads what the file says about maxproxy, or undefined when it has no such provider. */
   inspect(text: string, file: string): ProviderView | undefined;
 }
@@ -68,6 +69,8 @@ export interface Edit {
   text: string;
   /** Things the user should know (a default set, agents that keep their own model…). */
   notes: string[];
+  /** `--set-default` replaced this default (JSON; null when there was none): remembered so `--remove` can put it back. */
+  previousDefault?: unknown;
 }
 
 /** http://host:port/v1 → http://host:port. */
