@@ -53,6 +53,14 @@ async function main(argv: string[]): Promise<number> {
     const { loginItemCommand } = await import('./cli/login-item-command.js');
     return loginItemCommand(parsed.args, config);
   }
+  if (parsed.command === 'connect') {
+    const { connectCommand } = await import('./cli/connect/connect-command.js');
+    return connectCommand(parsed.args, parsed.commandFlags, { config, settings });
+  }
+  if (parsed.command === 'doctor') {
+    const { doctorCommand } = await import('./cli/doctor/doctor-command.js');
+    return doctorCommand(parsed.commandFlags, { config, settings });
+  }
   if (parsed.command !== 'serve') {
     process.stderr.write(`maxproxy: unknown command "${parsed.command}"\n\n${usage}\n`);
     return 2;
@@ -114,7 +122,12 @@ async function main(argv: string[]): Promise<number> {
   const { hasDisplay, startDesktop } = await import('./desktop/desktop-app.js');
   const withTray = !config.headless && hasDisplay();
   if (!config.headless && !withTray) log.info('no display found; running headless');
-  desktop = await startDesktop(daemon, config, settings, log, { tray: withTray, onPortMoved: (url: string) => lock.update({ url }) });
+  const onPortMoved = (url: string, notifier: import('./desktop/notifier.js').Notifier) => {
+    lock.update({ url });
+    const connections = settings.get().connections;
+    if (connections) void import('./cli/connect/port-moved.js').then((m) => m.offerClientUpdate(url, connections, notifier, log));
+  };
+  desktop = await startDesktop(daemon, config, settings, log, { tray: withTray, onPortMoved });
   if (stopping) return -1;
   return -1; // keep running
 }

@@ -10,6 +10,20 @@ export interface ParsedCommand {
   overrides: Partial<Config>;
   /** Options of `maxproxy usage`. */
   usage: { since?: string; by?: string; json: boolean };
+  /** Flags of `connect` and `doctor` (not configuration). */
+  commandFlags: CommandFlags;
+}
+
+export interface CommandFlags {
+  config?: string;
+  url?: string;
+  api?: string;
+  setDefault?: boolean;
+  defaultModel?: string;
+  dryRun?: boolean;
+  remove?: boolean;
+  json?: boolean;
+  offline?: boolean;
 }
 
 const EXTRA_USAGE = ['refuse', 'notify', 'allow'] as const;
@@ -95,6 +109,19 @@ export const usage = `Usage: maxproxy [serve] [options]
                                            what was spent, by whom (reads the ledger; daemon not needed)
        maxproxy login-item enable|disable|status
        maxproxy login                      log Claude Code in (runs its \`auth login\`)
+       maxproxy connect openclaw|opencode|codex [--set-default] [--dry-run] [--remove]
+                                           add maxproxy to that tool's own config file
+       maxproxy doctor [--json] [--offline] check every link of the setup and say how to fix it
+
+Connect options:
+  --set-default              make a maxproxy model the tool's default (OpenClaw: with no fallbacks)
+  --default-model ID         which model --set-default picks (default sonnet)
+  --api openai|anthropic     OpenClaw's wire format (default openai: openai-completions)
+  --config PATH              the tool's config file (default: where the tool looks)
+  --url URL                  maxproxy's address (default: the running daemon's)
+  --dry-run                  print the change as a diff, write nothing
+  --remove                   take maxproxy out of the tool's config again
+  (no tool named: update every tool connected before, e.g. after a port change)
 
 Options:
   --headless                 no tray icon (automatic when there is no display)
@@ -155,7 +182,15 @@ export function parseFlags(argv: string[]): ParsedCommand {
       'usage-retention-days': { type: 'string' },
       since: { type: 'string' },
       by: { type: 'string' },
+      config: { type: 'string' },
+      url: { type: 'string' },
+      api: { type: 'string' },
+      'set-default': { type: 'boolean' },
+      'default-model': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      remove: { type: 'boolean' },
       json: { type: 'boolean' },
+      offline: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -196,7 +231,18 @@ export function parseFlags(argv: string[]): ParsedCommand {
   if (values['client-budget']) o.clientBudgets = clientBudgets(values['client-budget'], '--client-budget');
   n('usage-retention-days', 'usageRetentionDays');
   const command = values.help ? 'help' : values.version ? 'version' : (positionals[0] ?? 'serve');
-  return { command, args: positionals.slice(1), overrides: o, usage: { since: values.since, by: values.by, json: values.json === true } };
+  const commandFlags: CommandFlags = {
+    config: values.config,
+    url: values.url,
+    api: values.api,
+    setDefault: values['set-default'],
+    defaultModel: values['default-model'],
+    dryRun: values['dry-run'],
+    remove: values.remove,
+    json: values.json,
+    offline: values.offline,
+  };
+  return { command, args: positionals.slice(1), overrides: o, commandFlags, usage: { since: values.since, by: values.by, json: values.json === true } };
 }
 
 /** MAXPROXY_* environment variables, same meaning as the flags. */

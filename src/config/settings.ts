@@ -35,7 +35,27 @@ export type Settings = Partial<
     | 'clientBudgets'
     | 'usageRetentionDays'
   >
->;
+> & {
+  /** Client configs `maxproxy connect` wrote, per client, so port moves and `doctor` can find them. */
+  connections?: Connections;
+};
+
+export interface Connection {
+  /** The config file that was connected. */
+  config: string;
+  /** OpenClaw: the wire format it was connected with. */
+  api?: 'openai' | 'anthropic';
+  /** The tool's default before `--set-default` replaced it (any JSON), put back by `--remove`. */
+  previousDefault?: unknown;
+}
+export type Connections = Partial<Record<'openclaw' | 'opencode' | 'codex', Connection>>;
+
+const connection = {
+  type: 'object',
+  properties: { config: { type: 'string', minLength: 1 }, api: { enum: ['openai', 'anthropic'] }, previousDefault: {} },
+  required: ['config'],
+  additionalProperties: false,
+} as const;
 
 const int = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum }) as const;
 const strings = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
@@ -74,6 +94,11 @@ export const settingsSchema = {
   extraUsage: { enum: ['refuse', 'notify', 'allow'] },
   clientBudgets: { type: 'object', additionalProperties: { type: 'number', minimum: 0, maximum: 100 } },
   usageRetentionDays: int(1, 3650),
+  connections: {
+    type: 'object',
+    properties: { openclaw: connection, opencode: connection, codex: connection },
+    additionalProperties: false,
+  },
 } as const;
 
 const KNOWN_KEYS = new Set(Object.keys(settingsSchema));

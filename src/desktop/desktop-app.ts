@@ -58,8 +58,8 @@ export interface DesktopOptions {
   quit?: () => void;
   /** Where the login item lives (tests: a temporary home). */
   loginItem?: Pick<LoginItemOptions, 'home' | 'configHome' | 'platform' | 'run' | 'execPath' | 'scriptPath'>;
-  /** Called with the new base URL after the listener moved (main.ts updates the instance lock with it). */
-  onPortMoved?: (url: string) => void;
+  /** Called with the new base URL after the listener moved (main.ts updates the instance lock and offers to update connected tools). */
+  onPortMoved?: (url: string, notifier: CoalescingNotifier) => void;
   /** Passed to the Tray (tests). */
   trayOptions?: Partial<TrayOptions>;
 }
@@ -131,7 +131,7 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
           await daemon.movePort(a.port);
           config.port = a.port;
           log.info({ from: before, port: a.port }, 'listening on a new port');
-          opts.onPortMoved?.(daemon.url);
+          opts.onPortMoved?.(daemon.url, notifier);
         } catch (e) {
           log.warn({ port: a.port, err: (e as Error).message }, 'port not available; keeping the old one');
           alerts.portConflict(a.port, e as NodeJS.ErrnoException, daemon.port);
