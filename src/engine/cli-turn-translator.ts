@@ -27,6 +27,12 @@ export interface TranslatorHooks {
    * and the validated JSON is sent as the answer's text at the end.
    */
   structuredOutput?: boolean;
+  /**
+   * The upstream's own error message for a failed turn, which the CLI keeps only in its
+   * transcript (e.g. the token counts of "prompt is too long"); given the synthetic
+   * error message's uuid.
+   */
+  upstreamErrorMessage?: (syntheticUuid: string) => string | undefined;
 }
 
 /** The CLI's built-in tool behind `outputFormat: json_schema`. */
@@ -61,6 +67,7 @@ export class CliTurnTranslator {
   private stopSequence: string | null = null;
   private failure: Partial<CliFailure> = {};
   private synthetic = false;
+  private syntheticUuid?: string;
   /** The uuid of the last assistant message: a point `resumeSessionAt` can cut the transcript at. */
   lastAssistantUuid?: string;
   done = false;
@@ -83,6 +90,7 @@ export class CliTurnTranslator {
         if (m.parent_tool_use_id) return [];
         if (m.message?.model === '<synthetic>') {
           this.synthetic = true;
+          if (typeof m.uuid === 'string') this.syntheticUuid = m.uuid;
           if (m.error) this.failure.assistantError = m.error;
           const text = (m.message.content ?? []).map((b: any) => b.text ?? '').join('');
           if (text) this.failure.message = text;
@@ -254,6 +262,7 @@ export class CliTurnTranslator {
         terminalReason: m.terminal_reason,
       };
       if (typeof m.result === 'string' && m.result) failure.message = m.result;
+      if (this.syntheticUuid && this.hooks.upstreamErrorMessage) failure.upstreamMessage = this.hooks.upstreamErrorMessage(this.syntheticUuid);
       this.failed = true;
       return [{ type: 'error', error: classifyCliFailure(failure) }];
     }

@@ -15,7 +15,10 @@ import { type ModelInfo, ModelRegistry } from './models.js';
 import { ProcessGroups } from './process-group.js';
 import { SessionMap } from './session-map.js';
 import { countTokens } from './token-counter.js';
+import { fetchCliModels } from './cli-models.js';
+import { ToolHttpHost } from './tool-http-host.js';
 import { writeTranscript } from './transcript.js';
+import { settingsOf, type TurnSettings, unsupportedSettings } from './turn-settings.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -67,6 +70,7 @@ type SpawnOptions = {
   outputSchema?: Record<string, unknown>;
   resume?: string;
   autoContinue?: boolean;
+  settings?: TurnSettings;
 };
 
 /**
@@ -104,6 +108,20 @@ export class Engine {
       else opts.status.clearWarning('queue-full');
     });
     this.sweeper = setInterval(() => this.evictIdle(), Math.min(30_000, opts.sessionIdleMs)).unref();
+    this.modelsReady = this.loadCliModels();
+  }
+
+  /** Settles once the CLI's own model list is in `models` (or could not be had; then aliases and pass-through only). */
+  readonly modelsReady: Promise<void>;
+
+  private async loadCliModels(): Promise<void> {
+    try {
+      const rows = await fetchCliModels({ claudePath: this.opts.claudePath, cwd: this.cwd, env: this.childEnv, groups: this.groups, timeoutMs: 60_000 });
+      this.models.load(rows);
+      this.opts.log.debug({ models: this.models.list().map((m) => m.id) }, "Claude Code's model list");
+    } catch (e) {
+      this.opts.log.warn({ err: (e as Error).message }, 'could not read the model list from Claude Code; serving its aliases and well-formed Claude ids');
+    }
   }
 
   /** The environment the CLI runs with (secrets included: never log it). */
@@ -123,14 +141,20 @@ export class Engine {
    * Runs one request. Errors before the first event are thrown as TurnFailure (so the
    * server can still answer with a proper status); later ones arrive as error events.
    */
-  async run(req: TurnRequest, ctx: RunContext): Promise<{ events: AsyncIterable<TurnEvent>; sessionId: string; continuity: Continuity; pid?: number }> {
+  async run(
+    req: TurnRequest,
+    ctx: RunContext,
+  ): Promise<{ events: AsyncIterable<TurnEvent>; sessionId: string; continuity: Continuity; pid?: number; ignored: string[] }> {
     const model = this.models.resolve(req.model);
+    const settings = settingsOf(req);
+    const ignored = unsupportedSettings(req, this.models.capabilitiesOf(model.cliModel));
     const { history, input } = splitTurn(req.messages);
     const outputSchema = outputSchemaOf(req);
     const shape = shapeKey(req.system, req.tools, outputSchema);
     const fpHistory = fingerprint(shape, history);
     // The MCP server behind client tools is loaded the first time a request brings tools.
     if (req.tools.length && !this.toolsModule) this.toolsModule = await import('./client-tools.js');
+    if (req.tools.length && !this.toolHost) this.toolHost = await (this.toolHostStarting ??= ToolHttpHost.start(this.opts.log));
     const release = await this.limiter.acquire(ctx.signal);
     let released = false;
     const releaseOnce = () => {
@@ -155,6 +179,7 @@ export class Engine {
             });
           }
           await slot.session.setToolsEnabled(req.toolChoice?.type !== 'none');
+          await slot.session.applySettings(settings);
         }
         const { events, done } = slot.session.runTurn(withToolChoice(input, req), { signal: ctx.signal, requestId: ctx.requestId });
         let stream: AsyncIterable<TurnEvent> = events;
@@ -198,7 +223,7 @@ export class Engine {
           }
         });
         const tracked = this.track(slot, stream);
-        return { events: tracked, sessionId: slot.session.id, continuity, pid: slot.session.pid };
+        return { events: tracked, sessionId: slot.session.id, continuity, pid: slot.session.pid, ignored };
       }
     } catch (e) {
       releaseOnce();
@@ -322,7 +347,7 @@ export class Engine {
       // The next conversation of this shape starts warm too.
       this.replenish(spareKey, spawnOpts);
     }
-    session ??= this.spawn({ ...spawnOpts, resume, autoContinue });
+    session ??= this.spawn({ ...spawnOpts, resume, autoContinue, settings: settingsOf(req) });
     const slot: Slot = {
       session,
       shape,
@@ -348,6 +373,7 @@ export class Engine {
       env: this.childEnv,
       ...rest,
       bridge: tools.length && this.toolsModule ? new this.toolsModule.ClientToolBridge(tools) : undefined,
+      toolHost: this.toolHost,
       idleTimeoutMs: this.opts.idleTimeoutMs,
       maxRetryWaitMs: this.opts.maxRetryWaitMs,
       groups: this.groups,
@@ -363,6 +389,8 @@ export class Engine {
    */
   private readonly spares = new Map<string, LiveSession>();
   private toolsModule?: typeof import('./client-tools.js');
+  private toolHost?: ToolHttpHost;
+  private toolHostStarting?: Promise<ToolHttpHost>;
 
   private takeSpare(shape: string): LiveSession | undefined {
     const s = this.spares.get(shape);
@@ -458,6 +486,7 @@ export class Engine {
     this.map.save();
     for (const s of [...this.slots]) s.session.close();
     await this.groups.stopAll(graceMs);
+    await this.toolHost?.close();
   }
 }
 

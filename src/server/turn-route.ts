@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
+import { ignoredHeader } from '../api/unhonoured.js';
 import type { SseSink, WireContext, WireError } from '../api/wire.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../log/logger.js';
@@ -89,7 +90,15 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
       throw e;
     }
     const { request, ignored, extra } = parsed;
-    if (ignored.length) log.debug({ ignored }, 'accepted but not honoured by Claude Code');
+    // What Claude Code cannot honour is reported, never silently dropped (docs/decisions/033).
+    let reported = false;
+    const reportIgnored = (list: readonly string[]) => {
+      if (reported) return;
+      reported = true;
+      const h = ignoredHeader(list);
+      if (h && !res.headersSent) res.setHeader('x-maxproxy-ignored', h);
+      if (list.length) log.debug({ ignored: list }, 'accepted but not honoured by Claude Code');
+    };
     const meta: TurnMeta = { id: adapter.newId(), created: Math.floor(Date.now() / 1000), model: request.model };
     let sessionId: string | undefined;
     let pid: number | undefined;
@@ -97,6 +106,7 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
     let outcome: { ok: boolean; result?: TurnResult; error?: TurnError } = { ok: false };
     try {
       const run = await deps.engine.run(request, { requestId, signal: abort.signal });
+      reportIgnored([...ignored, ...(run.ignored ?? [])]);
       sessionId = run.sessionId;
       pid = run.pid;
       const it = run.events[Symbol.asyncIterator]();
@@ -137,6 +147,7 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
       if (outcome.ok && outcome.result) adapter.finished?.(outcome.result, meta, extra);
     } catch (e) {
       if (e instanceof TurnFailure) {
+        reportIgnored(ignored);
         outcome = { ok: false, error: e.error };
         return fail(e.error);
       }
