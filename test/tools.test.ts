@@ -63,7 +63,8 @@ const toolResponder = (req: RecordedRequest): MockReply => {
 beforeAll(async () => {
   upstream = await new MockUpstream().start();
   // No warm spares: one test counts the CLI processes this proxy runs.
-  proxy = await startProxy({ upstream, args: ['--idle-timeout-ms', '5000', '--warm-spares', '0'] });
+  // The idle timeout must outlast a cold CLI start on a loaded machine (20 concurrent starts below).
+  proxy = await startProxy({ upstream, args: ['--idle-timeout-ms', '60000', '--warm-spares', '0', '--max-concurrent', '8'] });
   openai = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x', maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: proxy.url, apiKey: 'x', maxRetries: 0 });
 });
@@ -234,11 +235,11 @@ describe('OpenAI chat tool calls', () => {
     expect(systemText(body)).not.toContain('# Doing tasks');
   });
 
-  it('concurrent rebuilt tool-result turns all answer, each from a CLI that had the client tools', async () => {
-    // The CLI starts such a turn by itself and can race the SDK's tool registration; the
-    // engine detects a start without the tools and starts the turn again.
+  it('20 concurrent rebuilt tool-result turns all answer, and every upstream request carries the client tools', async () => {
+    // The CLI starts such a turn by itself; the tools come from an MCP server on its command
+    // line, connected before that turn, so no request without them may reach the upstream.
     const answers = await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
+      Array.from({ length: 20 }, (_, i) =>
         openai.chat.completions.create({
           model: 'claude-sonnet-4-5',
           tools,
@@ -252,11 +253,13 @@ describe('OpenAI chat tool calls', () => {
       ),
     );
     for (const [i, a] of answers.entries()) expect(a.choices[0].message.content).toBe(`results: r${i}`);
-    for (let i = 0; i < 6; i++) {
-      const answered = upstream.messageRequests.filter((r) => systemText(r.body).includes(`race ${i}`)).at(-1)!;
-      expect(answered.body.tools.map((t: any) => t.name)).toContain('mcp__client__get_time');
-    }
-  });
+    const up = upstream.messageRequests;
+    expect(up).toHaveLength(20);
+    for (const r of up) expect(r.body.tools.map((t: any) => t.name).sort()).toEqual(['mcp__client__get_time', 'mcp__client__get_weather']);
+    for (let i = 0; i < 20; i++) expect(up.filter((r) => systemText(r.body).endsWith(`race ${i}`))).toHaveLength(1);
+    // No turn had to be started again for want of its tools.
+    expect(proxy.output()).not.toContain('client tools were not ready');
+  }, 600_000);
 
   it('tool_choice none hides the tools for that turn', async () => {
     await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'just chat' }], tools, tool_choice: 'none' });
@@ -269,9 +272,9 @@ describe('OpenAI chat tool calls', () => {
     await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'call:get_time' }], tools });
     const waiting = childClaudePids(pid).filter((p) => !before.has(p));
     expect(waiting).toHaveLength(1);
-    // --idle-timeout-ms 5000: the suspended turn is given up and its process ends.
-    await waitFor(() => !childClaudePids(pid).includes(waiting[0]), 15_000, 200);
-  });
+    // --idle-timeout-ms 60000: the suspended turn is given up and its process ends.
+    await waitFor(() => !childClaudePids(pid).includes(waiting[0]), 120_000, 500);
+  }, 180_000);
 });
 
 describe('Anthropic messages tool calls', () => {

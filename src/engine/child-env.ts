@@ -62,6 +62,10 @@ export function buildChildEnv(parent: NodeJS.ProcessEnv, opts: ChildEnvOptions):
   // The client's tools come from an MCP server on the command line: connect it before the
   // first turn, so a turn the CLI starts by itself already has them (docs/decisions/034).
   env.MCP_CONNECTION_NONBLOCKING = 'false';
+  // The CLI gives a server 5 s to connect, then goes on without its tools; a cold start on
+  // a loaded machine can take longer, and a request without the client's tools is wrong.
+  env.MCP_CONNECT_TIMEOUT_MS = '120000';
+  env.MCP_TIMEOUT = '120000';
   for (const [k, v] of Object.entries(opts.explicit)) env[k] = v;
   return env;
 }

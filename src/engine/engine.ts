@@ -108,19 +108,31 @@ export class Engine {
       else opts.status.clearWarning('queue-full');
     });
     this.sweeper = setInterval(() => this.evictIdle(), Math.min(30_000, opts.sessionIdleMs)).unref();
-    this.modelsReady = this.loadCliModels();
   }
 
-  /** Settles once the CLI's own model list is in `models` (or could not be had; then aliases and pass-through only). */
-  readonly modelsReady: Promise<void>;
+  private modelsLoading?: Promise<void>;
+
+  /**
+   * Loads the CLI's own model list into `models` once: from a running session's query when
+   * there is one (no extra process), else from a short-lived CLI. Never rejects; on failure
+   * the aliases and pass-through ids are served and a later call tries again.
+   */
+  ensureModels(): Promise<void> {
+    if (this.models.isLoaded) return Promise.resolve();
+    return (this.modelsLoading ??= this.loadCliModels());
+  }
 
   private async loadCliModels(): Promise<void> {
     try {
-      const rows = await fetchCliModels({ claudePath: this.opts.claudePath, cwd: this.cwd, env: this.childEnv, groups: this.groups, timeoutMs: 60_000 });
+      const live = [...this.slots].map((s) => s.session).find((s) => s.state !== 'closed');
+      const rows = live
+        ? await live.supportedModels()
+        : await fetchCliModels({ claudePath: this.opts.claudePath, cwd: this.cwd, env: this.childEnv, groups: this.groups, timeoutMs: 60_000 });
       this.models.load(rows);
       this.opts.log.debug({ models: this.models.list().map((m) => m.id) }, "Claude Code's model list");
     } catch (e) {
       this.opts.log.warn({ err: (e as Error).message }, 'could not read the model list from Claude Code; serving its aliases and well-formed Claude ids');
+      this.modelsLoading = undefined;
     }
   }
 
@@ -166,6 +178,7 @@ export class Engine {
     try {
       for (let attempt = 1; ; attempt++) {
         const { slot, continuity } = this.findOrStart(req, model, shape, history, input, fpHistory, outputSchema);
+        void this.ensureModels();
         if (slot.session.state !== 'waiting_tools') {
           try {
             await slot.session.setModel(model.cliModel);

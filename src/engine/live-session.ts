@@ -10,6 +10,7 @@ import { Channel } from './channel.js';
 import { CliTurnTranslator, STRUCTURED_OUTPUT_TOOL } from './cli-turn-translator.js';
 import { CLIENT_SERVER, fromCliToolName } from './client-tool-names.js';
 import type { ClientToolBridge } from './client-tools.js';
+import type { CliModelInfo } from './models.js';
 import type { ProcessGroups } from './process-group.js';
 import type { ToolHttpHost } from './tool-http-host.js';
 import { transcriptPath } from './transcript.js';
@@ -136,6 +137,9 @@ export class LiveSession {
             allowedTools: [`mcp__${CLIENT_SERVER}`],
           }
         : {}),
+      // The URL's token is on the command line (readable by local users, like the loopback port itself);
+      // delivery by initialize would bring back the race this server exists to remove.
+      mcpServersDelivery: 'argv',
       ...(opts.resume ? { resume: opts.resume } : { sessionId: this.id }),
       spawnClaudeCodeProcess: (o) => {
         const child = opts.groups.spawn({ command: o.command, args: o.args, cwd: o.cwd, env: o.env, signal: o.signal }, (line) => {
@@ -184,6 +188,11 @@ export class LiveSession {
   /** Brings the live process to the request's effort, thinking and max tokens (only what changed). */
   async applySettings(next: TurnSettings): Promise<void> {
     await this.settings.apply(this.q, next);
+  }
+
+  /** The CLI's own model list (from its initialize response; nothing goes upstream). */
+  async supportedModels(): Promise<CliModelInfo[]> {
+    return (await this.q.supportedModels()) as CliModelInfo[];
   }
 
   onClosed(fn: () => void): void {

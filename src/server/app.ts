@@ -73,7 +73,9 @@ export function createApp(d: AppDeps): express.Express {
   app.get('/metrics', d.metrics.handler());
 
   const models = () => d.engine.models.list();
-  app.get('/v1/models', (req, res) => {
+  app.get('/v1/models', async (req, res) => {
+    // The list is what the pinned Claude Code reports; read once, on first need.
+    await d.engine.ensureModels();
     if (isAnthropicClient(req)) res.json(anthropic.encodeModelsList(models().map((m) => ({ id: m.id, displayName: m.displayName }))));
     else
       res.json(
