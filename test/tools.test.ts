@@ -264,6 +264,9 @@ describe('OpenAI chat tool calls', () => {
   it('tool_choice none hides the tools for that turn', async () => {
     await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'just chat' }], tools, tool_choice: 'none' });
     expect(upstream.messageRequests[0].body.tools ?? []).toEqual([]);
+    // Hiding them is per turn and per process: the next conversation has its tools.
+    await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'chat with tools' }], tools });
+    expect(upstream.messageRequests[1].body.tools.map((t: any) => t.name)).toContain('mcp__client__get_time');
   });
 
   it('ends the waiting turn and its process when the client never returns results', async () => {

@@ -181,7 +181,10 @@ export class LiveSession {
   /** tool_choice "none": hide the client's tools from the next upstream request. */
   async setToolsEnabled(on: boolean): Promise<void> {
     if (!this.bridge || on === this.toolsEnabled) return;
-    await this.q.toggleMcpServer(CLIENT_SERVER, on);
+    // A session-scoped deny rule hides the tools from the next request (measured with 2.1.330).
+    // Not toggleMcpServer: the CLI persists a toggled-off server in ~/.claude.json for the
+    // working directory, and every later process there would start without the client's tools.
+    await this.q.applyFlagSettings({ permissions: on ? null : { deny: [`mcp__${CLIENT_SERVER}`] } });
     this.toolsEnabled = on;
   }
 
