@@ -54,7 +54,7 @@ describe('SettingsApplier', () => {
     await a.apply(q, {});
     expect(calls).toEqual([
       ['flags', { effortLevel: null }],
-      ['flags', { env: null }],
+      ['flags', { env: { CLAUDE_CODE_MAX_OUTPUT_TOKENS: '' } }],
       ['thinking', null],
     ]);
   });

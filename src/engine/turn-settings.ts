@@ -9,7 +9,8 @@ import type { CliModelInfo } from './models.js';
  *   on a live process (null = the model's default again);
  * - thinking off / a budget → the `thinking` option at start, `setMaxThinkingTokens(0 | N)`
  *   live (models with adaptive thinking treat any N > 0 as "on");
- * - max tokens → `CLAUDE_CODE_MAX_OUTPUT_TOKENS` in the flag-settings `env` (at start and live).
+ * - max tokens → `CLAUDE_CODE_MAX_OUTPUT_TOKENS` in the flag-settings `env` (at start and live;
+ *   an empty value restores the default).
  * Undefined fields mean "the CLI's default", so a request that stops sending a setting gets
  * the default back on a live session.
  */
@@ -61,7 +62,8 @@ export class SettingsApplier {
     const cur = this.current;
     if (cur.effort !== next.effort) await q.applyFlagSettings({ effortLevel: next.effort ?? null });
     if (cur.maxTokens !== next.maxTokens)
-      await q.applyFlagSettings({ env: next.maxTokens === undefined ? null : { CLAUDE_CODE_MAX_OUTPUT_TOKENS: String(next.maxTokens) } });
+      // An empty value is the CLI's default again (measured); clearing the key ({env: null}) is not.
+      await q.applyFlagSettings({ env: { CLAUDE_CODE_MAX_OUTPUT_TOKENS: next.maxTokens === undefined ? '' : String(next.maxTokens) } });
     if (thinkingKey(cur.thinking) !== thinkingKey(next.thinking)) {
       const t = next.thinking;
       // null goes back to the spawn-time setting, which is not the default when the process started with one.
