@@ -55,7 +55,7 @@ const post = async (route: string, body: unknown) => {
 
 type Msg = { role: 'user' | 'assistant'; content: string };
 /** The mock echoes the last user text: the history a client re-sends after each answer. */
-const after = (history: Msg[], user: string): Msg[] => [...history, { role: 'user', content: user }, { role: 'assistant', content: `echo: ${user}` }];
+const answered = (history: Msg[], user: string): Msg[] => [...history, { role: 'user', content: user }, { role: 'assistant', content: `echo: ${user}` }];
 
 describe('no rewriting of the history: an overflowing turn is the API’s own error, with one upstream request', () => {
   const expectOneRequestNoSummary = async (before: number) => {
@@ -69,9 +69,9 @@ describe('no rewriting of the history: an overflowing turn is the API’s own er
     const sys = { role: 'system' as const, content: 'overflow chat' };
     let h: Msg[] = [];
     await openai.chat.completions.create({ model: 'sonnet', messages: [sys, ...h, { role: 'user', content: 'c1' }] });
-    h = after(h, 'c1');
+    h = answered(h, 'c1');
     await openai.chat.completions.create({ model: 'sonnet', messages: [sys, ...h, { role: 'user', content: 'c2' }] });
-    h = after(h, 'c2');
+    h = answered(h, 'c2');
     const before = upstream.messageRequests.length;
     upstream.enqueue(overflow);
     const r = await post('/v1/chat/completions', { model: 'sonnet', messages: [sys, ...h, { role: 'user', content: 'c3' }] });
@@ -86,9 +86,9 @@ describe('no rewriting of the history: an overflowing turn is the API’s own er
     const input = (h: Msg[], text: string) => [...h.map((m) => ({ role: m.role, content: m.content })), { role: 'user', content: text }];
     let h: Msg[] = [];
     await openai.responses.create({ model: 'sonnet', instructions: 'overflow responses', input: input(h, 'r1') as never });
-    h = after(h, 'r1');
+    h = answered(h, 'r1');
     await openai.responses.create({ model: 'sonnet', instructions: 'overflow responses', input: input(h, 'r2') as never });
-    h = after(h, 'r2');
+    h = answered(h, 'r2');
     const before = upstream.messageRequests.length;
     upstream.enqueue(overflow);
     const r = await post('/v1/responses', { model: 'sonnet', instructions: 'overflow responses', input: input(h, 'r3'), stream: true });
@@ -100,9 +100,9 @@ describe('no rewriting of the history: an overflowing turn is the API’s own er
   it('Anthropic Messages: 400 invalid_request_error with the upstream words', async () => {
     let h: Msg[] = [];
     await anthropic.messages.create({ model: 'sonnet', max_tokens: 1000, system: 'overflow messages', messages: [...h, { role: 'user', content: 'a1' }] });
-    h = after(h, 'a1');
+    h = answered(h, 'a1');
     await anthropic.messages.create({ model: 'sonnet', max_tokens: 1000, system: 'overflow messages', messages: [...h, { role: 'user', content: 'a2' }] });
-    h = after(h, 'a2');
+    h = answered(h, 'a2');
     const before = upstream.messageRequests.length;
     upstream.enqueue(overflow);
     const err = await anthropic.messages
@@ -118,7 +118,7 @@ describe('no rewriting of the history: an overflowing turn is the API’s own er
     upstream.enqueue({ blocks: [{ type: 'text', text: 'echo: k1' }], usage: { input_tokens: 190_000, output_tokens: 5 } });
     await openai.chat.completions.create({ model: 'sonnet', messages: [sys, { role: 'user', content: 'k1' }] });
     const before = upstream.messageRequests.length;
-    const r = await openai.chat.completions.create({ model: 'sonnet', messages: [sys, ...after([], 'k1'), { role: 'user', content: 'k2' }] });
+    const r = await openai.chat.completions.create({ model: 'sonnet', messages: [sys, ...answered([], 'k1'), { role: 'user', content: 'k2' }] });
     expect(r.choices[0].message.content).toBe('echo: k2');
     await sleep(1000);
     expect(upstream.messageRequests.length - before).toBe(1);
@@ -134,7 +134,10 @@ describe("Claude Code's own text in a plain chat", () => {
     const req = upstream.messageRequests[0];
     const body = req.body;
     const cliSystem = body.messages.filter((m: any) => m.role === 'system');
-    const envText = cliSystem.flatMap((m: any) => (Array.isArray(m.content) ? m.content : [])).map((b: any) => b.text).join('');
+    const envText = cliSystem
+      .flatMap((m: any) => (Array.isArray(m.content) ? m.content : []))
+      .map((b: any) => b.text)
+      .join('');
     // Measured with 2.1.330: only CLAUDE_CODE_SIMPLE (--bare) removes it, and that refuses the subscription login.
     expect(envText).toContain('# Environment');
     expect(envText).toContain(`Primary working directory: ${proxy.dataDir}/workdir`);
@@ -151,14 +154,15 @@ describe("the client's settings reach the upstream, in a first turn and in a con
 
   it('Chat Completions reasoning_effort (minimal → low, xhigh, none → thinking off) and max_completion_tokens', async () => {
     const sys = { role: 'system' as const, content: 'settings chat' };
-    const send = (h: Msg[], text: string, extra: object) => post('/v1/chat/completions', { model: 'sonnet', messages: [sys, ...h, { role: 'user', content: text }], ...extra });
+    const send = (h: Msg[], text: string, extra: object) =>
+      post('/v1/chat/completions', { model: 'sonnet', messages: [sys, ...h, { role: 'user', content: text }], ...extra });
     let h: Msg[] = [];
     await send(h, 's1', { reasoning_effort: 'minimal', max_completion_tokens: 1000 });
-    h = after(h, 's1');
+    h = answered(h, 's1');
     await send(h, 's2', { reasoning_effort: 'xhigh' });
-    h = after(h, 's2');
+    h = answered(h, 's2');
     await send(h, 's3', { reasoning_effort: 'high', max_completion_tokens: 2000 });
-    h = after(h, 's3');
+    h = answered(h, 's3');
     await send(h, 's4', {});
     const up = upstream.messageRequests;
     expect(up).toHaveLength(4);
@@ -172,7 +176,7 @@ describe("the client's settings reach the upstream, in a first turn and in a con
     const sys = { role: 'system' as const, content: 'thinking chat' };
     const r1 = await post('/v1/chat/completions', { model: 'claude-sonnet-4-6', messages: [sys, { role: 'user', content: 't1' }], reasoning_effort: 'none' });
     expect(r1.status).toBe(200);
-    const r2 = await post('/v1/chat/completions', { model: 'claude-sonnet-4-6', messages: [sys, ...after([], 't1'), { role: 'user', content: 't2' }] });
+    const r2 = await post('/v1/chat/completions', { model: 'claude-sonnet-4-6', messages: [sys, ...answered([], 't1'), { role: 'user', content: 't2' }] });
     expect(r2.status).toBe(200);
     expect(upstream.messageRequests.map((r) => r.body.thinking?.type)).toEqual(['disabled', 'adaptive']);
     // Claude Sonnet 5.5 cannot turn thinking off (the CLI says so): reported, not silently dropped.
@@ -183,12 +187,13 @@ describe("the client's settings reach the upstream, in a first turn and in a con
 
   it('Responses reasoning.effort and max_output_tokens', async () => {
     const input = (h: Msg[], text: string) => [...h, { role: 'user', content: text }];
-    const send = (h: Msg[], text: string, extra: object) => post('/v1/responses', { model: 'sonnet', instructions: 'settings responses', input: input(h, text), ...extra });
+    const send = (h: Msg[], text: string, extra: object) =>
+      post('/v1/responses', { model: 'sonnet', instructions: 'settings responses', input: input(h, text), ...extra });
     let h: Msg[] = [];
     await send(h, 'x1', { reasoning: { effort: 'low' }, max_output_tokens: 1500 });
-    h = after(h, 'x1');
+    h = answered(h, 'x1');
     await send(h, 'x2', { reasoning: { effort: 'medium' } });
-    h = after(h, 'x2');
+    h = answered(h, 'x2');
     await send(h, 'x3', { reasoning: { effort: 'xhigh' } });
     const up = upstream.messageRequests;
     expect(up.map(effortOf)).toEqual(['low', 'medium', 'xhigh']);
@@ -201,9 +206,9 @@ describe("the client's settings reach the upstream, in a first turn and in a con
       post('/v1/messages', { model: 'claude-sonnet-4-6', system: 'settings messages', messages: [...h, { role: 'user', content: text }], ...extra });
     let h: Msg[] = [];
     expect((await send(h, 'm1', { max_tokens: 3000, output_config: { effort: 'low' }, thinking: { type: 'disabled' } })).status).toBe(200);
-    h = after(h, 'm1');
+    h = answered(h, 'm1');
     expect((await send(h, 'm2', { max_tokens: 4000, output_config: { effort: 'max' } })).status).toBe(200);
-    h = after(h, 'm2');
+    h = answered(h, 'm2');
     expect((await send(h, 'm3', { max_tokens: 4000, thinking: { type: 'disabled' } })).status).toBe(200);
     const up = upstream.messageRequests;
     expect(up.map(effortOf)).toEqual(['low', 'max', 'high']);
@@ -212,7 +217,16 @@ describe("the client's settings reach the upstream, in a first turn and in a con
     expect(up.map((r) => conversationTurns(r.body).length)).toEqual([1, 3, 5]);
     // A thinking budget on a model with budgets (no adaptive thinking).
     upstream.reset();
-    expect((await post('/v1/messages', { model: 'claude-haiku-4-5', max_tokens: 8000, messages: [{ role: 'user', content: 'b1' }], thinking: { type: 'enabled', budget_tokens: 3000 } })).status).toBe(200);
+    expect(
+      (
+        await post('/v1/messages', {
+          model: 'claude-haiku-4-5',
+          max_tokens: 8000,
+          messages: [{ role: 'user', content: 'b1' }],
+          thinking: { type: 'enabled', budget_tokens: 3000 },
+        })
+      ).status,
+    ).toBe(200);
     expect(upstream.messageRequests[0].body.thinking).toMatchObject({ type: 'enabled', budget_tokens: 3000 });
   });
 });
@@ -225,7 +239,14 @@ describe('what Claude Code cannot honour is reported', () => {
     const resp = await post('/v1/responses', { model: 'sonnet', input: 'i2', temperature: 0.2, top_p: 0.9 });
     expect(resp.status).toBe(200);
     expect(resp.headers.get('x-maxproxy-ignored')).toBe('temperature,top_p');
-    const msgs = await post('/v1/messages', { model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content: 'i3' }], temperature: 0.2, top_k: 5, stop_sequences: ['END'] });
+    const msgs = await post('/v1/messages', {
+      model: 'sonnet',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'i3' }],
+      temperature: 0.2,
+      top_k: 5,
+      stop_sequences: ['END'],
+    });
     expect(msgs.status).toBe(200);
     expect(msgs.headers.get('x-maxproxy-ignored')).toBe('temperature,top_k,stop_sequences');
     const plain = await post('/v1/chat/completions', { model: 'sonnet', messages: [{ role: 'user', content: 'i4' }] });
@@ -237,7 +258,7 @@ describe('what Claude Code cannot honour is reported', () => {
 });
 
 describe('models', () => {
-  it("GET /v1/models offers what the pinned CLI reports, its aliases, and nothing past end of life; listing sent nothing upstream", async () => {
+  it('GET /v1/models offers what the pinned CLI reports, its aliases, and nothing past end of life; listing sent nothing upstream', async () => {
     const ids = (await openai.models.list()).data.map((m) => m.id);
     expect(ids).toEqual(expect.arrayContaining(['claude-opus-5-5', 'claude-sonnet-5-5', 'claude-haiku-5-5', 'opus', 'sonnet', 'haiku']));
     expect(ids).not.toContain('claude-sonnet-4-5');
@@ -257,7 +278,12 @@ describe('models', () => {
 
 describe('reasoning out', () => {
   it('Responses streams a reasoning item with its summary text in the documented order, before the message', async () => {
-    upstream.enqueue({ blocks: [{ type: 'thinking', thinking: ['let ', 'me think'], signature: 'U0lH' }, { type: 'text', text: 'done' }] });
+    upstream.enqueue({
+      blocks: [
+        { type: 'thinking', thinking: ['let ', 'me think'], signature: 'U0lH' },
+        { type: 'text', text: 'done' },
+      ],
+    });
     const r = await post('/v1/responses', { model: 'sonnet', input: 'think', stream: true });
     const types = r.text
       .split('\n')

@@ -88,7 +88,7 @@ const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
 describe('OpenAI chat tool calls', () => {
   it('round trip (non-streaming): schemas intact upstream, calls to the client, results into the same CLI turn', async () => {
     const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'call:get_weather' }];
-    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages, tools });
+    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages, tools });
     expect(r1.choices[0].finish_reason).toBe('tool_calls');
     const calls = r1.choices[0].message.tool_calls!;
     expect(calls).toHaveLength(1);
@@ -102,7 +102,7 @@ describe('OpenAI chat tool calls', () => {
     expect(up1.tools.find((t: any) => t.name === 'mcp__client__get_weather').input_schema).toEqual(weatherSchema);
 
     messages.push(r1.choices[0].message, { role: 'tool', tool_call_id: calls[0].id, content: 'sunny, 21C' });
-    const r2 = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages, tools });
+    const r2 = await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages, tools });
     expect(r2.choices[0].message.content).toBe('results: sunny, 21C');
     expect(r2.choices[0].finish_reason).toBe('stop');
     const [u1, u2] = upstream.messageRequests;
@@ -116,7 +116,7 @@ describe('OpenAI chat tool calls', () => {
 
   it('streams parallel tool calls with ids and names first, then argument fragments', async () => {
     const stream = await openai.chat.completions.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       messages: [{ role: 'user', content: 'call:get_weather,get_time' }],
       tools,
       stream: true,
@@ -142,7 +142,7 @@ describe('OpenAI chat tool calls', () => {
 
   it('runTools helper completes the loop with both results in one upstream message', async () => {
     const runner = openai.chat.completions.runTools({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       messages: [{ role: 'user', content: 'call:get_weather,get_time' }],
       tools: [
         {
@@ -175,12 +175,12 @@ describe('OpenAI chat tool calls', () => {
   });
 
   it('matches tool-call ids that a client rewrote (OpenClaw strips "_")', async () => {
-    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'call:get_time' }], tools });
+    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'call:get_time' }], tools });
     const call = r1.choices[0].message.tool_calls![0] as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall;
     const rewritten = call.id.replace(/_/g, '');
     expect(rewritten).not.toBe(call.id);
     const r2 = await openai.chat.completions.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       tools,
       messages: [
         { role: 'user', content: 'call:get_time' },
@@ -195,11 +195,11 @@ describe('OpenAI chat tool calls', () => {
   });
 
   it('continues the waiting turn when the client drops the assistant text of the tool-call turn (content:null)', async () => {
-    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'call:get_time' }], tools });
+    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'call:get_time' }], tools });
     expect(r1.choices[0].message.content).toBe('Let me check.');
     const call = r1.choices[0].message.tool_calls![0];
     const r2 = await openai.chat.completions.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       tools,
       messages: [
         { role: 'user', content: 'call:get_time' },
@@ -214,7 +214,7 @@ describe('OpenAI chat tool calls', () => {
 
   it('rebuilds a tool-call history the proxy never saw as structured tool_use/tool_result', async () => {
     const r = await openai.chat.completions.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       tools,
       messages: [
         { role: 'system', content: 'You are the rebuild test.' },
@@ -241,7 +241,7 @@ describe('OpenAI chat tool calls', () => {
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         openai.chat.completions.create({
-          model: 'claude-sonnet-4-5',
+          model: 'claude-sonnet-4-6',
           tools,
           messages: [
             { role: 'system', content: `race ${i}` },
@@ -262,17 +262,17 @@ describe('OpenAI chat tool calls', () => {
   }, 600_000);
 
   it('tool_choice none hides the tools for that turn', async () => {
-    await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'just chat' }], tools, tool_choice: 'none' });
+    await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'just chat' }], tools, tool_choice: 'none' });
     expect(upstream.messageRequests[0].body.tools ?? []).toEqual([]);
     // Hiding them is per turn and per process: the next conversation has its tools.
-    await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'chat with tools' }], tools });
+    await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'chat with tools' }], tools });
     expect(upstream.messageRequests[1].body.tools.map((t: any) => t.name)).toContain('mcp__client__get_time');
   });
 
   it('ends the waiting turn and its process when the client never returns results', async () => {
     const pid = proxy.child.pid!;
     const before = new Set(childClaudePids(pid));
-    await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'call:get_time' }], tools });
+    await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'call:get_time' }], tools });
     const waiting = childClaudePids(pid).filter((p) => !before.has(p));
     expect(waiting).toHaveLength(1);
     // --idle-timeout-ms 60000: the suspended turn is given up and its process ends.
@@ -284,7 +284,7 @@ describe('Anthropic messages tool calls', () => {
   it('tool_use round trip with .stream() and finalMessage()', async () => {
     const atools: Anthropic.Tool[] = [{ name: 'get_weather', description: 'Weather', input_schema: weatherSchema as never }];
     const s = anthropic.messages.stream({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       max_tokens: 1024,
       tools: atools,
       messages: [{ role: 'user', content: 'call:get_weather' }],
@@ -295,7 +295,7 @@ describe('Anthropic messages tool calls', () => {
     expect(use.name).toBe('get_weather');
     expect(use.input).toEqual({ city: 'C0', unit: 'c' });
     const m2 = await anthropic.messages.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       max_tokens: 1024,
       tools: atools,
       messages: [
@@ -316,12 +316,12 @@ describe('Responses API tool calls', () => {
     const rtools: OpenAI.Responses.Tool[] = [
       { type: 'function', name: 'get_time', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false },
     ];
-    const s1 = openai.responses.stream({ model: 'claude-sonnet-4-5', input: 'call:get_time', tools: rtools });
+    const s1 = openai.responses.stream({ model: 'claude-sonnet-4-6', input: 'call:get_time', tools: rtools });
     const r1 = await s1.finalResponse();
     const fc = r1.output.find((o) => o.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
     expect(fc.name).toBe('get_time');
     const s2 = openai.responses.stream({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       tools: rtools,
       input: [
         { role: 'user', content: 'call:get_time' },

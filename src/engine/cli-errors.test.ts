@@ -55,10 +55,15 @@ describe('classifyCliFailure', () => {
     expect(e).toEqual({ kind, message: 'API Error', ...(code ? { code } : {}) });
   });
 
-  it('a prompt too long carries the upstream words when they were recovered, else the CLI\'s', () => {
+  it("a prompt too long carries the upstream words when they were recovered, else the CLI's", () => {
     const words = 'prompt is too long: 212345 tokens > 200000 maximum';
     const f: CliFailure = { message: 'Prompt is too long', assistantError: 'invalid_request', apiStatus: 400, terminalReason: 'prompt_too_long' };
-    expect(classifyCliFailure({ ...f, upstreamMessage: words }, NOW)).toEqual({ kind: 'invalid_request', code: 'context_length_exceeded', param: 'messages', message: words });
+    expect(classifyCliFailure({ ...f, upstreamMessage: words }, NOW)).toEqual({
+      kind: 'invalid_request',
+      code: 'context_length_exceeded',
+      param: 'messages',
+      message: words,
+    });
     expect(classifyCliFailure(f, NOW).message).toBe('Prompt is too long');
   });
 

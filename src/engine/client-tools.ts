@@ -24,7 +24,12 @@ export class ClientToolBridge {
   private readonly pending = new Map<string, Pending>();
   /** Results that arrived before the CLI asked (calls are started at each block's end). */
   private readonly early = new Map<string, CallResult>();
-  private readonly listed: Array<{ name: string; description: string; inputSchema: { type: 'object'; [k: string]: unknown }; annotations: { readOnlyHint: boolean } }>;
+  private readonly listed: Array<{
+    name: string;
+    description: string;
+    inputSchema: { type: 'object'; [k: string]: unknown };
+    annotations: { readOnlyHint: boolean };
+  }>;
 
   constructor(tools: ToolDef[]) {
     this.listed = tools.map((t) => ({

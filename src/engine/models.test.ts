@@ -60,7 +60,18 @@ describe('ModelRegistry', () => {
 
     it('offers each model id the CLI resolves to, then its aliases, then configured names', () => {
       const ids = cli.list().map((m) => m.id);
-      expect(ids).toEqual(['claude-opus-5-5', 'claude-fable-5-2', 'claude-sonnet-5-5', 'claude-haiku-5-5', 'claude-sonnet-4-6', 'opus', 'fable', 'sonnet', 'haiku', 'my-sonnet']);
+      expect(ids).toEqual([
+        'claude-opus-5-5',
+        'claude-fable-5-2',
+        'claude-sonnet-5-5',
+        'claude-haiku-5-5',
+        'claude-sonnet-4-6',
+        'opus',
+        'fable',
+        'sonnet',
+        'haiku',
+        'my-sonnet',
+      ]);
       expect(cli.resolve('my-sonnet').cliModel).toBe('claude-sonnet-4-6');
       expect(cli.list().find((m) => m.id === 'claude-sonnet-5-5')?.displayName).toBe('Claude Sonnet 5.5');
     });
