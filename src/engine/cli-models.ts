@@ -1,6 +1,7 @@
 import { query, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
+import type { Logger } from '../log/logger.js';
 import { Channel } from './channel.js';
-import type { CliModelInfo } from './models.js';
+import type { CliModelInfo, ModelRegistry } from './models.js';
 import type { ProcessGroups } from './process-group.js';
 
 export interface CliModelsOptions {
@@ -41,5 +42,35 @@ export async function fetchCliModels(o: CliModelsOptions): Promise<CliModelInfo[
     if (timer) clearTimeout(timer);
     input.end();
     q.close();
+  }
+}
+
+/**
+ * Loads the CLI's model list into a registry once, on first need: from a running
+ * session's process when there is one (`fromLive`), else from a short-lived CLI. Never
+ * rejects; after a failure the aliases and pass-through ids stay served and the next call
+ * tries again.
+ */
+export class CliModelLoader {
+  private loading?: Promise<void>;
+
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly fresh: () => Promise<CliModelInfo[]>,
+    private readonly log: Logger,
+  ) {}
+
+  ensure(fromLive: () => Promise<CliModelInfo[]> | undefined): Promise<void> {
+    if (this.registry.isLoaded) return Promise.resolve();
+    this.loading ??= (async () => {
+      try {
+        this.registry.load(await (fromLive() ?? this.fresh()));
+        this.log.debug({ models: this.registry.list().map((m) => m.id) }, "Claude Code's model list");
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'could not read the model list from Claude Code; serving its aliases and well-formed Claude ids');
+        this.loading = undefined;
+      }
+    })();
+    return this.loading;
   }
 }

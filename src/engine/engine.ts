@@ -7,7 +7,7 @@ import { rejoin } from '../turn/rejoin.js';
 import type { ContentBlock, TurnEvent, TurnMessage, TurnRequest } from '../turn/types.js';
 import { invalid, TurnFailure } from '../turn/types.js';
 import { buildChildEnv } from './child-env.js';
-import { fetchCliModels } from './cli-models.js';
+import { CliModelLoader, fetchCliModels } from './cli-models.js';
 import { toCliToolName } from './client-tool-names.js';
 import { fingerprint, normalizeToolId, shapeKey } from './fingerprint.js';
 import { Limiter } from './limiter.js';
@@ -108,32 +108,20 @@ export class Engine {
       else opts.status.clearWarning('queue-full');
     });
     this.sweeper = setInterval(() => this.evictIdle(), Math.min(30_000, opts.sessionIdleMs)).unref();
+    const fresh = () => fetchCliModels({ claudePath: opts.claudePath, cwd: this.cwd, env: this.childEnv, groups: this.groups, timeoutMs: 60_000 });
+    this.modelLoader = new CliModelLoader(this.models, fresh, opts.log);
   }
 
-  private modelsLoading?: Promise<void>;
+  private readonly modelLoader: CliModelLoader;
 
-  /**
-   * Loads the CLI's own model list into `models` once: from a running session's query when
-   * there is one (no extra process), else from a short-lived CLI. Never rejects; on failure
-   * the aliases and pass-through ids are served and a later call tries again.
-   */
+  /** The CLI's own model list, read once on first need (cli-models.ts). */
   ensureModels(): Promise<void> {
-    if (this.models.isLoaded) return Promise.resolve();
-    return (this.modelsLoading ??= this.loadCliModels());
-  }
-
-  private async loadCliModels(): Promise<void> {
-    try {
-      const live = [...this.slots].map((s) => s.session).find((s) => s.state !== 'closed');
-      const rows = live
-        ? await live.supportedModels()
-        : await fetchCliModels({ claudePath: this.opts.claudePath, cwd: this.cwd, env: this.childEnv, groups: this.groups, timeoutMs: 60_000 });
-      this.models.load(rows);
-      this.opts.log.debug({ models: this.models.list().map((m) => m.id) }, "Claude Code's model list");
-    } catch (e) {
-      this.opts.log.warn({ err: (e as Error).message }, 'could not read the model list from Claude Code; serving its aliases and well-formed Claude ids');
-      this.modelsLoading = undefined;
-    }
+    return this.modelLoader.ensure(() =>
+      [...this.slots]
+        .map((s) => s.session)
+        .find((s) => s.state !== 'closed')
+        ?.supportedModels(),
+    );
   }
 
   /** The environment the CLI runs with (secrets included: never log it). */
