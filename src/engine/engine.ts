@@ -114,14 +114,16 @@ export class Engine {
 
   private readonly modelLoader: CliModelLoader;
 
-  /** The CLI's own model list, read once on first need (cli-models.ts). */
-  ensureModels(): Promise<void> {
-    return this.modelLoader.ensure(() =>
+  /** The CLI's own model list, read once on first need (cli-models.ts); waits at most `maxWaitMs`. */
+  ensureModels(maxWaitMs?: number): Promise<void> {
+    const live = () =>
       [...this.slots]
         .map((s) => s.session)
         .find((s) => s.state !== 'closed')
-        ?.supportedModels(),
-    );
+        ?.supportedModels();
+    const loading = this.modelLoader.ensure(live);
+    if (maxWaitMs === undefined) return loading;
+    return Promise.race([loading, new Promise<void>((r) => setTimeout(r, maxWaitMs).unref())]);
   }
 
   /** The environment the CLI runs with (secrets included: never log it). */

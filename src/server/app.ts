@@ -74,8 +74,9 @@ export function createApp(d: AppDeps): express.Express {
 
   const models = () => d.engine.models.list();
   app.get('/v1/models', async (req, res) => {
-    // The list is what the pinned Claude Code reports; read once, on first need.
-    await d.engine.ensureModels();
+    // The list is what the pinned Claude Code reports, read once on first need; a slow CLI
+    // start does not hold the answer (the aliases are served until the list is in).
+    await d.engine.ensureModels(5_000);
     if (isAnthropicClient(req)) res.json(anthropic.encodeModelsList(models().map((m) => ({ id: m.id, displayName: m.displayName }))));
     else
       res.json(
