@@ -11,9 +11,20 @@ describe('CliModelLoader', () => {
     const reg = new ModelRegistry();
     let fresh = 0;
     let live = 0;
-    const loader = new CliModelLoader(reg, async () => (fresh++, rows), log);
-    await loader.ensure(() => (live++, Promise.resolve(rows)));
-    await loader.ensure(() => (live++, Promise.resolve(rows)));
+    const loader = new CliModelLoader(
+      reg,
+      async () => {
+        fresh++;
+        return rows;
+      },
+      log,
+    );
+    const fromLive = () => {
+      live++;
+      return Promise.resolve(rows);
+    };
+    await loader.ensure(fromLive);
+    await loader.ensure(fromLive);
     expect([live, fresh]).toEqual([1, 0]);
     expect(reg.list().map((m) => m.id)).toContain('claude-sonnet-5-5');
   });
