@@ -30,7 +30,7 @@ describe('chat completions (non-streaming)', () => {
       usage: { input_tokens: 21, output_tokens: 9, cache_read_input_tokens: 5, cache_creation_input_tokens: 3 },
     });
     const r = await client.chat.completions.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       messages: [
         { role: 'system', content: 'You are a pirate.' },
         { role: 'developer', content: 'Answer briefly.' },
@@ -39,13 +39,13 @@ describe('chat completions (non-streaming)', () => {
     });
     expect(r.choices[0].message.content).toBe('Hello there');
     expect(r.choices[0].finish_reason).toBe('stop');
-    expect(r.model).toBe('claude-sonnet-4-5');
+    expect(r.model).toBe('claude-sonnet-4-6');
     expect(r.usage).toMatchObject({ prompt_tokens: 29, completion_tokens: 9, total_tokens: 38, prompt_tokens_details: { cached_tokens: 5 } });
 
     const up = upstream.messageRequests;
     expect(up).toHaveLength(1);
     const body = up[0].body;
-    expect(body.model).toBe('claude-sonnet-4-5');
+    expect(body.model).toBe('claude-sonnet-4-6');
     expect(body.tools).toEqual([]);
     expect(systemText(body)).toContain('You are a pirate.\n\nAnswer briefly.');
     expect(body.messages).toHaveLength(1);
@@ -80,7 +80,7 @@ describe('chat completions (non-streaming)', () => {
 
   it('carries a 300 KB prompt on stdin, not the command line', async () => {
     const big = 'x'.repeat(300 * 1024);
-    const r = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: big }] });
+    const r = await client.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: big }] });
     expect(r.choices[0].message.content).toContain('echo: xxx');
     expect(clientTexts(upstream.messageRequests[0].body.messages[0].content).join('').length).toBe(big.length);
   });
@@ -93,7 +93,7 @@ describe('chat completions (non-streaming)', () => {
   });
 
   it('names the offending field of a malformed request', async () => {
-    const e = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'wizard', content: 'hi' } as never] }).catch((x) => x);
+    const e = await client.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'wizard', content: 'hi' } as never] }).catch((x) => x);
     expect(e).toBeInstanceOf(OpenAI.BadRequestError);
     expect(String(e.param ?? e.message)).toMatch(/messages/);
   });
@@ -106,7 +106,7 @@ describe('chat completions (streaming)', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-4-6',
         stream: true,
         stream_options: { include_usage: true },
         messages: [{ role: 'user', content: 'count' }],
@@ -127,7 +127,7 @@ describe('chat completions (streaming)', () => {
       expect(c.object).toBe('chat.completion.chunk');
       expect(c.id).toBe(chunks[0].id);
       expect(typeof c.created).toBe('number');
-      expect(c.model).toBe('claude-sonnet-4-5');
+      expect(c.model).toBe('claude-sonnet-4-6');
       for (const ch of c.choices) expect(ch.index).toBe(0);
     }
     const text = chunks.flatMap((c) => c.choices.map((ch: any) => ch.delta?.content ?? '')).join('');
@@ -147,7 +147,7 @@ describe('chat completions (streaming)', () => {
       ],
     });
     const stream = client.chat.completions.stream({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       messages: [{ role: 'user', content: 'answer' }],
       stream_options: { include_usage: true },
     });
@@ -164,10 +164,10 @@ describe('chat completions (streaming)', () => {
 describe('conversations', () => {
   it('continues a live session: the new message goes to the same CLI process, which keeps the history', async () => {
     const sys = { role: 'system' as const, content: 'You remember things.' };
-    const first = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [sys, { role: 'user', content: 'My name is Ada.' }] });
+    const first = await client.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [sys, { role: 'user', content: 'My name is Ada.' }] });
     const answer1 = first.choices[0].message.content!;
     const second = await client.chat.completions.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       messages: [sys, { role: 'user', content: 'My name is Ada.' }, { role: 'assistant', content: answer1 }, { role: 'user', content: 'What is my name?' }],
     });
     expect(second.choices[0].message.content).toBe('echo: What is my name?');
@@ -184,7 +184,7 @@ describe('conversations', () => {
 
   it('rebuilds an unknown history as real role-alternating messages', async () => {
     const r = await client.chat.completions.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       messages: [
         { role: 'system', content: 'Be kind.' },
         { role: 'user', content: 'I like tea.' },
@@ -208,11 +208,11 @@ describe('conversations', () => {
 
   it('sends a 2-turn follow-up with only the new message added (no flattened transcript)', async () => {
     const h1 = [{ role: 'user' as const, content: 'alpha' }];
-    const a1 = (await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: h1 })).choices[0].message.content!;
+    const a1 = (await client.chat.completions.create({ model: 'claude-sonnet-4-6', messages: h1 })).choices[0].message.content!;
     const h2 = [...h1, { role: 'assistant' as const, content: a1 }, { role: 'user' as const, content: 'beta' }];
-    const a2 = (await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: h2 })).choices[0].message.content!;
+    const a2 = (await client.chat.completions.create({ model: 'claude-sonnet-4-6', messages: h2 })).choices[0].message.content!;
     await client.chat.completions.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       messages: [...h2, { role: 'assistant', content: a2 }, { role: 'user', content: 'gamma' }],
     });
     const last = upstream.messageRequests[2].body.messages;
@@ -227,7 +227,7 @@ describe('errors', () => {
   it('maps an upstream 401 to 401 within seconds', async () => {
     upstream.setResponder(() => ({ kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' }));
     const t0 = Date.now();
-    const e = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
+    const e = await client.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
     expect(e).toBeInstanceOf(OpenAI.AuthenticationError);
     expect(Date.now() - t0).toBeLessThan(15_000);
   });
@@ -243,7 +243,7 @@ describe('errors', () => {
     const res = await fetch(`${proxy.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(30);
@@ -253,7 +253,7 @@ describe('errors', () => {
 
   it('maps upstream overload (529) to 503', async () => {
     upstream.setResponder(() => ({ kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' }));
-    const e = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
+    const e = await client.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
     expect(e.status).toBe(503);
   });
 
@@ -271,20 +271,20 @@ describe('errors', () => {
       type: 'invalid_request_error',
       message: 'Your credit balance is too low to access the Anthropic API.',
     }));
-    const e = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
+    const e = await client.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
     expect(e.status).toBe(402);
   });
 
   it('stops a stalled turn with the inactivity watchdog: 504 before output, error chunk mid-stream', async () => {
     upstream.setResponder(() => ({ kind: 'stall' }));
-    const e = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
+    const e = await client.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
     expect(e.status).toBe(504);
 
     upstream.setResponder(() => ({ kind: 'stall', afterText: 'partial answer' }));
     const res = await fetch(`${proxy.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'hi again' }] }),
+      body: JSON.stringify({ model: 'claude-sonnet-4-6', stream: true, messages: [{ role: 'user', content: 'hi again' }] }),
     });
     expect(res.status).toBe(200);
     const raw = await res.text();

@@ -13,7 +13,7 @@ import { conversationTurns, type MockReply, type RecordedRequest } from './mock-
 let upstream: MockUpstream;
 let proxy: RunningProxy;
 
-const MODEL = 'claude-sonnet-4-5';
+const MODEL = 'claude-sonnet-4-6';
 
 beforeAll(async () => {
   upstream = await new MockUpstream().start();

@@ -113,7 +113,7 @@ async function probe(proxy: RunningProxy, want: Values, others: Values[]): Promi
   for (const o of others) expect((await preflight(o.allowedOrigins[0])).status).toBe(403);
 
   // maxBodyBytes: 4096 → a 6 KB body is too large, a 3 KB one is read.
-  const sized = (n: number) => JSON.stringify({ model: 'claude-sonnet-4-5', messages: [], pad: 'x'.repeat(n) });
+  const sized = (n: number) => JSON.stringify({ model: 'claude-sonnet-4-6', messages: [], pad: 'x'.repeat(n) });
   const big = await rawRequest(proxy.port, {
     method: 'POST',
     path: '/v1/chat/completions',

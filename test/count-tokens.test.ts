@@ -26,7 +26,7 @@ describe('count_tokens', () => {
   it('returns the upstream token-count API figures for system, tools and messages; runs no model turn', async () => {
     upstream.reset();
     const r = await client.messages.countTokens({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       system: 'You are a careful assistant.',
       tools: [{ name: 'get_time', description: 'time', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }],
       messages: [
@@ -46,7 +46,7 @@ describe('count_tokens', () => {
     expect(counted.some((b) => b.includes('mcp__client__get_time'))).toBe(true);
 
     upstream.reset();
-    const small = await client.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }] });
+    const small = await client.messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hi' }] });
     expect(small.input_tokens).toBeLessThan(r.input_tokens);
     await waitFor(() => childClaudePids(proxy.child.pid!).length === 0, 10_000);
   });

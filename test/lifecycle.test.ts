@@ -31,7 +31,7 @@ describe('daemon', () => {
       const client = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x' });
       const models = await client.models.list();
       const ids = models.data.map((m) => m.id);
-      expect(ids).toEqual(expect.arrayContaining(['opus', 'sonnet', 'haiku', 'claude-sonnet-4-5']));
+      expect(ids).toEqual(expect.arrayContaining(['opus', 'sonnet', 'haiku', 'claude-sonnet-5-5']));
     } finally {
       await proxy.stop();
     }
@@ -41,7 +41,7 @@ describe('daemon', () => {
     const proxy = await startProxy({ upstream, auth: 'none' });
     try {
       const client = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x', maxRetries: 0 });
-      const e = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
+      const e = await client.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
       expect(e).toBeInstanceOf(OpenAI.AuthenticationError);
       expect(e.message).toMatch(/maxproxy login/);
       expect(upstream.messageRequests.filter((r) => r.at > Date.now() - 60_000 && JSON.stringify(r.body).includes('"hi"'))).toHaveLength(0);
@@ -56,7 +56,7 @@ describe('daemon', () => {
     const dataDir = tempDir();
     let proxy = await startProxy({ upstream, dataDir, args: ['--warm-spares', '0'] });
     const client1 = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x' });
-    const a1 = (await client1.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'remember 7' }] })).choices[0].message
+    const a1 = (await client1.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'remember 7' }] })).choices[0].message
       .content!;
     const firstSession = upstream.messageRequests.at(-1)!.headers['x-claude-code-session-id'];
     const pid = proxy.child.pid!;
@@ -69,7 +69,7 @@ describe('daemon', () => {
     try {
       const client2 = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x' });
       const r = await client2.chat.completions.create({
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-4-6',
         messages: [
           { role: 'user', content: 'remember 7' },
           { role: 'assistant', content: a1 },
@@ -110,7 +110,7 @@ describe('daemon', () => {
       const res = await fetch(`${proxy.baseURL}/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'long answer' }] }),
+        body: JSON.stringify({ model: 'claude-sonnet-4-6', stream: true, messages: [{ role: 'user', content: 'long answer' }] }),
         signal: ctrl.signal,
       });
       const reader = res.body!.getReader();
@@ -132,7 +132,7 @@ describe('daemon', () => {
       const client = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x' });
       const ask = (content: string) =>
         client.chat.completions.create({
-          model: 'claude-sonnet-4-5',
+          model: 'claude-sonnet-4-6',
           messages: [
             { role: 'system', content: 'Shape A' },
             { role: 'user', content },

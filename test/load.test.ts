@@ -133,7 +133,7 @@ describe('a full queue', () => {
       expect(anBody.error.type).toBe(an.status === 529 ? 'overloaded_error' : 'api_error');
       expect(anBody.error.message).toMatch(/busy/);
 
-      const rs = await post(proxy, '/v1/responses', { model: 'claude-sonnet-4-5', input: 'no room' });
+      const rs = await post(proxy, '/v1/responses', { model: 'claude-sonnet-4-6', input: 'no room' });
       expect(rs.status).toBe(503);
       expect(Number(rs.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect((await rs.json()).error).toBeDefined();

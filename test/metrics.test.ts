@@ -49,7 +49,7 @@ describe('/metrics', () => {
     const m = await post(proxy, '/v1/messages', messagesBody('me too'));
     expect(m.status).toBe(200);
     await m.text();
-    const bad = await post(proxy, '/v1/chat/completions', { model: 'claude-sonnet-4-5', messages: [] });
+    const bad = await post(proxy, '/v1/chat/completions', { model: 'claude-sonnet-4-6', messages: [] });
     expect(bad.status).toBe(400);
     await bad.text();
     const after = await scrape();

@@ -182,7 +182,7 @@ describe('global install from the npm tarball', () => {
       const r = await fetch(`${proxy.baseURL}/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'installed?' }] }),
+        body: JSON.stringify({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'installed?' }] }),
       });
       expect(r.status).toBe(200);
       expect(((await r.json()) as { choices: Array<{ message: { content: string } }> }).choices[0].message.content).toBe('echo: installed?');

@@ -11,7 +11,7 @@ let upstream: MockUpstream;
 let proxy: RunningProxy;
 let client: OpenAI;
 
-const MODEL = 'claude-sonnet-4-5';
+const MODEL = 'claude-sonnet-4-6';
 
 beforeAll(async () => {
   upstream = await new MockUpstream().start();

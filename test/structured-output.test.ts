@@ -39,7 +39,7 @@ beforeEach(() => {
 describe('structured output', () => {
   it('json_schema: upstream gets the schema as the StructuredOutput tool; the client gets only the JSON', async () => {
     const r = await client.chat.completions.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       messages: [{ role: 'user', content: 'weather as json' }],
       response_format: { type: 'json_schema', json_schema: { name: 'weather', schema, strict: true } },
     });
@@ -52,7 +52,7 @@ describe('structured output', () => {
 
   it('streams the JSON as content too', async () => {
     const stream = await client.chat.completions.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       stream: true,
       messages: [{ role: 'user', content: 'weather as json' }],
       response_format: { type: 'json_schema', json_schema: { name: 'weather', schema } },
@@ -63,7 +63,7 @@ describe('structured output', () => {
   });
 
   it('without a response_format no StructuredOutput tool is sent', async () => {
-    const r = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] });
+    const r = await client.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] });
     expect(r.choices[0].message.content).toBe('plain');
     expect(upstream.messageRequests[0].body.tools).toEqual([]);
   });

@@ -63,7 +63,8 @@ const toolResponder = (req: RecordedRequest): MockReply => {
 beforeAll(async () => {
   upstream = await new MockUpstream().start();
   // No warm spares: one test counts the CLI processes this proxy runs.
-  proxy = await startProxy({ upstream, args: ['--idle-timeout-ms', '5000', '--warm-spares', '0'] });
+  // The idle timeout must outlast a cold CLI start on a loaded machine (20 concurrent starts below).
+  proxy = await startProxy({ upstream, args: ['--idle-timeout-ms', '60000', '--warm-spares', '0', '--max-concurrent', '8'] });
   openai = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x', maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: proxy.url, apiKey: 'x', maxRetries: 0 });
 });
@@ -87,7 +88,7 @@ const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
 describe('OpenAI chat tool calls', () => {
   it('round trip (non-streaming): schemas intact upstream, calls to the client, results into the same CLI turn', async () => {
     const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'call:get_weather' }];
-    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages, tools });
+    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages, tools });
     expect(r1.choices[0].finish_reason).toBe('tool_calls');
     const calls = r1.choices[0].message.tool_calls!;
     expect(calls).toHaveLength(1);
@@ -101,7 +102,7 @@ describe('OpenAI chat tool calls', () => {
     expect(up1.tools.find((t: any) => t.name === 'mcp__client__get_weather').input_schema).toEqual(weatherSchema);
 
     messages.push(r1.choices[0].message, { role: 'tool', tool_call_id: calls[0].id, content: 'sunny, 21C' });
-    const r2 = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages, tools });
+    const r2 = await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages, tools });
     expect(r2.choices[0].message.content).toBe('results: sunny, 21C');
     expect(r2.choices[0].finish_reason).toBe('stop');
     const [u1, u2] = upstream.messageRequests;
@@ -115,7 +116,7 @@ describe('OpenAI chat tool calls', () => {
 
   it('streams parallel tool calls with ids and names first, then argument fragments', async () => {
     const stream = await openai.chat.completions.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       messages: [{ role: 'user', content: 'call:get_weather,get_time' }],
       tools,
       stream: true,
@@ -141,7 +142,7 @@ describe('OpenAI chat tool calls', () => {
 
   it('runTools helper completes the loop with both results in one upstream message', async () => {
     const runner = openai.chat.completions.runTools({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       messages: [{ role: 'user', content: 'call:get_weather,get_time' }],
       tools: [
         {
@@ -174,12 +175,12 @@ describe('OpenAI chat tool calls', () => {
   });
 
   it('matches tool-call ids that a client rewrote (OpenClaw strips "_")', async () => {
-    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'call:get_time' }], tools });
+    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'call:get_time' }], tools });
     const call = r1.choices[0].message.tool_calls![0] as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall;
     const rewritten = call.id.replace(/_/g, '');
     expect(rewritten).not.toBe(call.id);
     const r2 = await openai.chat.completions.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       tools,
       messages: [
         { role: 'user', content: 'call:get_time' },
@@ -194,11 +195,11 @@ describe('OpenAI chat tool calls', () => {
   });
 
   it('continues the waiting turn when the client drops the assistant text of the tool-call turn (content:null)', async () => {
-    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'call:get_time' }], tools });
+    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'call:get_time' }], tools });
     expect(r1.choices[0].message.content).toBe('Let me check.');
     const call = r1.choices[0].message.tool_calls![0];
     const r2 = await openai.chat.completions.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       tools,
       messages: [
         { role: 'user', content: 'call:get_time' },
@@ -213,7 +214,7 @@ describe('OpenAI chat tool calls', () => {
 
   it('rebuilds a tool-call history the proxy never saw as structured tool_use/tool_result', async () => {
     const r = await openai.chat.completions.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       tools,
       messages: [
         { role: 'system', content: 'You are the rebuild test.' },
@@ -234,13 +235,13 @@ describe('OpenAI chat tool calls', () => {
     expect(systemText(body)).not.toContain('# Doing tasks');
   });
 
-  it('concurrent rebuilt tool-result turns all answer, each from a CLI that had the client tools', async () => {
-    // The CLI starts such a turn by itself and can race the SDK's tool registration; the
-    // engine detects a start without the tools and starts the turn again.
+  it('20 concurrent rebuilt tool-result turns all answer, and every upstream request carries the client tools', async () => {
+    // The CLI starts such a turn by itself; the tools come from an MCP server on its command
+    // line, connected before that turn, so no request without them may reach the upstream.
     const answers = await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
+      Array.from({ length: 20 }, (_, i) =>
         openai.chat.completions.create({
-          model: 'claude-sonnet-4-5',
+          model: 'claude-sonnet-4-6',
           tools,
           messages: [
             { role: 'system', content: `race ${i}` },
@@ -252,33 +253,38 @@ describe('OpenAI chat tool calls', () => {
       ),
     );
     for (const [i, a] of answers.entries()) expect(a.choices[0].message.content).toBe(`results: r${i}`);
-    for (let i = 0; i < 6; i++) {
-      const answered = upstream.messageRequests.filter((r) => systemText(r.body).includes(`race ${i}`)).at(-1)!;
-      expect(answered.body.tools.map((t: any) => t.name)).toContain('mcp__client__get_time');
-    }
-  });
+    const up = upstream.messageRequests;
+    expect(up).toHaveLength(20);
+    for (const r of up) expect(r.body.tools.map((t: any) => t.name).sort()).toEqual(['mcp__client__get_time', 'mcp__client__get_weather']);
+    for (let i = 0; i < 20; i++) expect(up.filter((r) => systemText(r.body).endsWith(`race ${i}`))).toHaveLength(1);
+    // No turn had to be started again for want of its tools.
+    expect(proxy.output()).not.toContain('client tools were not ready');
+  }, 600_000);
 
   it('tool_choice none hides the tools for that turn', async () => {
-    await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'just chat' }], tools, tool_choice: 'none' });
+    await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'just chat' }], tools, tool_choice: 'none' });
     expect(upstream.messageRequests[0].body.tools ?? []).toEqual([]);
+    // Hiding them is per turn and per process: the next conversation has its tools.
+    await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'chat with tools' }], tools });
+    expect(upstream.messageRequests[1].body.tools.map((t: any) => t.name)).toContain('mcp__client__get_time');
   });
 
   it('ends the waiting turn and its process when the client never returns results', async () => {
     const pid = proxy.child.pid!;
     const before = new Set(childClaudePids(pid));
-    await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'call:get_time' }], tools });
+    await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'call:get_time' }], tools });
     const waiting = childClaudePids(pid).filter((p) => !before.has(p));
     expect(waiting).toHaveLength(1);
-    // --idle-timeout-ms 5000: the suspended turn is given up and its process ends.
-    await waitFor(() => !childClaudePids(pid).includes(waiting[0]), 15_000, 200);
-  });
+    // --idle-timeout-ms 60000: the suspended turn is given up and its process ends.
+    await waitFor(() => !childClaudePids(pid).includes(waiting[0]), 120_000, 500);
+  }, 180_000);
 });
 
 describe('Anthropic messages tool calls', () => {
   it('tool_use round trip with .stream() and finalMessage()', async () => {
     const atools: Anthropic.Tool[] = [{ name: 'get_weather', description: 'Weather', input_schema: weatherSchema as never }];
     const s = anthropic.messages.stream({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       max_tokens: 1024,
       tools: atools,
       messages: [{ role: 'user', content: 'call:get_weather' }],
@@ -289,7 +295,7 @@ describe('Anthropic messages tool calls', () => {
     expect(use.name).toBe('get_weather');
     expect(use.input).toEqual({ city: 'C0', unit: 'c' });
     const m2 = await anthropic.messages.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       max_tokens: 1024,
       tools: atools,
       messages: [
@@ -310,12 +316,12 @@ describe('Responses API tool calls', () => {
     const rtools: OpenAI.Responses.Tool[] = [
       { type: 'function', name: 'get_time', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false },
     ];
-    const s1 = openai.responses.stream({ model: 'claude-sonnet-4-5', input: 'call:get_time', tools: rtools });
+    const s1 = openai.responses.stream({ model: 'claude-sonnet-4-6', input: 'call:get_time', tools: rtools });
     const r1 = await s1.finalResponse();
     const fc = r1.output.find((o) => o.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
     expect(fc.name).toBe('get_time');
     const s2 = openai.responses.stream({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       tools: rtools,
       input: [
         { role: 'user', content: 'call:get_time' },

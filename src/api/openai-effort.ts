@@ -1,7 +1,9 @@
 /**
  * OpenAI's reasoning effort (`reasoning_effort` in Chat Completions, `reasoning.effort`
- * in Responses) on the canonical scale, shared by api/openai and api/responses:
- * `none` turns thinking off, `minimal` rounds up to low, `xhigh` to max.
+ * in Responses) on the canonical scale (Claude Code's own levels), shared by api/openai
+ * and api/responses. `low`, `medium`, `high` and `xhigh` are the same levels in both;
+ * `minimal` has no Claude level and rounds to the nearest, `low`; `none` turns thinking
+ * off. The table is in docs/settings.md.
  */
 import type { EffortOption, TurnRequest } from '../turn/types.js';
 
@@ -11,15 +13,21 @@ const EFFORTS: Record<string, EffortOption | 'none'> = {
   low: 'low',
   medium: 'medium',
   high: 'high',
-  xhigh: 'max',
+  xhigh: 'xhigh',
 };
 
 /** The values a request may send. */
 export const OPENAI_EFFORT_VALUES: readonly string[] = Object.keys(EFFORTS);
 
 /** Sets the request's thinking or effort from an already validated OpenAI effort value. */
-export function applyOpenAIEffort(request: TurnRequest, effort: string | undefined): void {
+export function applyOpenAIEffort(request: TurnRequest, effort: string | undefined, field = 'reasoning_effort'): void {
   const mapped = effort === undefined ? undefined : EFFORTS[effort];
-  if (mapped === 'none') request.thinking = { type: 'disabled' };
-  else if (mapped !== undefined) request.effort = mapped;
+  if (mapped === undefined) return;
+  if (mapped === 'none') {
+    request.thinking = { type: 'disabled' };
+    request.settingFields = { ...request.settingFields, thinking: field };
+  } else {
+    request.effort = mapped;
+    request.settingFields = { ...request.settingFields, effort: field };
+  }
 }

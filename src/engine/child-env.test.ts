@@ -64,6 +64,19 @@ describe('buildChildEnv', () => {
     expect(env).not.toHaveProperty('ANTHROPIC_AUTH_TOKEN');
   });
 
+  it('turns every form of compaction off, whatever the parent environment tunes', () => {
+    const parent = {
+      ...PARENT,
+      CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: '5',
+      CLAUDE_CODE_AUTO_COMPACT_WINDOW: '20000',
+      DISABLE_COMPACT: '0',
+      CLAUDE_CODE_SLEEP_COMPACT: '1',
+    };
+    const env = buildChildEnv(parent, { explicit: {}, maxRetries: 1 });
+    expect(env).toMatchObject({ DISABLE_COMPACT: '1', DISABLE_AUTO_COMPACT: '1' });
+    for (const k of ['CLAUDE_AUTOCOMPACT_PCT_OVERRIDE', 'CLAUDE_CODE_AUTO_COMPACT_WINDOW', 'CLAUDE_CODE_SLEEP_COMPACT']) expect(env).not.toHaveProperty(k);
+  });
+
   it('does not modify the parent environment', () => {
     const copy = { ...PARENT };
     buildChildEnv(PARENT, { explicit: { HOME: '/elsewhere' }, maxRetries: 1 });

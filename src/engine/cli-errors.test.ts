@@ -18,10 +18,16 @@ describe('classifyCliFailure', () => {
     ['model_not_found', { assistantError: 'model_not_found', apiStatus: 404 }, 'not_found', 'model_not_found'],
     ['invalid_request without terminal reason', { assistantError: 'invalid_request', apiStatus: 400 }, 'invalid_request', 'invalid_request'],
     [
-      'invalid_request with terminal reason',
+      'invalid_request with another terminal reason',
+      { assistantError: 'invalid_request', apiStatus: 400, terminalReason: 'model_error' },
+      'invalid_request',
+      'model_error',
+    ],
+    [
+      'prompt too long (terminal reason prompt_too_long)',
       { assistantError: 'invalid_request', apiStatus: 400, terminalReason: 'prompt_too_long' },
       'invalid_request',
-      'prompt_too_long',
+      'context_length_exceeded',
     ],
   ])('assistant error %s', (_name, f, kind, code) => {
     const e = classifyCliFailure({ message: 'm', ...f }, NOW);
@@ -47,6 +53,18 @@ describe('classifyCliFailure', () => {
   ])('status %s with assistant error server_error → %s', (apiStatus, kind, code) => {
     const e = classifyCliFailure({ message: 'API Error', assistantError: 'server_error', apiStatus }, NOW);
     expect(e).toEqual({ kind, message: 'API Error', ...(code ? { code } : {}) });
+  });
+
+  it("a prompt too long carries the upstream words when they were recovered, else the CLI's", () => {
+    const words = 'prompt is too long: 212345 tokens > 200000 maximum';
+    const f: CliFailure = { message: 'Prompt is too long', assistantError: 'invalid_request', apiStatus: 400, terminalReason: 'prompt_too_long' };
+    expect(classifyCliFailure({ ...f, upstreamMessage: words }, NOW)).toEqual({
+      kind: 'invalid_request',
+      code: 'context_length_exceeded',
+      param: 'messages',
+      message: words,
+    });
+    expect(classifyCliFailure(f, NOW).message).toBe('Prompt is too long');
   });
 
   it.each(['Not logged in · Please run /login', 'not logged in', 'OAuth token revoked · Please run /login'])(

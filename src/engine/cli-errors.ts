@@ -11,6 +11,11 @@ export interface CliFailure {
   terminalReason?: string;
   /** The longest retry wait the CLI announced (api_retry), ms. */
   retryDelayMs?: number;
+  /**
+   * The upstream's own error message, when the CLI kept it only in its transcript
+   * (`errorDetails`; e.g. "prompt is too long: N tokens > M maximum").
+   */
+  upstreamMessage?: string;
   /** Reset time (epoch seconds) of a rejected rate-limit window, if the CLI reported one. */
   rateLimitResetsAt?: number;
 }
@@ -35,6 +40,11 @@ export function classifyCliFailure(f: CliFailure, now = Date.now()): TurnError {
       message:
         'Claude Code is not logged in. Run `maxproxy login` (or `claude auth login`, or `claude` and then /login) as the user running maxproxy, then retry.',
     };
+  }
+  if (f.terminalReason === 'prompt_too_long') {
+    // With compaction off the CLI gives up at once; clients detect this code to compact
+    // on their side. The upstream's own words, when recovered, replace the CLI's summary.
+    return { kind: 'invalid_request', code: 'context_length_exceeded', param: 'messages', message: f.upstreamMessage ?? msg };
   }
   switch (f.assistantError) {
     case 'authentication_failed':

@@ -278,10 +278,10 @@ describe('CliTurnTranslator error classification on captured CLI failures', () =
     expect(error.message).toMatch(/500 Internal server error/);
   });
 
-  it('400 prompt too long → invalid_request with the CLI terminal reason as code', () => {
+  it('400 prompt too long → invalid_request, context_length_exceeded (what clients detect to compact)', () => {
     const { events } = run('error-400-prompt-too-long');
     const error = errorOf(events);
-    expect(error).toMatchObject({ kind: 'invalid_request', code: 'prompt_too_long' });
+    expect(error).toMatchObject({ kind: 'invalid_request', code: 'context_length_exceeded' });
     expect(error.message).toMatch(/^Prompt is too long/);
   });
 

@@ -29,6 +29,12 @@ export interface TranslatorHooks {
   structuredOutput?: boolean;
   /** A tool call that is not one of the client's offered tools was held back (for a log line). */
   onForeignTool?: (cliName: string) => void;
+  /**
+   * The upstream's own error message for a failed turn, which the CLI keeps only in its
+   * transcript (e.g. the token counts of "prompt is too long"); given the synthetic
+   * error message's uuid.
+   */
+  upstreamErrorMessage?: (syntheticUuid: string) => string | undefined;
 }
 
 /** The CLI's built-in tool behind `outputFormat: json_schema`. */
@@ -65,6 +71,7 @@ export class CliTurnTranslator {
   private stopSequence: string | null = null;
   private failure: Partial<CliFailure> = {};
   private synthetic = false;
+  private syntheticUuid?: string;
   /** The uuid of the last assistant message: a point `resumeSessionAt` can cut the transcript at. */
   lastAssistantUuid?: string;
   done = false;
@@ -87,6 +94,7 @@ export class CliTurnTranslator {
         if (m.parent_tool_use_id) return [];
         if (m.message?.model === '<synthetic>') {
           this.synthetic = true;
+          if (typeof m.uuid === 'string') this.syntheticUuid = m.uuid;
           if (m.error) this.failure.assistantError = m.error;
           const text = (m.message.content ?? []).map((b: any) => b.text ?? '').join('');
           if (text) this.failure.message = text;
@@ -265,6 +273,7 @@ export class CliTurnTranslator {
         terminalReason: m.terminal_reason,
       };
       if (typeof m.result === 'string' && m.result) failure.message = m.result;
+      if (this.syntheticUuid && this.hooks.upstreamErrorMessage) failure.upstreamMessage = this.hooks.upstreamErrorMessage(this.syntheticUuid);
       this.failed = true;
       return [{ type: 'error', error: classifyCliFailure(failure) }];
     }

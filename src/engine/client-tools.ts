@@ -6,6 +6,8 @@ import { normalizeToolId } from './fingerprint.js';
 
 export { CLIENT_SERVER, fromCliToolName, toCliToolName } from './client-tool-names.js';
 
+type CallResult = { content: Array<{ type: 'text'; text: string } | { type: 'image'; data: string; mimeType: string }>; isError?: boolean };
+
 /** The MCP SDK's runtime pieces, loaded (and retried after a failure) by tools-module.ts. */
 export interface McpRuntime {
   Server: typeof Server;
@@ -13,41 +15,54 @@ export interface McpRuntime {
   ListToolsRequestSchema: typeof ListToolsRequestSchema;
 }
 
-type CallResult = { content: Array<{ type: 'text'; text: string } | { type: 'image'; data: string; mimeType: string }>; isError?: boolean };
-
 interface Pending {
   resolve: (r: CallResult) => void;
   reject: (e: Error) => void;
 }
 
 /**
- * The client's own tools, served to the CLI from an in-process low-level MCP server
- * so their JSON Schemas reach the upstream unchanged (the Agent SDK's Zod-based
+ * The client's own tools, served to the CLI from a low-level MCP server (over loopback
+ * HTTP, see tool-http-host.ts) so their JSON Schemas reach the upstream unchanged (the Agent SDK's Zod-based
  * `tool()` loses `$ref`, formats and `required` on defaulted fields — measured).
  * A call suspends until the client's next request brings the result; the CLI turn
  * stays open meanwhile and continues in the same process.
  */
 export class ClientToolBridge {
-  readonly server: Server;
-  /** The client's tool names as offered (what may ever reach the client). */
-  readonly names: ReadonlySet<string>;
   private readonly pending = new Map<string, Pending>();
   /** Results that arrived before the CLI asked (calls are started at each block's end). */
   private readonly early = new Map<string, CallResult>();
+  /** The client's tool names as offered (what may ever reach the client). */
+  readonly names: ReadonlySet<string>;
+  private readonly listed: Array<{
+    name: string;
+    description: string;
+    inputSchema: { type: 'object'; [k: string]: unknown };
+    annotations: { readOnlyHint: boolean };
+  }>;
 
-  constructor(tools: ToolDef[], mcp: McpRuntime) {
-    const { Server, CallToolRequestSchema, ListToolsRequestSchema } = mcp;
+  constructor(
+    tools: ToolDef[],
+    private readonly mcp: McpRuntime,
+  ) {
     this.names = new Set(tools.map((t) => t.name));
-    this.server = new Server({ name: CLIENT_SERVER, version: '1.0.0' }, { capabilities: { tools: {} } });
-    const listed = tools.map((t) => ({
+    this.listed = tools.map((t) => ({
       name: t.name,
       description: t.description ?? '',
       inputSchema: t.inputSchema as { type: 'object'; [k: string]: unknown },
       // readOnlyHint makes the CLI start parallel calls together instead of one by one (measured).
       annotations: { readOnlyHint: true },
     }));
-    this.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
-    this.server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
+  }
+
+  /**
+   * A low-level MCP server over these tools and this bridge's pending calls. The HTTP host
+   * builds one per request (stateless), so any number may exist; they share the calls.
+   */
+  newServer(): Server {
+    const { Server, CallToolRequestSchema, ListToolsRequestSchema } = this.mcp;
+    const server = new Server({ name: CLIENT_SERVER, version: '1.0.0' }, { capabilities: { tools: {} } });
+    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: this.listed }));
+    server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
       const meta = (extra as { _meta?: Record<string, unknown> })._meta ?? (req.params as { _meta?: Record<string, unknown> })._meta ?? {};
       const id = String(meta['claudecode/toolUseId'] ?? '');
       const key = normalizeToolId(id);
@@ -59,11 +74,12 @@ export class ClientToolBridge {
       return new Promise<CallResult>((resolve, reject) => {
         this.pending.set(key, { resolve, reject });
         extra.signal?.addEventListener('abort', () => {
-          this.pending.delete(key);
+          if (this.pending.get(key)?.resolve === resolve) this.pending.delete(key);
           reject(new Error('tool call aborted'));
         });
       });
     });
+    return server;
   }
 
   get waiting(): number {

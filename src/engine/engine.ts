@@ -8,6 +8,7 @@ import type { TurnRecord } from '../turn/turn-record.js';
 import type { ContentBlock, TurnEvent, TurnMessage, TurnRequest } from '../turn/types.js';
 import { TurnFailure } from '../turn/types.js';
 import { buildChildEnv } from './child-env.js';
+import { CliModelLoader, fetchCliModels } from './cli-models.js';
 import { toCliToolName } from './client-tool-names.js';
 import { ConversationIndex, type Slot } from './conversation-index.js';
 import { fingerprint, shapeKey } from './fingerprint.js';
@@ -20,12 +21,14 @@ import type { EngineSession, SessionFactory, SessionSpec } from './session-facto
 import { SessionMap } from './session-map.js';
 import { SparePool } from './spare-pool.js';
 import { countTokens } from './token-counter.js';
+import { ToolHttpHost } from './tool-http-host.js';
 import { loadToolsModule, type ToolsModule } from './tools-module.js';
 import { transcriptPath, writeTranscript } from './transcript.js';
 import { pruneTranscripts } from './transcript-retention.js';
 import type { Continuity, EngineStats, RunContext, TurnEngine, TurnRun } from './turn-engine.js';
 import { outputSchemaOf, splitTurn, withToolChoice } from './turn-input.js';
 import { buildTurnRecord } from './turn-record-builder.js';
+import { settingsOf, type TurnSettings, unsupportedSettings } from './turn-settings.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -64,6 +67,9 @@ interface Prepared {
   shape: string;
   fpHistory: string;
   outputSchema?: Record<string, unknown>;
+  settings: TurnSettings;
+  /** Request fields Claude Code cannot honour for this model. */
+  ignored: string[];
 }
 
 /**
@@ -109,6 +115,8 @@ export class Engine implements TurnEngine {
     this.newSession = factory ?? ((spec) => this.liveSession(spec));
     this.limiter = new Limiter(opts.maxConcurrent, opts.maxQueue, () => this.publishQueue());
     this.sweeper = setInterval(() => this.evictIdle(), Math.min(30_000, opts.sessionIdleMs)).unref();
+    const fresh = () => fetchCliModels({ claudePath: opts.claudePath, cwd: this.cwd, env: this.childEnv, groups: this.groups, timeoutMs: 60_000 });
+    this.modelLoader = new CliModelLoader(this.models, fresh, opts.log);
     if (opts.transcriptRetentionDays) {
       this.pruneTranscripts(opts.transcriptRetentionDays);
       this.pruner = setInterval(() => this.pruneTranscripts(opts.transcriptRetentionDays ?? 0), 86_400_000).unref();
@@ -116,6 +124,20 @@ export class Engine implements TurnEngine {
   }
 
   private pruner?: NodeJS.Timeout;
+  private readonly modelLoader: CliModelLoader;
+
+  /** The CLI's own model list, read once on first need (cli-models.ts); waits at most `maxWaitMs`. */
+  ensureModels(maxWaitMs?: number): Promise<void> {
+    const live = () =>
+      this.index
+        .all()
+        .map((s) => s.session)
+        .find((s) => s.state !== 'closed')
+        ?.supportedModels();
+    const loading = this.modelLoader.ensure(live);
+    if (maxWaitMs === undefined) return loading;
+    return Promise.race([loading, new Promise<void>((r) => setTimeout(r, maxWaitMs).unref())]);
+  }
 
   private pruneTranscripts(days: number): void {
     const removed = pruneTranscripts(path.dirname(transcriptPath(this.childEnv, this.cwd, 'x')), days);
@@ -150,11 +172,14 @@ export class Engine implements TurnEngine {
     // The MCP server behind client tools is loaded the first time a request brings tools.
     // A failed load (EMFILE…) is not cached: the next request with tools tries again.
     if (req.tools.length && !this.toolsModule) this.toolsModule = await loadToolsModule().catch((e: unknown) => Promise.reject(resourceFailure(e) ?? e));
+    // Client tools are served over loopback HTTP from the CLI's start (no race with the first turn).
+    if (req.tools.length && !this.toolHost) this.toolHost = await (this.toolHostStarting ??= ToolHttpHost.start(this.opts.log));
     const release = onceOnly(await this.limiter.acquire(ctx.signal));
     try {
       for (let attempt = 1; ; attempt++) {
         const { slot, continuity } = this.open(req, p);
-        await this.configure(slot, req, p.model);
+        void this.ensureModels();
+        await this.configure(slot, req, p);
         const { events, done } = slot.session.runTurn(withToolChoice(p.input, req), { signal: ctx.signal, requestId: ctx.requestId });
         const stream = await this.firstAttemptStream(slot, events, attempt, ctx);
         if (!stream) continue;
@@ -179,7 +204,14 @@ export class Engine implements TurnEngine {
           );
           this.settle(slot, p, outcome);
         });
-        return { events: this.track(slot, stream), outcome: done.then((o) => o.collected), sessionId: slot.session.id, continuity, pid: slot.session.pid };
+        return {
+          events: this.track(slot, stream),
+          outcome: done.then((o) => o.collected),
+          sessionId: slot.session.id,
+          continuity,
+          pid: slot.session.pid,
+          ignored: p.ignored,
+        };
       }
     } catch (e) {
       release();
@@ -192,11 +224,14 @@ export class Engine implements TurnEngine {
     const { history, input } = splitTurn(req.messages);
     const outputSchema = outputSchemaOf(req);
     const shape = shapeKey(req.system, req.tools, outputSchema);
-    return { model, history, input, shape, fpHistory: fingerprint(shape, history), outputSchema };
+    const settings = settingsOf(req);
+    const ignored = unsupportedSettings(req, this.models.capabilitiesOf(model.cliModel));
+    return { model, history, input, shape, fpHistory: fingerprint(shape, history), outputSchema, settings, ignored };
   }
 
   /** The session's model and tool visibility for this turn (a waiting turn keeps what it has). */
-  private async configure(slot: EngineSlot, req: TurnRequest, model: ModelInfo): Promise<void> {
+  private async configure(slot: EngineSlot, req: TurnRequest, p: Prepared): Promise<void> {
+    const { model } = p;
     if (slot.session.state === 'waiting_tools') return;
     try {
       await slot.session.setModel(model.cliModel);
@@ -210,6 +245,7 @@ export class Engine implements TurnEngine {
       });
     }
     await slot.session.setToolsEnabled(req.toolChoice?.type !== 'none');
+    await slot.session.applySettings(p.settings);
   }
 
   /**
@@ -319,7 +355,7 @@ export class Engine implements TurnEngine {
     const explicitId = req.conversation.explicitId;
     const plan = this.index.plan({ shape: p.shape, fpHistory: p.fpHistory, history: p.history, input: p.input, explicitId });
     if (plan.kind === 'live') return { slot: plan.slot, continuity: 'live' };
-    const spec: SessionSpec = { model: p.model.cliModel, system: req.system, tools: req.tools, outputSchema: p.outputSchema };
+    const spec: SessionSpec = { model: p.model.cliModel, system: req.system, tools: req.tools, outputSchema: p.outputSchema, settings: p.settings };
     let session: EngineSession | undefined;
     let continuity: Continuity;
     if (plan.kind === 'resume') {
@@ -341,7 +377,8 @@ export class Engine implements TurnEngine {
       session = this.takeSpare(spareKey);
       continuity = session ? 'warm' : 'new';
       // The next conversation of this shape starts warm too.
-      this.replenish(spareKey, spec);
+      // A spare is shared by the shape: it starts with default settings and gets the request's when claimed.
+      this.replenish(spareKey, { ...spec, settings: undefined });
       session ??= this.newSession(spec);
     }
     const fresh = continuity === 'new' || continuity === 'warm';
@@ -373,6 +410,7 @@ export class Engine implements TurnEngine {
       env: this.childEnv,
       ...rest,
       bridge: tools.length && this.toolsModule ? new this.toolsModule.ClientToolBridge(tools) : undefined,
+      toolHost: this.toolHost,
       idleTimeoutMs: this.opts.idleTimeoutMs,
       maxRetryWaitMs: this.opts.maxRetryWaitMs,
       groups: this.groups,
@@ -390,6 +428,8 @@ export class Engine implements TurnEngine {
    */
   private readonly spares: SparePool<EngineSession>;
   private toolsModule?: ToolsModule;
+  private toolHost?: ToolHttpHost;
+  private toolHostStarting?: Promise<ToolHttpHost>;
 
   private takeSpare(key: string): EngineSession | undefined {
     return this.spares.take(key);
@@ -453,6 +493,7 @@ export class Engine implements TurnEngine {
     this.map.save();
     for (const s of this.index.all()) s.session.close();
     await this.groups.stopAll(graceMs);
+    await this.toolHost?.close();
   }
 }
 

@@ -10,9 +10,14 @@ import { Channel } from './channel.js';
 import { CliTurnTranslator, STRUCTURED_OUTPUT_TOOL } from './cli-turn-translator.js';
 import { CLIENT_SERVER, fromCliToolName } from './client-tool-names.js';
 import type { ClientToolBridge } from './client-tools.js';
+import type { CliModelInfo } from './models.js';
 import { offeredToolHooks } from './offered-tools.js';
 import type { ProcessGroups } from './process-group.js';
 import { resourceFailure } from './resource-errors.js';
+import type { ToolHttpHost } from './tool-http-host.js';
+import { transcriptPath } from './transcript.js';
+import { SettingsApplier, startOptions, type TurnSettings } from './turn-settings.js';
+import { upstreamErrorFromTranscript } from './upstream-error.js';
 
 /** Writes the system prompt where only this user can read it (prompts can be private). */
 function systemPromptFile(cwd: string, id: string, text: string): string {
@@ -34,8 +39,12 @@ export interface LiveSessionOptions {
   env: Record<string, string>;
   model: string;
   system?: string;
-  /** The client's tools, served through this in-process MCP server (engine loads it on demand). */
+  /** The client's tools (engine loads the module on demand), served over `toolHost`. */
   bridge?: ClientToolBridge;
+  /** Loopback HTTP host that serves `bridge` to the CLI from its command line. */
+  toolHost?: ToolHttpHost;
+  /** The client's model settings for the first turn (needed up front when the CLI starts that turn itself). */
+  settings?: TurnSettings;
   /** JSON Schema the answer must satisfy (response_format / text.format), enforced by the CLI. */
   outputSchema?: Record<string, unknown>;
   /** CLI session to resume (its transcript is on disk), instead of starting empty. */
@@ -98,11 +107,20 @@ export class LiveSession {
   /** Client tool calls the open CLI turn is waiting for (state waiting_tools). */
   pendingToolIds: string[] = [];
   private toolsEnabled = true;
+  private readonly settings: SettingsApplier;
+  private unmountTools?: () => void;
 
   constructor(private readonly opts: LiveSessionOptions) {
     this.id = opts.resume ?? randomUUID();
     this.model = opts.model;
     this.bridge = opts.bridge;
+    this.settings = new SettingsApplier(opts.settings ?? {});
+    let toolUrl: string | undefined;
+    if (this.bridge && opts.toolHost) {
+      const mount = opts.toolHost.mount(this.bridge);
+      toolUrl = mount.url;
+      this.unmountTools = mount.unmount;
+    }
     const options: Options = {
       pathToClaudeCodeExecutable: opts.claudePath,
       cwd: opts.cwd,
@@ -111,6 +129,7 @@ export class LiveSession {
       // No built-in tools: only the CLI's StructuredOutput tool when JSON output was asked for.
       tools: opts.outputSchema ? [STRUCTURED_OUTPUT_TOOL] : [],
       ...(opts.outputSchema ? { outputFormat: { type: 'json_schema' as const, schema: opts.outputSchema } } : {}),
+      ...startOptions(opts.settings ?? {}),
       systemPrompt: opts.system ?? '',
       settingSources: [],
       strictMcpConfig: true,
@@ -121,12 +140,17 @@ export class LiveSession {
         'disable-slash-commands': null,
         ...(opts.autoContinue ? { 'system-prompt-file': systemPromptFile(opts.cwd, this.id, opts.system ?? '') } : {}),
       },
-      ...(this.bridge
+      ...(toolUrl
         ? {
-            mcpServers: { [CLIENT_SERVER]: { type: 'sdk', name: CLIENT_SERVER, instance: this.bridge.server as never } },
+            // On the command line, connected before the first turn (alwaysLoad + MCP_CONNECTION_NONBLOCKING=false);
+            // a suspended call waits for the client as long as our own watchdog allows, not the CLI's 5 minutes.
+            mcpServers: { [CLIENT_SERVER]: { type: 'http', url: toolUrl, alwaysLoad: true, timeout: 86_400_000 } },
             allowedTools: [`mcp__${CLIENT_SERVER}`],
           }
         : {}),
+      // The URL's token is on the command line (readable by local users, like the loopback port itself);
+      // delivery by initialize would bring back the race this server exists to remove.
+      mcpServersDelivery: 'argv',
       ...(opts.resume ? { resume: opts.resume } : { sessionId: this.id }),
       spawnClaudeCodeProcess: (o) => {
         const child = opts.groups.spawn({ command: o.command, args: o.args, cwd: o.cwd, env: o.env, signal: o.signal }, (line) => {
@@ -168,8 +192,21 @@ export class LiveSession {
   /** tool_choice "none": hide the client's tools from the next upstream request. */
   async setToolsEnabled(on: boolean): Promise<void> {
     if (!this.bridge || on === this.toolsEnabled) return;
-    await this.q.toggleMcpServer(CLIENT_SERVER, on);
+    // A session-scoped deny rule hides the tools from the next request (measured with 2.1.330).
+    // Not toggleMcpServer: the CLI persists a toggled-off server in ~/.claude.json for the
+    // working directory, and every later process there would start without the client's tools.
+    await this.q.applyFlagSettings({ permissions: on ? null : { deny: [`mcp__${CLIENT_SERVER}`] } });
     this.toolsEnabled = on;
+  }
+
+  /** Brings the live process to the request's effort, thinking and max tokens (only what changed). */
+  async applySettings(next: TurnSettings): Promise<void> {
+    await this.settings.apply(this.q, next);
+  }
+
+  /** The CLI's own model list (from its initialize response; nothing goes upstream). */
+  async supportedModels(): Promise<CliModelInfo[]> {
+    return (await this.q.supportedModels()) as CliModelInfo[];
   }
 
   onClosed(fn: () => void): void {
@@ -203,6 +240,7 @@ export class LiveSession {
           this.opts.log.warn({ sessionId: this.id, pid: this.pid, requestId: topts.requestId, tool }, 'dropped a tool call the client did not offer'),
         ),
         structuredOutput: this.opts.outputSchema !== undefined,
+        upstreamErrorMessage: (uuid) => upstreamErrorFromTranscript(transcriptPath(this.opts.env, this.opts.cwd, this.id), uuid),
       }),
       out,
       seen: new TurnCollector(),
@@ -369,6 +407,7 @@ export class LiveSession {
     }
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.unmountTools?.();
     if (this.opts.autoContinue) fs.rm(path.join(path.dirname(this.opts.cwd), 'prompts', `${this.id}.txt`), { force: true }, () => undefined);
     this.input.end();
     try {

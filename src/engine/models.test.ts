@@ -1,6 +1,10 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TurnFailure } from '../turn/types.js';
-import { BUILTIN_MODELS, CLI_ALIASES, ModelRegistry } from './models.js';
+import { CLI_ALIASES, type CliModelInfo, ModelRegistry, undot } from './models.js';
+
+// What the pinned CLI (2.1.330) answered to supportedModels() under an API key, captured.
+const CLI_ROWS = JSON.parse(fs.readFileSync(new URL('../../test/fixtures/cli/supported-models.json', import.meta.url), 'utf8')) as CliModelInfo[];
 
 const failureOf = (fn: () => unknown): TurnFailure => {
   try {
@@ -20,8 +24,9 @@ describe('ModelRegistry', () => {
     expect(reg.resolve(alias).displayName).toMatch(/chosen by Claude Code/);
   });
 
-  it.each(BUILTIN_MODELS.map(([id]) => id))('built-in %s resolves to itself', (id) => {
-    expect(reg.resolve(id)).toMatchObject({ id, cliModel: id });
+  it.each(['claude-opus-4.6', 'claude-sonnet-4.5', 'claude-opus-4.8[1m]'])('dotted %s resolves to the dashed id', (name) => {
+    expect(reg.resolve(name).cliModel).toBe(undot(name));
+    expect(reg.resolve(name).cliModel).not.toContain('.');
   });
 
   it.each(['claude-sonnet-4-5-20250929', 'claude-opus-4-1', 'claude-haiku-6', 'claude-opus-9-9', 'claude-sonnet-4-5[1m]'])(
@@ -45,9 +50,40 @@ describe('ModelRegistry', () => {
     expect(failureOf(() => reg.resolve(name)).error).toMatchObject({ kind: 'invalid_request', param: 'model' });
   });
 
-  it('lists built-ins and aliases', () => {
-    const ids = reg.list().map((m) => m.id);
-    expect(ids).toEqual([...BUILTIN_MODELS.map(([id]) => id), ...CLI_ALIASES]);
+  it('before the CLI reported its list, offers the aliases', () => {
+    expect(reg.list().map((m) => m.id)).toEqual(CLI_ALIASES);
+  });
+
+  describe("with the CLI's own list", () => {
+    const cli = new ModelRegistry({ 'my-sonnet': 'claude-sonnet-4.6' });
+    cli.load(CLI_ROWS);
+
+    it('offers each model id the CLI resolves to, then its aliases, then configured names', () => {
+      const ids = cli.list().map((m) => m.id);
+      expect(ids).toEqual([
+        'claude-opus-5-5',
+        'claude-fable-5-2',
+        'claude-sonnet-5-5',
+        'claude-haiku-5-5',
+        'claude-sonnet-4-6',
+        'opus',
+        'fable',
+        'sonnet',
+        'haiku',
+        'my-sonnet',
+      ]);
+      expect(cli.resolve('my-sonnet').cliModel).toBe('claude-sonnet-4-6');
+      expect(cli.list().find((m) => m.id === 'claude-sonnet-5-5')?.displayName).toBe('Claude Sonnet 5.5');
+    });
+
+    it('does not offer models past end of life (the CLI no longer lists them)', () => {
+      expect(cli.list().map((m) => m.id)).not.toContain('claude-sonnet-4-5');
+    });
+
+    it("keeps the CLI's capabilities per model, by id and alias", () => {
+      expect(cli.capabilitiesOf('sonnet')?.supportsThinkingOff).toBe(false);
+      expect(cli.capabilitiesOf('claude-sonnet-4-6')?.supportedEffortLevels).not.toContain('xhigh');
+    });
   });
 
   describe('extra map (settings / flags)', () => {

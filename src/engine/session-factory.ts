@@ -1,5 +1,7 @@
 import type { ContentBlock, ToolDef, TurnEvent } from '../turn/types.js';
 import type { LiveState, TurnOptions, TurnOutcome } from './live-session.js';
+import type { CliModelInfo } from './models.js';
+import type { TurnSettings } from './turn-settings.js';
 
 /** What the engine needs of a live CLI session: LiveSession, or a fake in unit tests. */
 export interface EngineSession {
@@ -14,6 +16,10 @@ export interface EngineSession {
   readonly autoContinues: boolean;
   setModel(model: string): Promise<void>;
   setToolsEnabled(on: boolean): Promise<void>;
+  /** The client's effort, thinking and max_tokens for the next turn (a live process is changed in place). */
+  applySettings(settings: TurnSettings): Promise<void>;
+  /** The models this Claude Code reports it can use. */
+  supportedModels(): Promise<CliModelInfo[]>;
   runTurn(content: ContentBlock[], opts?: TurnOptions): { events: AsyncIterable<TurnEvent>; done: Promise<TurnOutcome> };
   close(): void;
   onClosed(fn: () => void): void;
@@ -28,6 +34,8 @@ export interface SessionSpec {
   /** CLI session to resume (a transcript on disk). */
   resume?: string;
   autoContinue?: boolean;
+  /** The request's settings, given at start (a spare gets them when claimed). */
+  settings?: TurnSettings;
 }
 
 export type SessionFactory = (spec: SessionSpec) => EngineSession;

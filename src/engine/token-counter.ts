@@ -44,7 +44,7 @@ export async function countTokens(req: TurnRequest, o: CountOptions): Promise<nu
       strictMcpConfig: true,
       extraArgs: { 'disable-slash-commands': null },
       ...(resume ? { resume } : {}),
-      ...(bridge ? { mcpServers: { [CLIENT_SERVER]: { type: 'sdk', name: CLIENT_SERVER, instance: bridge.server as never } } } : {}),
+      ...(bridge ? { mcpServers: { [CLIENT_SERVER]: { type: 'sdk', name: CLIENT_SERVER, instance: bridge.newServer() as never } } } : {}),
       spawnClaudeCodeProcess: (s) => o.groups.spawn({ command: s.command, args: s.args, cwd: s.cwd, env: s.env, signal: s.signal }) as never,
     },
   });

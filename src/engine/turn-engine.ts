@@ -20,6 +20,8 @@ export interface TurnRun {
   sessionId: string;
   continuity: Continuity;
   pid?: number;
+  /** Request fields Claude Code cannot honour for this model (reported to the client). */
+  ignored: string[];
 }
 
 /** How a request found its session, for logs and tests. */
@@ -40,6 +42,8 @@ export interface TurnEngine {
   countTokens(req: TurnRequest, ctx: Omit<RunContext, 'endpoint'>): Promise<number>;
   resolveModel(name: unknown): ModelInfo;
   listModels(): ModelInfo[];
+  /** Reads the CLI's own model list once, on first need; waits at most `maxWaitMs`. */
+  ensureModels(maxWaitMs?: number): Promise<void>;
   endSession(id: string): boolean;
   stats(): EngineStats;
   shutdown(graceMs: number): Promise<void>;

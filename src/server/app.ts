@@ -86,7 +86,10 @@ export function createApp(d: AppDeps): express.Express {
   app.get('/metrics', d.metrics.handler());
 
   const models = () => d.engine.listModels();
-  app.get('/v1/models', (req, res) => {
+  app.get('/v1/models', async (req, res) => {
+    // The list is what the pinned Claude Code reports, read once on first need; a slow CLI
+    // start does not hold the answer (the aliases are served until the list is in).
+    await d.engine.ensureModels(5_000);
     if (isAnthropicClient(req)) res.json(anthropic.encodeModelsList(models().map((m) => ({ id: m.id, displayName: m.displayName }))));
     else
       res.json(

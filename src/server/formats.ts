@@ -25,7 +25,10 @@ export const anthropicMessages: FormatAdapter<undefined> = {
   route: '/v1/messages',
   endpoint: 'messages',
   newId: () => rid('msg_'),
-  parse: (body, ctx) => ({ request: anthropic.parseMessagesRequest(body, ctx), ignored: [], extra: undefined }),
+  parse: (body, ctx) => {
+    const request = anthropic.parseMessagesRequest(body, ctx);
+    return { request, ignored: anthropic.messagesIgnored(request), extra: undefined };
+  },
   encodeError: anthropic.encodeMessagesError,
   encodeResult: (result, meta) => anthropic.encodeMessagesResponse({ ...result, messageId: meta.id, model: meta.model }),
   stream: (events, sink, meta) => anthropic.streamMessages(renameStart(events, meta.id, meta.model), sink),

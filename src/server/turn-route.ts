@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
+import { ignoredHeader } from '../api/unhonoured.js';
 import type { SseSink, WireContext, WireError } from '../api/wire.js';
 import { resourceFailure } from '../engine/resource-errors.js';
 import type { TurnEngine } from '../engine/turn-engine.js';
@@ -103,10 +104,19 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
       throw e;
     }
     const { request, ignored, extra } = parsed;
-    if (ignored.length) log.debug({ ignored }, 'accepted but not honoured by Claude Code');
+    // What Claude Code cannot honour is reported, never silently dropped (docs/decisions/033).
+    let reported = false;
+    const reportIgnored = (list: readonly string[]) => {
+      if (reported) return;
+      reported = true;
+      const h = ignoredHeader(list);
+      if (h && !res.headersSent) res.setHeader('x-maxproxy-ignored', h);
+      if (list.length) log.debug({ ignored: list }, 'accepted but not honoured by Claude Code');
+    };
     const refusal = deps.admit?.(clientName(request.conversation.userAgent));
     if (refusal) {
       log.info({ code: refusal.code, retryAfterSeconds: refusal.retryAfterSeconds }, 'turn refused before it started');
+      reportIgnored(ignored);
       return fail(refusal);
     }
     const meta: TurnMeta = { id: adapter.newId(), created: Math.floor(Date.now() / 1000), model: request.model };
@@ -116,6 +126,7 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
     let outcome: { ok: boolean; result?: TurnResult; error?: TurnError } = { ok: false };
     try {
       const run = await deps.engine.run(request, { requestId, signal: abort.signal, endpoint: adapter.endpoint });
+      reportIgnored([...ignored, ...run.ignored]);
       sessionId = run.sessionId;
       pid = run.pid;
       const it = run.events[Symbol.asyncIterator]();
@@ -162,6 +173,7 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
     } catch (e) {
       const failure = e instanceof TurnFailure ? e : resourceFailure(e);
       if (failure) {
+        reportIgnored(ignored);
         outcome = { ok: false, error: failure.error };
         return fail(failure.error);
       }

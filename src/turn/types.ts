@@ -67,7 +67,7 @@ export type ResponseFormat =
 
 export type ThinkingOption = { type: 'enabled'; budgetTokens?: number } | { type: 'disabled' } | { type: 'adaptive' };
 
-export type EffortOption = 'low' | 'medium' | 'high' | 'max';
+export type EffortOption = 'low' | 'medium' | 'high' | 'xhigh' | 'max';
 
 /** Hints that let the engine find the live session a request continues. */
 export interface ConversationHints {
@@ -97,6 +97,11 @@ export interface TurnRequest {
   thinking?: ThinkingOption;
   effort?: EffortOption;
   responseFormat?: ResponseFormat;
+  /**
+   * The wire field each setting came from (e.g. effort: 'reasoning_effort'), so what the
+   * engine finds it cannot honour for the chosen model is reported in the client's terms.
+   */
+  settingFields?: { effort?: string; thinking?: string; maxTokens?: string };
   conversation: ConversationHints;
   stream: boolean;
 }

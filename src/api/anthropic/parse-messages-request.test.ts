@@ -82,7 +82,7 @@ describe('parseMessagesRequest', () => {
     });
     expect(parse({ thinking: { type: 'disabled' } }).thinking).toEqual({ type: 'disabled' });
     expect(parse({ thinking: { type: 'adaptive', display: 'omitted' } }).thinking).toEqual({ type: 'adaptive' });
-    expect(parse({ output_config: { effort: 'xhigh' } }).effort).toBe('max');
+    expect(parse({ output_config: { effort: 'xhigh' } }).effort).toBe('xhigh');
     expect(parse({ output_config: { effort: 'low' } }).effort).toBe('low');
     const schema = { type: 'object', properties: { a: { type: 'string' } } };
     expect(parse({ output_config: { format: { type: 'json_schema', schema } } }).responseFormat).toEqual({

@@ -4,6 +4,7 @@
  * (model resolution happens before the engine, not here).
  */
 import type { EffortOption, ResponseFormat, ThinkingOption, TurnMessage, TurnRequest } from '../../turn/types.js';
+import { unhonouredSampling } from '../unhonoured.js';
 import type { WireContext } from '../wire.js';
 import { convertMessageContent } from './convert-content-blocks.js';
 import { convertToolChoice, convertTools } from './convert-tools.js';
@@ -61,7 +62,14 @@ export function parseMessagesRequest(body: unknown, ctx: WireContext): TurnReque
   if (thinking !== undefined) req.thinking = thinking;
   if (effort !== undefined) req.effort = effort;
   if (responseFormat !== undefined) req.responseFormat = responseFormat;
+  if (maxTokens !== undefined || thinking !== undefined || effort !== undefined)
+    req.settingFields = { effort: 'output_config.effort', thinking: 'thinking', maxTokens: 'max_tokens' };
   return req;
+}
+
+/** What a Messages request carried that Claude Code cannot honour (for the log line and header). */
+export function messagesIgnored(req: TurnRequest): string[] {
+  return unhonouredSampling(req, { temperature: 'temperature', topP: 'top_p', topK: 'top_k', stop: 'stop_sequences' });
 }
 
 /** count_tokens takes the same body minus max_tokens/stream; it never streams. */
@@ -117,13 +125,9 @@ function convertThinking(f: Fields | undefined): ThinkingOption | undefined {
   return budgetTokens === undefined ? { type } : { type, budgetTokens };
 }
 
-/**
- * `output_config.effort`. The canonical scale has no `xhigh`; it rounds up to `max`
- * (the client asked for more than `high`).
- */
+/** `output_config.effort`: Anthropic's levels are Claude Code's, passed on as they are. */
 function convertEffort(f: Fields | undefined): EffortOption | undefined {
-  const effort = f?.oneOf('effort', ['low', 'medium', 'high', 'xhigh', 'max'] as const);
-  return effort === 'xhigh' ? 'max' : effort;
+  return f?.oneOf('effort', ['low', 'medium', 'high', 'xhigh', 'max'] as const);
 }
 
 /** `output_config.format` (structured outputs): a JSON schema the answer must follow. */

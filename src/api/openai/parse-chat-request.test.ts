@@ -87,7 +87,7 @@ describe('parseChatRequest', () => {
     ['low', { effort: 'low' }],
     ['medium', { effort: 'medium' }],
     ['high', { effort: 'high' }],
-    ['xhigh', { effort: 'max' }],
+    ['xhigh', { effort: 'xhigh' }],
     ['none', { thinking: { type: 'disabled' } }],
   ])('maps reasoning_effort %s', (effort, expected) => {
     expect(parse({ reasoning_effort: effort }).request).toMatchObject(expected);

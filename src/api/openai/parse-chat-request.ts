@@ -12,6 +12,7 @@
 import type { ResponseFormat, TurnRequest } from '../../turn/types.js';
 import { Fields, fieldRequired, headerValue, invalidAt, wrongType } from '../anthropic/read-fields.js';
 import { applyOpenAIEffort, OPENAI_EFFORT_VALUES } from '../openai-effort.js';
+import { unhonouredSampling } from '../unhonoured.js';
 import type { WireContext } from '../wire.js';
 import { convertChatMessages } from './convert-chat-messages.js';
 import { convertChatToolChoice, prepareChatTools } from './prepare-chat-tools.js';
@@ -90,12 +91,16 @@ export function parseChatRequest(body: unknown, ctx: WireContext): ParsedChatReq
   if (system !== '') request.system = system;
   if (toolChoice !== undefined) request.toolChoice = toolChoice;
   if (parallelToolCalls !== undefined) request.parallelToolCalls = parallelToolCalls;
-  if (maxTokens !== undefined) request.maxTokens = maxTokens;
+  if (maxTokens !== undefined) {
+    request.maxTokens = maxTokens;
+    request.settingFields = { maxTokens: maxCompletionTokens !== undefined ? 'max_completion_tokens' : 'max_tokens' };
+  }
   if (temperature !== undefined) request.temperature = temperature;
   if (topP !== undefined) request.topP = topP;
   if (stopSequences !== undefined) request.stopSequences = stopSequences;
   applyOpenAIEffort(request, effort);
   if (responseFormat !== undefined) request.responseFormat = responseFormat;
+  ignored.push(...unhonouredSampling(request, { temperature: 'temperature', topP: 'top_p', stop: 'stop' }));
   return { request, ignored, includeUsage };
 }
 

@@ -112,7 +112,7 @@ describe('parseResponsesRequest', () => {
       temperature: 0.2,
       topP: 0.9,
       parallelToolCalls: false,
-      effort: 'max',
+      effort: 'xhigh',
       responseFormat: { type: 'json_schema', name: 'out', schema, strict: true },
     });
     expect(parse({ reasoning: { effort: 'minimal' } }).request.effort).toBe('low');

@@ -12,6 +12,7 @@
 import { type ResponseFormat, TurnFailure, type TurnRequest } from '../../turn/types.js';
 import { Fields, fieldRequired, headerValue, invalidAt, type JsonObject } from '../anthropic/read-fields.js';
 import { applyOpenAIEffort, OPENAI_EFFORT_VALUES } from '../openai-effort.js';
+import { unhonouredSampling } from '../unhonoured.js';
 import type { WireContext } from '../wire.js';
 import { convertInput, mergeTurns } from './convert-input-items.js';
 import { convertToolChoice, type IgnoredInput, type NamespacedName, prepareTools } from './prepare-tools.js';
@@ -97,11 +98,15 @@ export function parseResponsesRequest(body: unknown, ctx: WireContext, history?:
   if (system !== undefined) request.system = system;
   if (toolChoice !== undefined) request.toolChoice = toolChoice;
   if (parallelToolCalls !== undefined) request.parallelToolCalls = parallelToolCalls;
-  if (maxTokens !== undefined) request.maxTokens = maxTokens;
+  if (maxTokens !== undefined) {
+    request.maxTokens = maxTokens;
+    request.settingFields = { maxTokens: 'max_output_tokens' };
+  }
   if (temperature !== undefined) request.temperature = temperature;
   if (topP !== undefined) request.topP = topP;
-  applyOpenAIEffort(request, effort);
+  applyOpenAIEffort(request, effort, 'reasoning.effort');
   if (responseFormat !== undefined) request.responseFormat = responseFormat;
+  for (const field of unhonouredSampling(request, { temperature: 'temperature', topP: 'top_p' })) ignored.push({ field, type: 'not honoured by Claude Code' });
 
   const echo: EchoedRequest = {
     instructions: instructions ?? null,

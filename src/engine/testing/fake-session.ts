@@ -3,7 +3,9 @@ import { TurnCollector } from '../../turn/collect.js';
 import { type ContentBlock, emptyUsage, type TurnEvent } from '../../turn/types.js';
 import { Channel } from '../channel.js';
 import type { LiveState, TurnOutcome } from '../live-session.js';
+import type { CliModelInfo } from '../models.js';
 import type { EngineSession, SessionSpec } from '../session-factory.js';
+import type { TurnSettings } from '../turn-settings.js';
 
 /** What a fake session answers to the next turn: text, or client tool calls (it then waits for their results). */
 export type FakeReply = { text: string } | { toolCalls: Array<{ id: string; name: string; input?: Record<string, unknown> }> };
@@ -37,6 +39,17 @@ export class FakeSession implements EngineSession {
   }
 
   async setToolsEnabled(): Promise<void> {}
+
+  /** What the engine asked of this session before each turn. */
+  readonly settingsApplied: TurnSettings[] = [];
+
+  async applySettings(settings: TurnSettings): Promise<void> {
+    this.settingsApplied.push(settings);
+  }
+
+  async supportedModels(): Promise<CliModelInfo[]> {
+    return [];
+  }
 
   runTurn(content: ContentBlock[]): { events: AsyncIterable<TurnEvent>; done: Promise<TurnOutcome> } {
     if (this.state === 'closed') throw new Error('session is closed');
