@@ -1,3 +1,4 @@
+import type { SDKAPIRetryMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { TurnError } from '../turn/types.js';
 
 /** What the CLI told us about a failed turn, gathered while the turn ran. */
@@ -88,4 +89,15 @@ export function classifyCliFailure(f: CliFailure, now = Date.now()): TurnError {
     default:
       return { kind: 'upstream', message: msg };
   }
+}
+
+/**
+ * The CLI is about to wait out a long upstream back-off (429/529/503). Holding the client
+ * for it helps nobody: the turn is answered at once with retry-after instead.
+ */
+export function longRetryWait(m: SDKAPIRetryMessage, maxWaitMs: number): TurnError | undefined {
+  const status = m.error_status;
+  if (status === null || ![429, 529, 503].includes(status) || m.retry_delay_ms <= maxWaitMs) return undefined;
+  const secs = Math.ceil(m.retry_delay_ms / 1000);
+  return { kind: status === 429 ? 'rate_limit' : 'overloaded', message: `upstream answered ${status}; retry in ${secs} s`, retryAfterSeconds: secs };
 }

@@ -29,7 +29,9 @@ function run(
   return { events, tr, messages };
 }
 
-const streamed = (messages: CliMessage[], type: string) => messages.filter((m) => m.type === 'stream_event' && m.event?.type === type).map((m) => m.event);
+type StreamEvent = Extract<CliMessage, { type: 'stream_event' }>['event'];
+const streamed = <T extends StreamEvent['type']>(messages: CliMessage[], type: T) =>
+  messages.flatMap((m) => (m.type === 'stream_event' && m.event.type === type ? [m.event as Extract<StreamEvent, { type: T }>] : []));
 const retryDelay = (messages: CliMessage[]) => messages.find((m) => m.type === 'system' && m.subtype === 'api_retry')?.retry_delay_ms as number;
 const errorOf = (events: TurnEvent[]) => {
   const errors = events.filter((e) => e.type === 'error');
@@ -154,7 +156,7 @@ describe('CliTurnTranslator on captured CLI output', () => {
     expect(tr.pendingToolIds).toEqual(['toolu_capture_get_time_01']);
     expect(tr.failed).toBe(false);
     // Anything after the suspension belongs to the next request's translator.
-    expect(tr.push({ type: 'result', subtype: 'success', is_error: false })).toEqual([]);
+    expect(tr.push({ type: 'result', subtype: 'success', is_error: false } as CliMessage)).toEqual([]);
   });
 
   it('tool result continuation: a fresh translator reports only the continuation message and its usage', () => {
@@ -180,7 +182,8 @@ describe('CliTurnTranslator on captured CLI output', () => {
         usage: { inputTokens: 62, outputTokens: 9, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
       },
     ]);
-    expect(messages[messages.length - 1].usage).toMatchObject({ input_tokens: 102, output_tokens: 26 });
+    const last = messages[messages.length - 1];
+    expect(last.type === 'result' && last.usage).toMatchObject({ input_tokens: 102, output_tokens: 26 });
     expect(tr.suspended).toBe(false);
   });
 

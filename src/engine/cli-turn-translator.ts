@@ -1,15 +1,40 @@
+import type { SDKAssistantMessage, SDKMessage, SDKPartialAssistantMessage, SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { RateLimitInfo, StopReason, TurnEvent, Usage } from '../turn/types.js';
 import { emptyUsage } from '../turn/types.js';
 import { type CliFailure, classifyCliFailure } from './cli-errors.js';
 
-/** The subset of the Agent SDK's message union this translator reads (kept loose on purpose: it is wire data). */
-export interface CliMessage {
-  type: string;
-  subtype?: string;
-  [key: string]: any;
-}
+/**
+ * What the CLI sends, typed by the pinned Agent SDK's own message union: an SDK upgrade
+ * that changes a field this translator reads breaks the build, not a user's turn.
+ */
+export type CliMessage = SDKMessage;
+type ApiMessage = SDKAssistantMessage['message'];
+type WireUsage = {
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+};
 
-const toUsage = (u: any, base: Usage = emptyUsage()): Usage => ({
+/**
+ * The fields of the upstream's stream events this translator reads. The replay of a
+ * non-streamed answer builds such events itself, so they are not the SDK's full types;
+ * the check below makes the SDK's event type break the build if it stops fitting.
+ */
+type StreamEventLike =
+  | { type: 'message_start'; message: { id?: string; model?: string; usage?: WireUsage | null } }
+  | {
+      type: 'content_block_start';
+      index: number;
+      content_block: { type: string; text?: string; thinking?: string; data?: string; id?: string; name?: string; input?: unknown };
+    }
+  | { type: 'content_block_delta'; index: number; delta: { type: string; text?: string; thinking?: string; signature?: string; partial_json?: string } }
+  | { type: 'content_block_stop'; index: number }
+  | { type: 'message_delta'; delta: { stop_reason?: string | null; stop_sequence?: string | null }; usage?: WireUsage | null }
+  | { type: 'message_stop' };
+const sdkEventsFit = (e: SDKPartialAssistantMessage['event']): StreamEventLike => e;
+
+const toUsage = (u: WireUsage | null | undefined, base: Usage = emptyUsage()): Usage => ({
   inputTokens: typeof u?.input_tokens === 'number' ? u.input_tokens : base.inputTokens,
   outputTokens: typeof u?.output_tokens === 'number' ? u.output_tokens : base.outputTokens,
   cacheReadInputTokens: typeof u?.cache_read_input_tokens === 'number' ? u.cache_read_input_tokens : base.cacheReadInputTokens,
@@ -89,14 +114,14 @@ export class CliTurnTranslator {
     switch (m.type) {
       case 'stream_event':
         if (m.parent_tool_use_id) return []; // sub-agent traffic never reaches the client
-        return this.streamEvent(m.event);
+        return this.streamEvent(sdkEventsFit(m.event));
       case 'assistant': {
         if (m.parent_tool_use_id) return [];
         if (m.message?.model === '<synthetic>') {
           this.synthetic = true;
           if (typeof m.uuid === 'string') this.syntheticUuid = m.uuid;
           if (m.error) this.failure.assistantError = m.error;
-          const text = (m.message.content ?? []).map((b: any) => b.text ?? '').join('');
+          const text = (m.message.content ?? []).map((b) => (b.type === 'text' ? b.text : '')).join('');
           if (text) this.failure.message = text;
         } else {
           if (typeof m.uuid === 'string') this.lastAssistantUuid = m.uuid;
@@ -116,7 +141,7 @@ export class CliTurnTranslator {
         }
         return [];
       case 'rate_limit_event': {
-        const info = (m.rate_limit_info ?? {}) as RateLimitInfo;
+        const info: RateLimitInfo = { ...m.rate_limit_info };
         if (info.status === 'rejected' && typeof info.resetsAt === 'number') this.failure.rateLimitResetsAt = info.resetsAt;
         return [{ type: 'rate_limit', info }];
       }
@@ -132,7 +157,7 @@ export class CliTurnTranslator {
     return { ...this.failure };
   }
 
-  private streamEvent(e: any): TurnEvent[] {
+  private streamEvent(e: StreamEventLike): TurnEvent[] {
     if (!e || typeof e.type !== 'string') return [];
     switch (e.type) {
       case 'message_start': {
@@ -165,17 +190,19 @@ export class CliTurnTranslator {
         if (cb.type === 'thinking') return [{ type: 'block_start', index, block: { type: 'thinking' } }];
         if (cb.type === 'redacted_thinking') return [{ type: 'block_start', index, block: { type: 'redacted_thinking', data: cb.data ?? '' } }];
         if (cb.type === 'tool_use') {
-          const client = this.hooks.clientToolName?.(cb.name);
+          const id = cb.id ?? '';
+          const cliName = cb.name ?? '';
+          const client = this.hooks.clientToolName?.(cliName);
           if (client === undefined) {
             // Not a tool the client offered: never shown (a client would run it). The CLI
             // refuses the call itself and the turn goes on to the model's next message.
             this.hidden.add(index);
-            this.hooks.onForeignTool?.(cb.name);
+            this.hooks.onForeignTool?.(cliName);
             return [];
           }
-          this.toolIdsThisMessage.push(cb.id);
+          this.toolIdsThisMessage.push(id);
           this.clientToolCalls++;
-          return [{ type: 'block_start', index, block: { type: 'tool_use', id: cb.id, name: client } }];
+          return [{ type: 'block_start', index, block: { type: 'tool_use', id, name: client } }];
         }
         return [];
       }
@@ -216,7 +243,7 @@ export class CliTurnTranslator {
   }
 
   /** Feeds a non-streamed assistant message through the stream path, block by block. */
-  private replayUnstreamed(msg: any): TurnEvent[] {
+  private replayUnstreamed(msg: ApiMessage): TurnEvent[] {
     const out: TurnEvent[] = [];
     if (msg.id !== this.replayId) {
       this.replayId = msg.id;
@@ -225,8 +252,8 @@ export class CliTurnTranslator {
     }
     for (const b of msg.content ?? []) {
       const index = this.replayNext++;
-      const deltas: any[] = [];
-      let start: any;
+      const deltas: Extract<StreamEventLike, { type: 'content_block_delta' }>['delta'][] = [];
+      let start: Extract<StreamEventLike, { type: 'content_block_start' }>['content_block'];
       if (b.type === 'text') {
         start = { type: 'text', text: '' };
         deltas.push({ type: 'text_delta', text: b.text ?? '' });
@@ -263,16 +290,18 @@ export class CliTurnTranslator {
     return t;
   }
 
-  private result(m: CliMessage): TurnEvent[] {
+  private result(m: SDKResultMessage): TurnEvent[] {
     this.done = true;
-    if (m.is_error || this.synthetic || (m.subtype && m.subtype !== 'success')) {
+    if (m.is_error || this.synthetic || m.subtype !== 'success') {
+      // A failed upstream call still ends in subtype "success" with is_error and the API status.
+      const resultText = m.subtype === 'success' ? m.result : undefined;
       const failure: CliFailure = {
         ...this.failure,
-        message: this.failure.message ?? (typeof m.result === 'string' ? m.result : (m.errors ?? []).join('; ')),
-        apiStatus: m.api_error_status ?? null,
+        message: this.failure.message ?? (typeof resultText === 'string' ? resultText : (m.subtype === 'success' ? [] : m.errors).join('; ')),
+        apiStatus: (m.subtype === 'success' ? m.api_error_status : undefined) ?? null,
         terminalReason: m.terminal_reason,
       };
-      if (typeof m.result === 'string' && m.result) failure.message = m.result;
+      if (typeof resultText === 'string' && resultText) failure.message = resultText;
       if (this.syntheticUuid && this.hooks.upstreamErrorMessage) failure.upstreamMessage = this.hooks.upstreamErrorMessage(this.syntheticUuid);
       this.failed = true;
       return [{ type: 'error', error: classifyCliFailure(failure) }];
@@ -300,7 +329,7 @@ export class CliTurnTranslator {
     // The result's usage covers the whole CLI turn, which may span several client requests
     // (tool round trips): count only the API messages this request saw.
     const usage = this.usages.length ? this.totalUsage() : toUsage(m.usage);
-    let stopReason = this.stopReason ?? (STOP_REASONS.has(m.stop_reason) ? (m.stop_reason as StopReason) : 'end_turn');
+    let stopReason = this.stopReason ?? (STOP_REASONS.has(m.stop_reason as StopReason) ? (m.stop_reason as StopReason) : 'end_turn');
     if (stopReason === 'tool_use' && this.clientToolCalls === 0) stopReason = 'end_turn';
     return [{ type: 'stop', stopReason, stopSequence: this.stopSequence, usage }];
   }

@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.js';
 import { type CollectOutcome, TurnCollector } from '../turn/collect.js';
 import type { ContentBlock, ToolResultBlock, TurnError, TurnEvent, TurnMessage } from '../turn/types.js';
 import { Channel } from './channel.js';
+import { longRetryWait } from './cli-errors.js';
 import { CliTurnTranslator, STRUCTURED_OUTPUT_TOOL } from './cli-turn-translator.js';
 import { CLIENT_SERVER, fromCliToolName } from './client-tool-names.js';
 import type { ClientToolBridge } from './client-tools.js';
@@ -304,13 +305,12 @@ export class LiveSession {
 
   private async readLoop(): Promise<void> {
     try {
-      for await (const m of this.q) {
-        const msg = m as { type: string; subtype?: string; [k: string]: any };
-        if (msg.type === 'system' && msg.subtype === 'init') this.initialised = true;
-        if (msg.type === 'system' && msg.subtype === 'init' && this.state === 'starting') this.state = 'idle';
-        if (msg.type === 'system' && msg.subtype === 'init' && this.opts.autoContinue && this.bridge && this.turns === 1) {
-          const tools: unknown[] = Array.isArray(msg.tools) ? msg.tools : [];
-          if (!tools.some((t) => typeof t === 'string' && fromCliToolName(t) !== undefined)) {
+      for await (const msg of this.q) {
+        const init = msg.type === 'system' && msg.subtype === 'init' ? msg : undefined;
+        if (init) this.initialised = true;
+        if (init && this.state === 'starting') this.state = 'idle';
+        if (init && this.opts.autoContinue && this.bridge && this.turns === 1) {
+          if (!init.tools.some((t) => fromCliToolName(t) !== undefined)) {
             // The CLI began the resumed turn before the client's tools were registered: stop it
             // before it asks upstream without them (the engine starts it again).
             this.fail({ kind: 'unavailable', code: 'tools_not_ready', message: 'the client tools were not registered in time for the resumed turn' });
@@ -322,19 +322,9 @@ export class LiveSession {
         this.armWatchdog();
         const events = cur.tr.push(msg);
         for (const ev of events) this.record(cur, ev);
-        if (
-          msg.type === 'system' &&
-          msg.subtype === 'api_retry' &&
-          msg.retry_delay_ms > this.opts.maxRetryWaitMs &&
-          [429, 529, 503].includes(msg.error_status)
-        ) {
-          // Holding the client for a long upstream back-off helps nobody: answer now with retry-after.
-          const status = msg.error_status as number;
-          this.fail({
-            kind: status === 429 ? 'rate_limit' : 'overloaded',
-            message: `upstream answered ${status}; retry in ${Math.ceil(msg.retry_delay_ms / 1000)} s`,
-            retryAfterSeconds: Math.ceil(msg.retry_delay_ms / 1000),
-          });
+        const tooLong = msg.type === 'system' && msg.subtype === 'api_retry' ? longRetryWait(msg, this.opts.maxRetryWaitMs) : undefined;
+        if (tooLong) {
+          this.fail(tooLong);
           return;
         }
         if (cur.tr.done) this.finishTurn(cur);
