@@ -454,7 +454,9 @@ describe('clients that leave', () => {
 describe('the daemon itself killed with SIGKILL', () => {
   it('a restart on the same data dir reaps the orphaned CLI processes and the conversation continues', async () => {
     const dataDir = tempDir();
-    let proxy = await startProxy({ upstream, dataDir });
+    // The CLIs are normally tied to the daemon's life (they die with it); without that tie,
+    // as on a platform that has none, the reaper is what cleans up after a crash.
+    let proxy = await startProxy({ upstream, dataDir, env: { MAXPROXY_PARENT_DEATH: 'none' } });
     const firstPid = proxy.child.pid!;
     const oa = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x', maxRetries: 0 });
     const a1 = (await oa.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'remember 42' }] })).choices[0].message.content!;
