@@ -10,8 +10,8 @@
  */
 
 import { type ResponseFormat, TurnFailure, type TurnRequest } from '../../turn/types.js';
-import { Fields, fieldRequired, headerValue, invalidAt, type JsonObject } from '../anthropic/read-fields.js';
-import { applyOpenAIEffort, OPENAI_EFFORT_VALUES } from '../openai-effort.js';
+import { applyOpenAIEffort, OPENAI_EFFORT_VALUES } from '../shared/openai-effort.js';
+import { Fields, fieldRequired, headerValue, invalidAt, type JsonObject } from '../shared/read-fields.js';
 import type { WireContext } from '../wire.js';
 import { convertInput, mergeTurns } from './convert-input-items.js';
 import { convertToolChoice, type IgnoredInput, type NamespacedName, prepareTools } from './prepare-tools.js';

@@ -17,7 +17,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { TurnResult } from '../../turn/collect.js';
 import type { TurnMessage } from '../../turn/types.js';
-import { isJsonObject } from '../anthropic/read-fields.js';
+import { isJsonObject } from '../shared/read-fields.js';
 
 export interface StoredConversation {
   system?: string;

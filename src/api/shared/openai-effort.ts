@@ -3,7 +3,7 @@
  * in Responses) on the canonical scale, shared by api/openai and api/responses:
  * `none` turns thinking off, `minimal` rounds up to low, `xhigh` to max.
  */
-import type { EffortOption, TurnRequest } from '../turn/types.js';
+import type { EffortOption, TurnRequest } from '../../turn/types.js';
 
 const EFFORTS: Record<string, EffortOption | 'none'> = {
   none: 'none',
