@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ResponseStore } from './api/responses/index.js';
 import type { Config } from './config/defaults.js';
 import type { SettingsStore } from './config/settings.js';
 import { claudeVersion, findClaude } from './engine/claude-binary.js';
@@ -11,6 +10,7 @@ import { createApp } from './server/app.js';
 import { Listener } from './server/listener.js';
 import { Metrics } from './server/metrics.js';
 import { StatusStore } from './status/store.js';
+import { ResponseStore } from './store/response-store.js';
 
 export interface Daemon {
   url: string;

@@ -87,7 +87,7 @@ export class Engine implements TurnEngine {
     this.groups = new ProcessGroups(path.join(opts.dataDir, 'pids'));
     const reaped = this.groups.reapOrphans();
     if (reaped.length) opts.log.warn({ pids: reaped }, 'reaped Claude Code processes left by an earlier run');
-    this.map = new SessionMap(path.join(opts.dataDir, 'sessions.json'));
+    this.map = new SessionMap(path.join(opts.dataDir, 'sessions.json'), undefined, (err) => opts.log.warn({ err }, 'session map not saved'));
     this.index = new ConversationIndex(this.map);
     this.childEnv = buildChildEnv(opts.parentEnv ?? process.env, { explicit: opts.claudeEnv, maxRetries: opts.cliMaxRetries });
     this.newSession = factory ?? ((spec) => this.liveSession(spec));

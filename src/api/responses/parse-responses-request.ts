@@ -14,8 +14,8 @@ import { applyOpenAIEffort, OPENAI_EFFORT_VALUES } from '../shared/openai-effort
 import { Fields, fieldRequired, headerValue, invalidAt, type JsonObject } from '../shared/read-fields.js';
 import type { WireContext } from '../wire.js';
 import { convertInput, mergeTurns } from './convert-input-items.js';
+import type { HistoryLookup, StoredConversation } from './history.js';
 import { convertToolChoice, type IgnoredInput, type NamespacedName, prepareTools } from './prepare-tools.js';
-import type { HistoryLookup, StoredConversation } from './response-store.js';
 import type { EchoedRequest } from './wire-types.js';
 
 export interface ParsedResponsesRequest {
