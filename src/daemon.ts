@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config/defaults.js';
 import type { SettingsStore } from './config/settings.js';
@@ -10,6 +9,7 @@ import { createApp } from './server/app.js';
 import { Listener } from './server/listener.js';
 import { Metrics } from './server/metrics.js';
 import { StatusStore } from './status/store.js';
+import { writeFileAtomicSync } from './store/atomic-write.js';
 import { ResponseStore } from './store/response-store.js';
 
 export interface Daemon {
@@ -127,8 +127,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
 /** <data-dir>/daemon.json: where this daemon answers (for scripts; the lock file says the same). */
 function writeDaemonInfo(dataDir: string, url: string): void {
   const file = path.join(dataDir, 'daemon.json');
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ pid: process.pid, url, startedAt: Date.now() }));
-  fs.renameSync(`${file}.tmp`, file);
+  writeFileAtomicSync(file, JSON.stringify({ pid: process.pid, url, startedAt: Date.now() }));
 }
 
 const urlHost = (h: string) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h);

@@ -22,6 +22,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../store/atomic-write.js';
 import { type Logger, silentLogger } from './logger.js';
 
 export const LOGIN_ITEM_ID = 'maxproxy';
@@ -349,13 +350,8 @@ function mechanismsFor(platform: NodeJS.Platform): LoginItemMechanism[] {
   throw new Error(`start at login is not supported on ${platform}`);
 }
 
-/** Write to a temporary file and rename, so a crash never leaves half a file to be run at login. */
-async function writeAtomic(file: string, content: string): Promise<void> {
-  await fsp.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fsp.writeFile(tmp, content, { mode: 0o644 });
-  await fsp.rename(tmp, file);
-}
+/** Atomic, so a crash never leaves half a file to be run at login; 0644 as the desktop expects of such files. */
+const writeAtomic = (file: string, content: string): Promise<void> => writeFileAtomic(file, content, { mode: 0o644 });
 
 async function readOrNull(file: string): Promise<string | null> {
   try {

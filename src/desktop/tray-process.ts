@@ -33,6 +33,7 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import readline from 'node:readline';
+import { writeFileAtomic } from '../store/atomic-write.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { MenuItem, MenuModel, TrayIconName } from './menu-model.js';
 
@@ -154,8 +155,8 @@ async function isExecutable(file: string): Promise<boolean> {
 /**
  * The path of an executable tray binary. systray2 ships its binaries mode 0644: chmod the
  * packaged file when we may, otherwise copy it to <dataDir>/bin/ (a root-owned global
- * install cannot be chmodded by the user) under a versioned name, written to a temporary
- * name and renamed so a concurrent start never runs a half-written file.
+ * install cannot be chmodded by the user) under a versioned name, written atomically so a
+ * concurrent start never runs a half-written file.
  */
 export async function resolveTrayBinary(opts: ResolveTrayBinaryOptions): Promise<string> {
   const log = opts.logger ?? silentLogger;
@@ -197,14 +198,9 @@ export async function resolveTrayBinary(opts: ResolveTrayBinaryOptions): Promise
   } catch {
     /* not copied yet */
   }
-  await fsp.mkdir(binDir, { recursive: true });
-  const tmp = `${dest}.${process.pid}.tmp`;
   try {
-    await fsp.copyFile(src, tmp);
-    await fsp.chmod(tmp, 0o755);
-    await fsp.rename(tmp, dest);
+    await writeFileAtomic(dest, await fsp.readFile(src), { mode: 0o755 });
   } catch (e) {
-    await fsp.rm(tmp, { force: true });
     throw new TrayStartError(`cannot make the tray binary executable (copy to ${dest}): ${(e as Error).message}`, true);
   }
   log.info({ file: dest }, 'copied tray binary to make it executable');
