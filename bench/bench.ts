@@ -8,11 +8,14 @@ import { childClaudePids, sleep, tempDir, waitFor } from '../test/harness.js';
 import { MockUpstream } from '../test/mock-upstream.js';
 import { DirectSession, directEnv, directOneShot, PLAIN_CHAT_FLAGS, SYSTEM, streamChat } from './clients.js';
 import { cpuMs, health, rssMb, settle, settledRssMb, startDaemon, statusOf, stopDaemon, writeTap } from './daemon-helpers.js';
+import { benchLedger, type LedgerBench } from './ledger-bench.js';
 import { type Dist, dist, ms, type TurnTiming } from './stats.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
-const { values: argv } = parseArgs({ options: { runs: { type: 'string' }, out: { type: 'string' }, 'idle-wait-ms': { type: 'string' } } });
+const { values: argv } = parseArgs({
+  options: { runs: { type: 'string' }, out: { type: 'string' }, 'idle-wait-ms': { type: 'string' }, only: { type: 'string' } },
+});
 const RUNS = Number(argv.runs ?? process.env.BENCH_RUNS ?? 15);
 /**
  * The longest the daemon is left idle before its RSS is read: V8's memory reducer returns
@@ -50,7 +53,43 @@ interface Report {
     liveSessions: number;
     perWarmSpareMb?: number;
   };
+  ledger: LedgerBench;
   targets: Array<{ name: string; target: string; value: string; pass: boolean }>;
+}
+
+const ledgerTarget = (l: LedgerBench) => ({
+  name: 'usage ledger cost per turn (request path) p99',
+  target: '< 1 ms',
+  value: `${l.requestPath.p99.toFixed(3)} ms`,
+  pass: l.requestPath.p99 < 1,
+});
+
+const ledgerLines = (l: LedgerBench): string[] => [
+  `  usage ledger per turn on the request path (record + metrics + next admission, ${l.requestPath.inMemory} turns in memory): p50 ${l.requestPath.p50.toFixed(3)} ms, p99 ${l.requestPath.p99.toFixed(3)} ms, max ${l.requestPath.max.toFixed(1)} ms (n=${l.requestPath.n}); mean CPU time ${l.requestPath.cpuMeanMs.toFixed(3)} ms per turn`,
+  `  usage store: ${l.rowsPerSecond} rows/s written (fdatasync per 1,000 rows), ${(l.bytesPer100k / 1e6).toFixed(1)} MB per 100k turns; 90-day query over ${l.query90d.turns} turns (${l.query90d.perDay}/day): ${l.query90d.ms.toFixed(0)} ms`,
+];
+
+/** `--only ledger`: the ledger part alone (no CLI, no daemon). */
+async function ledgerOnly(): Promise<void> {
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const ledger = await benchLedger(log);
+  const out = argv.out ?? path.join(HERE, 'results', 'ledger.json');
+  const t = ledgerTarget(ledger);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, `${JSON.stringify({ when: new Date().toISOString(), loadAvg: os.loadavg(), node: process.version, ledger, targets: [t] }, null, 2)}\n`);
+  process.stdout.write(
+    [
+      '',
+      ...ledgerLines(ledger),
+      `  ${t.name}: ${t.value} (goal ${t.target}) ${t.pass ? 'PASS' : 'FAIL'}`,
+      `  load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+      `  report: ${path.relative(process.cwd(), out)}`,
+      '',
+    ].join('\n'),
+  );
 }
 
 const upstreamSizes = (body: any, rawBytes: number) => {
@@ -314,6 +353,8 @@ async function main(): Promise<void> {
     await upstream.stop();
   }
 
+  report.ledger = await benchLedger(log);
+
   // ---------------------------------------------------------------- targets and output
   report.machine.loadAvgEnd = os.loadavg();
   const f0 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? 'n/a' : `${x.toFixed(0)} ms`);
@@ -342,6 +383,7 @@ async function main(): Promise<void> {
       value: `${report.upstream.maxproxy.systemPlusToolsBytes} B`,
       pass: report.upstream.maxproxy.systemPlusToolsBytes <= 2048,
     },
+    ledgerTarget(report.ledger),
   ];
   report.targets = targets;
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
@@ -373,6 +415,7 @@ async function main(): Promise<void> {
       `claude -p plain-chat flags ${report.upstream.directPlain.requestBytes} B; claude -p defaults ${report.upstream.directDefault.requestBytes} B (system+tools ${report.upstream.directDefault.systemPlusToolsBytes} B, ${report.upstream.directDefault.tools} tools)`,
     `  memory (VmRSS, without CLI children): daemon 2 s after start ${report.memory.daemonFreshMb.toFixed(1)} MB, idle ${report.memory.daemonIdleMb.toFixed(1)} MB (after ${(report.memory.idleAfterMs / 1000).toFixed(0)} s), idle after the run ${report.memory.daemonAfterRunMb.toFixed(1)} MB (after ${(report.memory.afterRunAfterMs / 1000).toFixed(0)} s); ` +
       `per live session ${report.memory.perLiveSessionMb.toFixed(0)} MB (${report.memory.liveSessions} sessions)${report.memory.perWarmSpareMb ? `; per warm spare ${report.memory.perWarmSpareMb.toFixed(0)} MB` : ''}`,
+    ...ledgerLines(report.ledger),
     '',
     '  target                                          goal        measured     ',
     ...targets.map((t) => `  ${t.name.padEnd(48)}${t.target.padEnd(12)}${t.value.padEnd(15)}${t.pass ? 'PASS' : t.value === 'not available' ? 'n/a' : 'FAIL'}`),
@@ -383,7 +426,7 @@ async function main(): Promise<void> {
   process.stdout.write(lines.join('\n'));
 }
 
-main().then(
+(argv.only === 'ledger' ? ledgerOnly() : main()).then(
   () => process.exit(0),
   (e) => {
     process.stderr.write(`bench failed: ${(e as Error).stack ?? e}\n`);

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Config } from './config/defaults.js';
 import type { SettingsStore } from './config/settings.js';
+import { Dashboard } from './dashboard/dashboard.js';
+import { SettingsControl } from './dashboard/settings-control.js';
 import { claudeVersion, findClaude } from './engine/claude-binary.js';
 import { Engine } from './engine/engine.js';
 import type { TurnEngine } from './engine/turn-engine.js';
@@ -11,6 +13,8 @@ import { Metrics } from './server/metrics.js';
 import { StatusStore } from './status/store.js';
 import { writeFileAtomicSync } from './store/atomic-write.js';
 import { ResponseStore } from './store/response-store.js';
+import { Admission, activeExtraUsage, type ExtraUsagePolicy, watchExtraUsage } from './usage/admission.js';
+import { Ledger } from './usage/ledger.js';
 
 export interface Daemon {
   url: string;
@@ -19,6 +23,11 @@ export interface Daemon {
   engine: TurnEngine;
   listener: Listener;
   paused: boolean;
+  /** The page at `GET /`; the desktop side attaches the tray's actions to its settings. */
+  dashboard: Dashboard;
+  ledger: Ledger;
+  /** Changes the extra-usage policy for this run (the tray's "Allow extra usage"). */
+  setExtraUsage(policy: ExtraUsagePolicy): void;
   /** Moves the listener; a port in use is refused and the old one kept. */
   movePort(port: number): Promise<void>;
   shutdown(reason: string): Promise<void>;
@@ -37,6 +46,37 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
       return { activeSessions: s.liveSessions, queueDepth: s.queued, liveProcesses: s.liveProcesses };
     },
   });
+  // The usage ledger: every ended turn, stored in <data-dir>/usage (survives restarts).
+  const ledger = new Ledger({
+    dataDir: config.dataDir,
+    retentionDays: config.usageRetentionDays,
+    log,
+    budgets: () => config.clientBudgets,
+    latest: () => {
+      const u = status.usageStatus();
+      const extra = activeExtraUsage(u.extraUsage, Date.now());
+      return {
+        fiveHour: u.fiveHour,
+        weekly: u.weekly,
+        billing: u.isUsingOverage === undefined ? undefined : u.isUsingOverage ? (extra ? 'extra_usage' : undefined) : 'plan',
+      };
+    },
+  });
+  const publishLedger = () => status.setLedger({ ...ledger.summary(), extraUsagePolicy: config.extraUsage });
+  // The summary walks today's turns: at most a few times a second, off the per-turn path.
+  let publishTimer: NodeJS.Timeout | undefined;
+  const schedulePublish = () => {
+    publishTimer ??= setTimeout(() => {
+      publishTimer = undefined;
+      publishLedger();
+    }, 100);
+  };
+  // "Tokens today" counts what the ledger already holds for today, so it survives a restart.
+  const today = ledger.today();
+  status.addTokens(today.inputTokens + today.outputTokens + today.cacheReadInputTokens + today.cacheCreationInputTokens);
+  publishLedger();
+  const admission = new Admission({ status, shares: () => ledger.sharesSync(), policy: () => config.extraUsage, budgets: () => config.clientBudgets });
+  const stopWatching = watchExtraUsage(status, () => config.extraUsage);
   const engine: Engine = new Engine({
     dataDir: config.dataDir,
     claudePath: bin.path,
@@ -53,6 +93,11 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     models: config.models,
     status,
     log,
+    onTurnRecord: (r) => {
+      ledger.record(r);
+      metrics.recordTurn(r);
+      schedulePublish();
+    },
     onCliCrash: (info) => {
       metrics.cliCrash();
       status.notify({ kind: 'cli-crash', ...info, stderr: info.stderr.join('\n') });
@@ -63,7 +108,24 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
 
   const responses = new ResponseStore({ filePath: path.join(config.dataDir, 'responses.json'), onError: (e) => log.warn({ err: e }, 'response store') });
   let listener!: Listener;
+  const settingsControl = new SettingsControl(config, settings, (port) => daemon.movePort(port), {
+    extraUsage: (policy) => daemon.setExtraUsage(policy as ExtraUsagePolicy),
+  });
+  // A budget changed on the page: the tray's usage lines show it at once.
+  settingsControl.changed = () => publishLedger();
+  const dashboard = new Dashboard({
+    status,
+    engine,
+    settings: settingsControl,
+    usage: () => daemon.ledger,
+    apiKey: config.apiKey,
+    port: () => listener.port,
+    allowedHosts: config.allowedHosts,
+    thresholds: () => config.thresholds,
+    log,
+  });
   const daemon: Daemon = {
+    dashboard,
     url: '',
     port: 0,
     status,
@@ -72,6 +134,17 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
       return listener;
     },
     paused: false,
+    ledger,
+    setExtraUsage: (policy) => {
+      config.extraUsage = policy;
+      log.info({ extraUsage: policy }, 'extra-usage policy changed');
+      publishLedger();
+      try {
+        settings.set('extraUsage', policy);
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, 'extra-usage policy not saved to settings');
+      }
+    },
     movePort: async (port: number) => {
       await listener.listen(port);
       daemon.port = listener.port;
@@ -89,6 +162,9 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
       status.setServer({ state: 'stopping' });
       await listener.close(config.shutdownGraceMs);
       await engine.shutdown(2_000);
+      stopWatching();
+      clearTimeout(publishTimer);
+      await ledger.close();
       responses.flushSync();
     },
   };
@@ -104,6 +180,8 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     apiKey: config.apiKey,
     maxBodyBytes: config.maxBodyBytes,
     isPaused: () => daemon.paused,
+    dashboard: dashboard.router(),
+    admit: (client) => admission.check(client),
     health: () => ({ claude: { ...status.snapshot().claude, source: bin.source }, host: config.host, port: listener.port, dataDir: config.dataDir }),
   });
   listener = new Listener(app, config.host);
@@ -115,6 +193,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     const why = err.code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use` : err.message;
     status.setServer({ state: 'error', error: why });
     await engine.shutdown(0);
+    await ledger.close();
     throw new Error(why);
   }
   daemon.port = listener.port;

@@ -37,6 +37,10 @@ async function main(argv: string[]): Promise<number> {
     const { printStatus } = await import('./cli/status-command.js');
     return printStatus(parsed.command, config);
   }
+  if (parsed.command === 'usage') {
+    const { usageCommand } = await import('./cli/usage-command.js');
+    return usageCommand(parsed.usage, config);
+  }
   if (parsed.command === 'login') {
     // The bundled (or --claude-path) Claude Code's own interactive login, in this terminal.
     const { findClaude } = await import('./engine/claude-binary.js');

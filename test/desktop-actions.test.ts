@@ -232,11 +232,27 @@ describe('tray actions on a running daemon', () => {
 
   it('a request stalled upstream is stopped by the watchdog and notified with its client', async () => {
     p.sent.length = 0;
+    const post = (messages: unknown[]) =>
+      fetch(`${p.daemon.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'OpenClaw/2026.9' },
+        body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: false, messages }),
+      });
+    // A first turn starts the process, so the 2 s watchdog below times the stalled upstream, not a busy machine's CLI.
+    const first = (await (await post([{ role: 'user', content: 'hello' }])).json()) as { choices: Array<{ message: { content: string } }> };
     upstream.enqueue({ kind: 'stall' });
     const r = await fetch(`${p.daemon.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'OpenClaw/2026.9' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'stall please' }] }),
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        stream: true,
+        messages: [
+          { role: 'user', content: 'hello' },
+          { role: 'assistant', content: first.choices[0].message.content },
+          { role: 'user', content: 'stall please' },
+        ],
+      }),
     });
     // The mock sent message_start before going silent, so the stream had begun: the error ends it.
     expect(r.status).toBe(200);

@@ -85,6 +85,8 @@ const prefs = (port: number): MenuPrefs => ({
   port,
   portPresets: [busyPort, freePort, startPort],
   thresholds: { warn: 75, critical: 90 },
+  // The daemon's default; the "Allow extra usage" toggle is one more enabled item to step over.
+  extraUsage: 'refuse',
 });
 
 /** The menu as the daemon renders it now: its own status, through the same pure function. */

@@ -300,6 +300,13 @@ export function unifiedRateLimitHeaders(opts: {
   reset5h?: number;
   reset7d?: number;
   status?: string;
+  /** The 5-hour window passed this warning threshold (0..1): the CLI then also reports it at the top of its event. */
+  surpassedThreshold5h?: number;
+  /**
+   * Extra usage in use: the plan's window is used up (status rejected) and the account
+   * pays on (overage allowed); names as the pinned CLI reads them.
+   */
+  overage?: boolean;
 }): Record<string, string> {
   const now = Math.floor(Date.now() / 1000);
   const h: Record<string, string> = {
@@ -312,6 +319,15 @@ export function unifiedRateLimitHeaders(opts: {
     h['anthropic-ratelimit-unified-7d-utilization'] = String(opts.utilization7d);
     h['anthropic-ratelimit-unified-7d-reset'] = String(opts.reset7d ?? now + 86400 * 3);
     h['anthropic-ratelimit-unified-7d-status'] = 'allowed';
+  }
+  if (opts.surpassedThreshold5h !== undefined) h['anthropic-ratelimit-unified-5h-surpassed-threshold'] = String(opts.surpassedThreshold5h);
+  if (opts.overage) {
+    h['anthropic-ratelimit-unified-status'] = 'rejected';
+    h['anthropic-ratelimit-unified-5h-status'] = 'rejected';
+    h['anthropic-ratelimit-unified-overage-status'] = 'allowed';
+    h['anthropic-ratelimit-unified-overage-in-use'] = 'true';
+    h['anthropic-ratelimit-unified-representative-claim'] = 'five_hour';
+    h['anthropic-ratelimit-unified-reset'] = h['anthropic-ratelimit-unified-5h-reset'];
   }
   return h;
 }

@@ -97,8 +97,12 @@ describe('global install from the npm tarball', () => {
     for (const f of ['installers/linux/install.sh', 'installers/linux/uninstall.sh', 'installers/macos/install.sh', 'installers/macos/uninstall.sh']) {
       expect(isExecutable(path.join(pkg, f)), `${f} is executable`).toBe(true);
     }
+    // The dashboard's page and its chart library are in dist/ (vendored at build time), not node_modules.
+    for (const f of ['dist/dashboard/web/index.html', 'dist/dashboard/web/app.js', 'dist/dashboard/web/vendor/uPlot.iife.min.js'])
+      expect(fs.existsSync(path.join(pkg, f)), f).toBe(true);
     // No dev dependencies at run time.
-    for (const dev of ['typescript', 'vitest', 'tsx', 'openai']) expect(fs.existsSync(path.join(pkg, 'node_modules', dev)), dev).toBe(false);
+    for (const dev of ['typescript', 'vitest', 'tsx', 'openai', 'uplot', 'playwright-core'])
+      expect(fs.existsSync(path.join(pkg, 'node_modules', dev)), dev).toBe(false);
   });
 
   it('links an executable `maxproxy` that prints its version', async () => {
@@ -168,6 +172,13 @@ describe('global install from the npm tarball', () => {
       expect(h.status).toBe('ok');
       // The CLI bundled with the installed Agent SDK, not the repository's.
       expect(h.claude.path.startsWith(pkg)).toBe(true);
+      // The dashboard is served from the install, chart library included.
+      const page = await fetch(`${proxy.url}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('/dashboard/assets/vendor/uPlot.iife.min.js');
+      const lib = await fetch(`${proxy.url}/dashboard/assets/vendor/uPlot.iife.min.js`);
+      expect(lib.status).toBe(200);
+      expect(lib.headers.get('content-type')).toMatch(/javascript/);
       const r = await fetch(`${proxy.baseURL}/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

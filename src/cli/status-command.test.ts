@@ -97,3 +97,24 @@ describe('maxproxy sessions', () => {
     ]);
   });
 });
+
+describe('maxproxy status: the usage ledger', () => {
+  it('billing path of the last turn, extra-usage turns today, top clients by share of the 5-hour window', () => {
+    const s = snapshot({
+      ledger: {
+        lastTurn: { billing: 'plan', client: 'Codex', endedAt: NOW - 30_000 },
+        turnsToday: 5,
+        tokensToday: 900,
+        extraUsageTurnsToday: 0,
+        topClients: [
+          { client: 'Codex', turns: 4, fiveHour: 0.12, weekly: 0.02, budgetPercent: 20 },
+          { client: 'curl', turns: 1, fiveHour: 0.01, weekly: 0 },
+        ],
+        extraUsagePolicy: 'refuse',
+      },
+    });
+    const lines = formatStatus(s, where, NOW).split('\n');
+    expect(lines).toContain('Last turn billed to: plan (Codex, 30s ago); extra-usage turns today: 0; extra usage policy: refuse');
+    expect(lines).toContain('Top clients (share of the 5-hour window): Codex 12.0% (budget 20%), curl 1.0%');
+  });
+});

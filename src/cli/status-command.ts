@@ -32,6 +32,13 @@ export function formatStatus(s: StatusSnapshot, where: { pid: number; url: strin
     `Usage: ${[usageText('5-hour', s.usage.fiveHour, now), usageText('weekly', s.usage.weekly, now), ...other].join('; ')}; tokens today ${formatTokens(s.usage.tokensToday)}`,
   );
   if (s.usage.isUsingOverage) lines.push(`Extra usage in use${s.usage.overageStatus ? ` (${s.usage.overageStatus})` : ''}`);
+  if (s.ledger) {
+    const l = s.ledger;
+    const last = l.lastTurn ? `${l.lastTurn.billing} (${l.lastTurn.client}, ${formatAgo(l.lastTurn.endedAt, now)})` : 'no turns yet';
+    lines.push(`Last turn billed to: ${last}; extra-usage turns today: ${l.extraUsageTurnsToday}; extra usage policy: ${l.extraUsagePolicy}`);
+    const top = l.topClients.map((c) => `${c.client} ${(c.fiveHour * 100).toFixed(1)}%${c.budgetPercent !== undefined ? ` (budget ${c.budgetPercent}%)` : ''}`);
+    lines.push(`Top clients (share of the 5-hour window): ${top.length ? top.join(', ') : 'none yet'}`);
+  }
   for (const w of s.warnings) lines.push(`${w.level}: ${w.message}`);
   return lines.join('\n');
 }

@@ -35,6 +35,12 @@ export interface Config {
   notifications: boolean;
   thresholds: { warn: number; critical: number };
   portPresets: number[];
+  /** What to do when Claude Code reports answers billed as extra usage (beyond the plan). */
+  extraUsage: 'refuse' | 'notify' | 'allow';
+  /** Per-client budgets: client name (as the tray shows it, any case) -> percent of the 5-hour window. */
+  clientBudgets: Record<string, number>;
+  /** Days of single turns the usage ledger keeps; older days are kept as daily totals. */
+  usageRetentionDays: number;
 }
 
 /** The platform's per-user application data directory. */
@@ -75,4 +81,7 @@ export const defaults = (): Omit<Config, 'dataDir'> => ({
   notifications: true,
   thresholds: { warn: 0.75, critical: 0.9 },
   portPresets: [3456, 8080, 8787, 11434],
+  extraUsage: 'refuse',
+  clientBudgets: {},
+  usageRetentionDays: 90,
 });

@@ -3,10 +3,38 @@ import type { Config } from './defaults.js';
 import { settingsSchema } from './settings.js';
 
 export interface ParsedCommand {
-  /** The subcommand: serve (default), status, sessions, login-item, help, version. */
+  /** The subcommand: serve (default), status, sessions, usage, login-item, help, version. */
   command: string;
   args: string[];
   overrides: Partial<Config>;
+  /** Options of `maxproxy usage`. */
+  usage: { since?: string; by?: string; json: boolean };
+}
+
+const EXTRA_USAGE = ['refuse', 'notify', 'allow'] as const;
+
+function extraUsage(label: string, v: string): Config['extraUsage'] {
+  const x = v.toLowerCase();
+  if (!(EXTRA_USAGE as readonly string[]).includes(x)) throw new Error(`${label} takes refuse, notify or allow, got "${v}"`);
+  return x as Config['extraUsage'];
+}
+
+/** `client=percent` pairs; the client as the tray shows it (matched in any case). */
+export function clientBudgets(list: string[], label: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const kv of list) {
+    const i = kv.lastIndexOf('=');
+    const name = kv.slice(0, i).trim();
+    const pct = kv
+      .slice(i + 1)
+      .trim()
+      .replace(/%$/, '');
+    if (i <= 0 || !name || !/^\d+(\.\d+)?$/.test(pct) || Number(pct) > 100) {
+      throw new Error(`${label} takes CLIENT=PERCENT (0-100), e.g. OpenClaw=40, got "${kv}"`);
+    }
+    out[name] = Number(pct);
+  }
+  return out;
 }
 
 /**
@@ -40,6 +68,8 @@ function keyValues(list: string[] | undefined, flag: string): Record<string, str
 
 export const usage = `Usage: maxproxy [serve] [options]
        maxproxy status | sessions          show the running daemon's state
+       maxproxy usage [--since 5h|24h|7d|30d|DATE] [--by client|model|day|hour|path] [--json]
+                                           what was spent, by whom (reads the ledger; daemon not needed)
        maxproxy login-item enable|disable|status
        maxproxy login                      log Claude Code in (runs its \`auth login\`)
 
@@ -60,6 +90,9 @@ Options:
   --shutdown-grace-ms N      how long in-flight requests may finish on shutdown
   --model ALIAS=ID           add or override a model alias (repeatable)
   --log-level LEVEL          fatal|error|warn|info|debug|trace
+  --extra-usage POLICY       refuse (default) | notify | allow answers billed as extra usage
+  --client-budget NAME=PCT   cap a client at PCT % of the 5-hour window (repeatable)
+  --usage-retention-days N   days of single turns kept in the usage ledger (default 90)
   -h, --help / -v, --version`;
 
 /** Parses argv (without node and script). Unknown flags are errors: a typo must not be ignored. */
@@ -86,6 +119,12 @@ export function parseFlags(argv: string[]): ParsedCommand {
       'warm-spares': { type: 'string' },
       model: { type: 'string', multiple: true },
       'log-level': { type: 'string' },
+      'extra-usage': { type: 'string' },
+      'client-budget': { type: 'string', multiple: true },
+      'usage-retention-days': { type: 'string' },
+      since: { type: 'string' },
+      by: { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -118,8 +157,11 @@ export function parseFlags(argv: string[]): ParsedCommand {
   const models = keyValues(values.model, 'model');
   if (models) o.models = models;
   if (values['log-level'] !== undefined) o.logLevel = values['log-level'];
+  if (values['extra-usage'] !== undefined) o.extraUsage = extraUsage('--extra-usage', values['extra-usage']);
+  if (values['client-budget']) o.clientBudgets = clientBudgets(values['client-budget'], '--client-budget');
+  n('usage-retention-days', 'usageRetentionDays');
   const command = values.help ? 'help' : values.version ? 'version' : (positionals[0] ?? 'serve');
-  return { command, args: positionals.slice(1), overrides: o };
+  return { command, args: positionals.slice(1), overrides: o, usage: { since: values.since, by: values.by, json: values.json === true } };
 }
 
 /** MAXPROXY_* environment variables, same meaning as the flags. */
@@ -152,6 +194,7 @@ export function envOverrides(env: NodeJS.ProcessEnv): Partial<Config> {
     ['MAXPROXY_MAX_BODY_BYTES', 'maxBodyBytes'],
     ['MAXPROXY_SHUTDOWN_GRACE_MS', 'shutdownGraceMs'],
     ['MAXPROXY_WARM_SPARES', 'warmSpares'],
+    ['MAXPROXY_USAGE_RETENTION_DAYS', 'usageRetentionDays'],
   ];
   for (const [name, key] of map) {
     const v = int(name);
@@ -161,5 +204,8 @@ export function envOverrides(env: NodeJS.ProcessEnv): Partial<Config> {
   if (origins) o.allowedOrigins = origins;
   const hosts = list('MAXPROXY_ALLOWED_HOSTS');
   if (hosts) o.allowedHosts = hosts;
+  if (env.MAXPROXY_EXTRA_USAGE) o.extraUsage = extraUsage('MAXPROXY_EXTRA_USAGE', env.MAXPROXY_EXTRA_USAGE);
+  const budgets = list('MAXPROXY_CLIENT_BUDGETS');
+  if (budgets) o.clientBudgets = clientBudgets(budgets, 'MAXPROXY_CLIENT_BUDGETS');
   return o;
 }

@@ -98,3 +98,31 @@ describe('flags', () => {
     expect(parseFlags(['login-item', 'enable', '--data-dir', '/x'])).toMatchObject({ command: 'login-item', args: ['enable'] });
   });
 });
+
+describe('usage flags', () => {
+  it('--extra-usage, --client-budget (repeatable), --usage-retention-days, and their env and settings', () => {
+    const o = parseFlags(['--extra-usage', 'Notify', '--client-budget', 'OpenClaw=40', '--client-budget', 'OpenAI SDK=12.5%', '--usage-retention-days', '30']);
+    expect(o.overrides).toMatchObject({ extraUsage: 'notify', clientBudgets: { OpenClaw: 40, 'OpenAI SDK': 12.5 }, usageRetentionDays: 30 });
+    expect(() => parseFlags(['--extra-usage', 'maybe'])).toThrow(/refuse, notify or allow/);
+    expect(() => parseFlags(['--client-budget', 'OpenClaw'])).toThrow(/CLIENT=PERCENT/);
+    expect(() => parseFlags(['--client-budget', 'OpenClaw=140'])).toThrow(/CLIENT=PERCENT/);
+    expect(() => parseFlags(['--usage-retention-days', '0'])).toThrow(/between 1 and 3650/);
+    expect(envOverrides({ MAXPROXY_EXTRA_USAGE: 'allow', MAXPROXY_CLIENT_BUDGETS: 'curl=5, Codex=10', MAXPROXY_USAGE_RETENTION_DAYS: '7' })).toEqual({
+      extraUsage: 'allow',
+      clientBudgets: { curl: 5, Codex: 10 },
+      usageRetentionDays: 7,
+    });
+    expect(parseFlags(['usage', '--since', '5h', '--by', 'model', '--json'])).toMatchObject({
+      command: 'usage',
+      usage: { since: '5h', by: 'model', json: true },
+    });
+  });
+
+  it('defaults to refuse, 90 days, no budgets; budgets merge by client name in any case', () => {
+    const dataDir = dataDirWith({ clientBudgets: { openclaw: 30, curl: 5 }, extraUsage: 'notify' });
+    expect(resolve(['--data-dir', dataDirWith()]).config).toMatchObject({ extraUsage: 'refuse', usageRetentionDays: 90, clientBudgets: {} });
+    const c = resolve(['--data-dir', dataDir, '--client-budget', 'OpenClaw=40']).config;
+    expect(c.clientBudgets).toEqual({ curl: 5, OpenClaw: 40 });
+    expect(c.extraUsage).toBe('notify');
+  });
+});

@@ -20,6 +20,7 @@ export function resolveConfig(flags: Partial<Config>, env: Partial<Config>): Res
   warnings.push(...settings.warnings);
   const merged: Config = { ...defaults(), ...settings.get(), ...env, ...flags, dataDir };
   merged.models = { ...settings.get().models, ...env.models, ...flags.models };
+  merged.clientBudgets = mergeBudgets(settings.get().clientBudgets, env.clientBudgets, flags.clientBudgets);
   if (merged.apiKey === '') merged.apiKey = undefined;
   if (!isLoopback(merged.host) && !merged.apiKey) {
     throw new Error(
@@ -28,4 +29,16 @@ export function resolveConfig(flags: Partial<Config>, env: Partial<Config>): Res
     );
   }
   return { config: merged, settings, warnings };
+}
+
+/** Client names match in any case: a later source's `openclaw` replaces an earlier `OpenClaw`. */
+function mergeBudgets(...sources: Array<Record<string, number> | undefined>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const src of sources) {
+    for (const [name, pct] of Object.entries(src ?? {})) {
+      for (const k of Object.keys(out)) if (k.toLowerCase() === name.toLowerCase()) delete out[k];
+      out[name] = pct;
+    }
+  }
+  return out;
 }

@@ -29,6 +29,9 @@ export type Settings = Partial<
     | 'notifications'
     | 'thresholds'
     | 'portPresets'
+    | 'extraUsage'
+    | 'clientBudgets'
+    | 'usageRetentionDays'
   >
 >;
 
@@ -64,6 +67,9 @@ export const settingsSchema = {
     additionalProperties: false,
   },
   portPresets: { type: 'array', items: int(1, 65535), maxItems: 16 },
+  extraUsage: { enum: ['refuse', 'notify', 'allow'] },
+  clientBudgets: { type: 'object', additionalProperties: { type: 'number', minimum: 0, maximum: 100 } },
+  usageRetentionDays: int(1, 3650),
 } as const;
 
 const KNOWN_KEYS = new Set(Object.keys(settingsSchema));

@@ -66,6 +66,16 @@ export class Alerts {
   notice(n: StatusNotice): void {
     if (n.kind === 'timeout') this.timeout(n.client, n.sessionId, n.afterMs);
     else if (n.kind === 'cli-crash') this.cliCrash(n);
+    else if (n.kind === 'extra-usage') this.extraUsage(n);
+  }
+
+  extraUsage(n: Extract<StatusNotice, { kind: 'extra-usage' }>): void {
+    const reset = n.resetsAt ? ` It resets ${new Date(n.resetsAt * 1000).toLocaleString()}.` : '';
+    const what =
+      n.policy === 'refuse'
+        ? 'maxproxy refuses new requests until then (429). To allow extra usage, check "Allow extra usage" in the tray menu.'
+        : 'Requests go on, billed as extra usage.';
+    this.notifier.notify('extra-usage', 'Claude is now billing extra usage', `Your plan's ${n.window} limit is used up.${reset} ${what}`);
   }
 
   timeout(client: string, sessionId: string | undefined, afterMs: number): void {

@@ -11,6 +11,12 @@ import type { MenuAction, MenuPrefs } from './menu-model.js';
 import { type CoalescingNotifier, createNotifier } from './notifier.js';
 import { defaultAssetsDir, Tray, type TrayOptions } from './tray.js';
 
+/** The page at `GET /`; a wildcard bind is opened on loopback (the Host guard accepts that name). */
+export function dashboardUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}/`;
+}
+
 /** Whether a tray can be shown at all on this machine right now. */
 export function hasDisplay(env = process.env, platform = process.platform): boolean {
   if (platform === 'darwin') return true;
@@ -103,11 +109,25 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
     port: daemon.port,
     portPresets,
     thresholds: { warn: Math.round(config.thresholds.warn * 100), critical: Math.round(config.thresholds.critical * 100) },
+    extraUsage: config.extraUsage,
   });
   const handlers = actionHandlers(ctx);
   const act = async (a: MenuAction): Promise<void> => {
     await (handlers[a.type] as (action: MenuAction) => void | Promise<void>)(a);
   };
+
+  // The dashboard's settings go through these same actions.
+  daemon.dashboard.attachTray({
+    setPort: (port) => act({ type: 'set-port', port }),
+    setNotifications: async (on) => {
+      if (on !== config.notifications) await act({ type: 'toggle-notifications' });
+    },
+    setStartAtLogin: async (on) => {
+      if (on !== ctx.startAtLogin) await act({ type: 'toggle-login' });
+    },
+    current: (key) => (key === 'port' ? daemon.port : key === 'notifications' ? config.notifications : ctx.startAtLogin),
+    refresh: () => ctx.tray?.refresh(),
+  });
 
   if (opts.tray) ctx.tray = await startTray(ctx, opts, prefs, act);
   log.debug({ tray: ctx.tray?.state ?? 'off' }, 'desktop ready');
@@ -116,6 +136,7 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
     prefs,
     tray: ctx.tray,
     stop: async () => {
+      daemon.dashboard.attachTray(undefined);
       daemon.status.off('change', onStatus);
       stopNotices();
       await ctx.tray?.stop();
@@ -167,12 +188,18 @@ function actionHandlers(c: ActionContext): ActionHandlers {
     'toggle-login': () => toggleLogin(c),
     'set-port': (a) => setPort(c, a.port),
     'toggle-notifications': () => toggleNotifications(c),
+    'toggle-extra-usage': () => {
+      // On: let extra usage through and still say so once per window; off: refuse (the default).
+      c.daemon.setExtraUsage(c.config.extraUsage === 'refuse' ? 'notify' : 'refuse');
+      c.tray?.refresh();
+    },
     pause: () => setPaused(c, true),
     resume: () => setPaused(c, false),
     'end-session': (a) => {
       c.daemon.engine.endSession(a.id);
     },
     'copy-url': () => copyText(`${c.daemon.url}/v1`, c.log),
+    'open-dashboard': () => openPath(dashboardUrl(c.config.host, c.daemon.port)),
     'open-logs': () => openPath(path.join(c.config.dataDir, 'logs')),
     'open-settings': () => openPath(c.settings.file),
     quit: () => {

@@ -98,6 +98,7 @@ describe('buildMenu', () => {
       'toggle-notifications',
       'pause',
       'copy-url',
+      'open-dashboard',
       'open-logs',
       'open-settings',
       'quit',
@@ -392,6 +393,7 @@ describe('menuActions', () => {
     expect(menuActions('resume')).toEqual({ type: 'resume' });
     expect(menuActions('session-end:abc:def')).toEqual({ type: 'end-session', id: 'abc:def' });
     expect(menuActions('copy-url')).toEqual({ type: 'copy-url' });
+    expect(menuActions('open-dashboard')).toEqual({ type: 'open-dashboard' });
     expect(menuActions('open-logs')).toEqual({ type: 'open-logs' });
     expect(menuActions('open-settings')).toEqual({ type: 'open-settings' });
     expect(menuActions('quit')).toEqual({ type: 'quit' });
@@ -461,5 +463,40 @@ describe('formatters', () => {
     expect(shortModel('claude-opus-4-1-20250805')).toBe('opus-4-1');
     expect(shortModel('gpt-4o')).toBe('gpt-4o');
     expect(shortModel('claude-')).toBe('claude-');
+  });
+});
+
+describe('usage ledger lines and the extra-usage toggle', () => {
+  const ledger = {
+    lastTurn: { billing: 'extra_usage' as const, client: 'OpenClaw', endedAt: NOW - 120_000 },
+    turnsToday: 12,
+    tokensToday: 34_000,
+    extraUsageTurnsToday: 3,
+    topClients: [
+      { client: 'OpenClaw', turns: 9, fiveHour: 0.315, weekly: 0.05, budgetPercent: 30 },
+      { client: 'curl', turns: 3, fiveHour: 0.02, weekly: 0.01 },
+    ],
+    extraUsagePolicy: 'refuse' as const,
+  };
+
+  it('shows the billing path of the last turn, extra-usage turns today and the top clients with budgets', () => {
+    const m = buildMenu(snapshot({ ledger }), prefs({ extraUsage: 'refuse' }), NOW);
+    expect(find(m, 'usage-last-billing')).toMatchObject({ title: 'Last turn billed to: EXTRA USAGE (OpenClaw, 2m ago)', hidden: false });
+    expect(find(m, 'usage-extra-today')).toMatchObject({ title: 'Extra-usage turns today: 3', hidden: false });
+    expect(find(m, 'usage-client:OpenClaw').title).toBe('OpenClaw: 31.5% of the 5-hour window (budget 30%) · over budget');
+    expect(find(m, 'usage-client:curl').title).toBe('curl: 2.0% of the 5-hour window');
+    expect(find(m, 'usage-client-slot:2').hidden).toBe(true);
+    expect(find(m, 'toggle-extra-usage')).toMatchObject({ title: 'Allow extra usage', checked: false, hidden: false, enabled: true });
+    expect(find(m, 'toggle-extra-usage').checked).toBe(false);
+    expect(buildMenu(snapshot({ ledger }), prefs({ extraUsage: 'notify' }), NOW).items.find((i) => i.id === 'toggle-extra-usage')?.checked).toBe(true);
+    expect(menuActions('toggle-extra-usage')).toEqual({ type: 'toggle-extra-usage' });
+  });
+
+  it('keeps its shape with and without ledger data', () => {
+    const a = buildMenu(snapshot(), prefs({ extraUsage: 'refuse' }), NOW);
+    const b = buildMenu(snapshot({ ledger }), prefs({ extraUsage: 'refuse' }), NOW);
+    expect(shape(a.items)).toEqual(shape(b.items));
+    expect(find(a, 'usage-last-billing').hidden).toBe(true);
+    expect(find(a, 'usage-extra-today').hidden).toBe(true);
   });
 });

@@ -49,11 +49,15 @@ export interface MenuPrefs {
   port: number;
   portPresets: number[];
   thresholds: MenuThresholds;
+  /** The extra-usage policy; the "Allow extra usage" toggle shows only when given. */
+  extraUsage?: 'refuse' | 'notify' | 'allow';
 }
 
 export const DEFAULT_THRESHOLDS: MenuThresholds = { warn: 75, critical: 90 };
 /** Sessions shown individually; more are summed up in the header. */
 export const SESSION_SLOTS = 8;
+/** Clients shown with their share of the current 5-hour window. */
+export const CLIENT_SLOTS = 3;
 /** Warning lines; the last slot says "… and N more" when there are more. */
 export const WARNING_SLOTS = 5;
 
@@ -61,10 +65,12 @@ export type MenuAction =
   | { type: 'toggle-login' }
   | { type: 'set-port'; port: number }
   | { type: 'toggle-notifications' }
+  | { type: 'toggle-extra-usage' }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'end-session'; id: string }
   | { type: 'copy-url' }
+  | { type: 'open-dashboard' }
   | { type: 'open-logs' }
   | { type: 'open-settings' }
   | { type: 'quit' };
@@ -74,9 +80,11 @@ export function menuActions(id: string): MenuAction | null {
   switch (id) {
     case 'toggle-login':
     case 'toggle-notifications':
+    case 'toggle-extra-usage':
     case 'pause':
     case 'resume':
     case 'copy-url':
+    case 'open-dashboard':
     case 'open-logs':
     case 'open-settings':
     case 'quit':
@@ -268,7 +276,35 @@ function usageItems(s: StatusSnapshot, now: number): MenuItem[] {
     info('usage-other', others.length ? `Other limits: ${others.join(', ')}` : 'Other limits: none', others.length === 0),
     info('usage-overage', overage ?? 'Extra usage: not in use', overage === undefined),
     info('usage-today', `Tokens today: ${formatTokens(s.usage.tokensToday)}`),
+    ...ledgerItems(s, now),
   ];
+}
+
+const BILLING_WORDS = { plan: 'plan', extra_usage: 'EXTRA USAGE', unknown: 'not reported' } as const;
+
+/** The ledger's lines: billing path of the last turn, extra-usage turns today, top clients by share of the 5-hour window. */
+function ledgerItems(s: StatusSnapshot, now: number): MenuItem[] {
+  const l = s.ledger;
+  const last = l?.lastTurn;
+  const items: MenuItem[] = [
+    info(
+      'usage-last-billing',
+      last ? `Last turn billed to: ${BILLING_WORDS[last.billing]} (${last.client}, ${formatAgo(last.endedAt, now)})` : 'Last turn: none yet',
+      !last,
+    ),
+    info('usage-extra-today', `Extra-usage turns today: ${l?.extraUsageTurnsToday ?? 0}`, !l || (l.extraUsageTurnsToday === 0 && !s.usage.isUsingOverage)),
+  ];
+  for (let i = 0; i < CLIENT_SLOTS; i++) {
+    const c = l?.topClients[i];
+    if (!c) {
+      items.push(info(`usage-client-slot:${i}`, '', true));
+      continue;
+    }
+    const budget = c.budgetPercent !== undefined ? ` (budget ${c.budgetPercent}%)` : '';
+    const over = c.budgetPercent !== undefined && c.fiveHour * 100 > c.budgetPercent ? ' · over budget' : '';
+    items.push(info(`usage-client:${c.client}`, `${c.client}: ${(c.fiveHour * 100).toFixed(1)}% of the 5-hour window${budget}${over}`));
+  }
+  return items;
 }
 
 function warningItems(warnings: Warning[]): MenuItem[] {
@@ -363,9 +399,18 @@ export function buildMenu(status: StatusSnapshot, prefs: MenuPrefs, now: number)
     { id: 'toggle-login', title: 'Start at login', enabled: true, checked: prefs.startAtLogin },
     portItem(status, prefs),
     { id: 'toggle-notifications', title: 'Notifications', enabled: true, checked: prefs.notifications },
+    {
+      id: 'toggle-extra-usage',
+      title: 'Allow extra usage',
+      enabled: true,
+      checked: prefs.extraUsage !== undefined && prefs.extraUsage !== 'refuse',
+      hidden: prefs.extraUsage === undefined,
+      tooltip: "When your plan's window is used up: unchecked refuses requests (429) instead of paying as extra usage",
+    },
     pauseItem,
     sep(4),
     { id: 'copy-url', title: `Copy base URL (${url})`, enabled: true, tooltip: url },
+    { id: 'open-dashboard', title: 'Open dashboard', enabled: state === 'running' || paused, tooltip: url.replace(/\/v1$/, '/') },
     { id: 'open-logs', title: 'Open logs', enabled: true },
     { id: 'open-settings', title: 'Open settings', enabled: true },
     sep(5),

@@ -76,6 +76,8 @@ export class Engine implements TurnEngine {
   private readonly newSession: SessionFactory;
   private readonly sweeper: NodeJS.Timeout;
   private closing = false;
+  /** The client each session serves, kept past the slot's removal for the crash notice. */
+  private readonly clientOf = new WeakMap<EngineSession, string>();
 
   constructor(
     private readonly opts: EngineOptions,
@@ -327,6 +329,7 @@ export class Engine implements TurnEngine {
       outputTokens: 0,
     };
     this.index.add(slot);
+    this.clientOf.set(session, slot.client);
     const opened = session;
     opened.onClosed(() => {
       this.index.remove(slot);
@@ -338,7 +341,7 @@ export class Engine implements TurnEngine {
   /** The default session factory: a real Claude Code process. */
   private liveSession(spec: SessionSpec): EngineSession {
     const { tools, ...rest } = spec;
-    return new LiveSession({
+    const session: LiveSession = new LiveSession({
       claudePath: this.opts.claudePath,
       cwd: this.cwd,
       env: this.childEnv,
@@ -348,9 +351,10 @@ export class Engine implements TurnEngine {
       maxRetryWaitMs: this.opts.maxRetryWaitMs,
       groups: this.groups,
       log: this.opts.log,
-      // The crash notice names the client whose conversation the process held.
-      onCrash: (info) => this.opts.onCliCrash?.({ ...info, client: this.index.byId(info.sessionId)?.client }),
+      // The crash notice names the client whose conversation the process held (its slot is gone by then).
+      onCrash: (info) => this.opts.onCliCrash?.({ ...info, client: this.clientOf.get(session) }),
     });
+    return session;
   }
 
   /**

@@ -35,6 +35,26 @@ describe('billingOf', () => {
 });
 
 describe('windowsOf', () => {
+  it('reads every window from unifiedWindows, utilisation below the thresholds included', () => {
+    expect(
+      windowsOf([
+        {
+          status: 'allowed',
+          unifiedWindows: {
+            five_hour: { utilization: 0.31, resetsAt: 100 },
+            seven_day: { utilization: 0.12, resetsAt: 900 },
+            seven_day_opus: { utilization: 0.5 },
+          },
+        },
+      ]),
+    ).toEqual({ fiveHour: { utilization: 0.31, resetsAt: 100 }, weekly: { utilization: 0.12, resetsAt: 900 } });
+  });
+  it('lets the top-level fields of a warning window win where they are set', () => {
+    expect(windowsOf([{ rateLimitType: 'five_hour', utilization: 0.92, unifiedWindows: { five_hour: { utilization: 0.9, resetsAt: 100 } } }])).toEqual({
+      fiveHour: { utilization: 0.92, resetsAt: 100 },
+    });
+  });
+
   it('keeps the last reading of the 5-hour and weekly windows and ignores others', () => {
     expect(
       windowsOf([

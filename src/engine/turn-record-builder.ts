@@ -12,16 +12,27 @@ export function billingOf(rateLimits: readonly RateLimitInfo[]): BillingPath {
   return rateLimits.length > 0 ? 'plan' : 'unknown';
 }
 
-/** The last reading of each window the turn reported (utilisation 0..1, reset in epoch s). */
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+/**
+ * The last reading of each window the turn reported (utilisation 0..1, reset in epoch s).
+ * Under a subscription credential each event carries every window in `unifiedWindows`
+ * (utilisation included, below the warning thresholds too); the top-level fields describe
+ * the window that is warning or refusing, and win for that window.
+ */
 export function windowsOf(rateLimits: readonly RateLimitInfo[]): { fiveHour?: WindowReading; weekly?: WindowReading } {
   const out: { fiveHour?: WindowReading; weekly?: WindowReading } = {};
+  const put = (type: unknown, reading: WindowReading) => {
+    if (type === 'five_hour') out.fiveHour = reading;
+    else if (type === 'seven_day') out.weekly = reading;
+  };
   for (const r of rateLimits) {
-    const reading: WindowReading = {
-      utilization: typeof r.utilization === 'number' ? r.utilization : undefined,
-      resetsAt: typeof r.resetsAt === 'number' ? r.resetsAt : undefined,
-    };
-    if (r.rateLimitType === 'five_hour') out.fiveHour = reading;
-    else if (r.rateLimitType === 'seven_day') out.weekly = reading;
+    const unified = (r.unifiedWindows ?? {}) as Record<string, { utilization?: unknown; resetsAt?: unknown } | undefined>;
+    for (const [type, w] of Object.entries(unified)) if (w && typeof w === 'object') put(type, { utilization: num(w.utilization), resetsAt: num(w.resetsAt) });
+    if (r.rateLimitType) {
+      const prev = r.rateLimitType === 'five_hour' ? out.fiveHour : r.rateLimitType === 'seven_day' ? out.weekly : undefined;
+      put(r.rateLimitType, { utilization: num(r.utilization) ?? prev?.utilization, resetsAt: num(r.resetsAt) ?? prev?.resetsAt });
+    }
   }
   return out;
 }

@@ -26,6 +26,10 @@ export interface AppDeps {
   /** Extra fields for /health (binary path, version...). */
   health: () => Record<string, unknown>;
   commitAfterMs?: number;
+  /** The dashboard (`GET /`, `/dashboard/*`): mounted before the API guards, it brings its own. */
+  dashboard?: express.Router;
+  /** Admission before each turn (server/turn-route.ts). */
+  admit?: (client: string) => TurnError | undefined;
 }
 
 /** Anthropic clients (SDKs, OpenClaw's anthropic-messages) identify themselves by these headers. */
@@ -43,6 +47,7 @@ export function createApp(d: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(d.metrics.track());
+  if (d.dashboard) app.use(d.dashboard);
   app.use(
     guards({
       port: d.port,
@@ -93,7 +98,7 @@ export function createApp(d: AppDeps): express.Express {
     }
   });
 
-  const deps = { engine: d.engine, status: d.status, metrics: d.metrics, log: d.log, isPaused: d.isPaused, commitAfterMs: d.commitAfterMs };
+  const deps = { engine: d.engine, status: d.status, metrics: d.metrics, log: d.log, isPaused: d.isPaused, commitAfterMs: d.commitAfterMs, admit: d.admit };
   app.post('/v1/chat/completions', turnRoute(chatCompletions, deps));
   app.post('/v1/messages', turnRoute(anthropicMessages, deps));
   app.post('/v1/responses', turnRoute(responsesApi(d.responses), deps));

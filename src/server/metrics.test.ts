@@ -1,6 +1,7 @@
 import http from 'node:http';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TurnRecord } from '../turn/turn-record.js';
 import { listen, type Started } from './guards/testing.js';
 import { Metrics } from './metrics.js';
 
@@ -145,5 +146,34 @@ describe('Metrics', () => {
     });
     m.setQueueDepth(5);
     expect(sample(await m.text(), 'maxproxy_queue_depth')).toBe(5);
+  });
+
+  it('counts turns and their tokens by client, model and billing path, with bounded labels', async () => {
+    const m = new Metrics({ defaultMetrics: false });
+    const rec = (client: string, billing: 'plan' | 'extra_usage' | 'unknown', status: 'ok' | 'error' = 'ok'): TurnRecord => ({
+      startedAt: 1,
+      endedAt: 2,
+      requestId: 'r',
+      sessionId: 's',
+      client,
+      endpoint: 'messages',
+      modelRequested: 'sonnet',
+      modelServed: 'claude-sonnet-4-5',
+      status,
+      usage: { inputTokens: 10, outputTokens: 4, cacheReadInputTokens: 0, cacheCreationInputTokens: 2 },
+      durationMs: 1,
+      billing,
+    });
+    m.recordTurn(rec('OpenClaw', 'plan'));
+    m.recordTurn(rec('OpenClaw', 'plan'));
+    m.recordTurn(rec('curl', 'extra_usage', 'error'));
+    for (let i = 0; i < 40; i++) m.recordTurn(rec(`odd-agent-${i}`, 'unknown'));
+    const text = await m.text();
+    expect(sample(text, 'maxproxy_turns_total{client="OpenClaw",model="claude-sonnet-4-5",billing="plan",status="ok"}')).toBe(2);
+    expect(sample(text, 'maxproxy_turns_total{client="curl",model="claude-sonnet-4-5",billing="extra_usage",status="error"}')).toBe(1);
+    expect(sample(text, 'maxproxy_turn_tokens_total{client="OpenClaw",model="claude-sonnet-4-5",billing="plan",type="input"}')).toBe(20);
+    expect(sample(text, 'maxproxy_turn_tokens_total{client="OpenClaw",model="claude-sonnet-4-5",billing="plan",type="cache_creation"}')).toBe(4);
+    // 32 distinct clients get their own label; the rest count as `other`.
+    expect(sample(text, 'maxproxy_turns_total{client="other",model="claude-sonnet-4-5",billing="unknown",status="ok"}')).toBe(10);
   });
 });

@@ -12,6 +12,8 @@
  *   maxproxy_tokens_total{type=input|output|cache_read|cache_creation}  counter
  *   maxproxy_cli_crashes_total                       counter
  *   maxproxy_watchdog_stops_total                    counter
+ *   maxproxy_turns_total{client,model,billing,status}            counter (one per ended turn)
+ *   maxproxy_turn_tokens_total{client,model,billing,type}        counter
  *   maxproxy_process_* / maxproxy_nodejs_*           collectDefaultMetrics
  *
  * `route` must be a bounded set (the route pattern such as `/v1/chat/completions`,
@@ -21,6 +23,7 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { TurnRecord } from '../turn/turn-record.js';
 import type { Usage } from '../turn/types.js';
 
 export type TokenType = 'input' | 'output' | 'cache_read' | 'cache_creation';
@@ -49,6 +52,9 @@ export const CLIENT_CLOSED_STATUS = '499';
 const TTFT_BUCKETS = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60];
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 
+/** Distinct clients (and models) labelled before the rest are counted as `other`. */
+const MAX_LABEL_VALUES = 32;
+
 const valid = (n: number): boolean => Number.isFinite(n) && n >= 0;
 
 /** The route label for a finished request: an explicit `res.locals.metricsRoute`, else the matched pattern. */
@@ -71,6 +77,10 @@ export class Metrics {
   private readonly tokens: Counter<'type'>;
   private readonly cliCrashes: Counter;
   private readonly watchdogStops: Counter;
+  private readonly turns: Counter<'client' | 'model' | 'billing' | 'status'>;
+  private readonly turnTokens: Counter<'client' | 'model' | 'billing' | 'type'>;
+  /** Client and model labels seen so far: bounded so an odd user-agent per request cannot grow the series forever. */
+  private readonly seen = { client: new Set<string>(), model: new Set<string>() };
 
   constructor(opts: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -141,6 +151,18 @@ export class Metrics {
       help: 'Turns stopped by the inactivity watchdog (their Claude Code process is ended)',
       registers,
     });
+    this.turns = new Counter({
+      name: `${p}turns_total`,
+      help: 'Turns that reached Claude Code, by client, model served, billing path (plan, extra_usage, unknown) and outcome',
+      labelNames: ['client', 'model', 'billing', 'status'] as const,
+      registers,
+    });
+    this.turnTokens = new Counter({
+      name: `${p}turn_tokens_total`,
+      help: 'Tokens of ended turns by client, model served, billing path and type',
+      labelNames: ['client', 'model', 'billing', 'type'] as const,
+      registers,
+    });
     // Start every token type at 0 so the series exist before the first turn.
     for (const t of ['input', 'output', 'cache_read', 'cache_creation'] as const) this.tokens.inc({ type: t }, 0);
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: p });
@@ -178,6 +200,28 @@ export class Metrics {
     this.addTokens('output', u.outputTokens);
     this.addTokens('cache_read', u.cacheReadInputTokens);
     this.addTokens('cache_creation', u.cacheCreationInputTokens);
+  }
+
+  /** Counts one ended turn (the engine's TurnRecord). */
+  recordTurn(r: TurnRecord): void {
+    const client = this.bounded('client', r.client);
+    const model = this.bounded('model', r.modelServed);
+    this.turns.inc({ client, model, billing: r.billing, status: r.status });
+    const add = (type: TokenType, n: number) => {
+      if (valid(n) && n > 0) this.turnTokens.inc({ client, model, billing: r.billing, type }, n);
+    };
+    add('input', r.usage.inputTokens);
+    add('output', r.usage.outputTokens);
+    add('cache_read', r.usage.cacheReadInputTokens);
+    add('cache_creation', r.usage.cacheCreationInputTokens);
+  }
+
+  private bounded(kind: 'client' | 'model', v: string): string {
+    const set = this.seen[kind];
+    if (set.has(v)) return v;
+    if (set.size >= MAX_LABEL_VALUES) return 'other';
+    set.add(v);
+    return v;
   }
 
   /** A Claude Code process exited while serving, without maxproxy stopping it. */

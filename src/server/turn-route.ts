@@ -41,6 +41,8 @@ export interface TurnRouteDeps {
   /** How long a stream may wait for its first event before committing to 200 with keep-alives. */
   commitAfterMs?: number;
   isPaused: () => boolean;
+  /** Decides before the turn starts whether a client may run one (extra-usage policy, budgets); an error refuses it. */
+  admit?: (client: string) => TurnError | undefined;
 }
 
 export const sendWireError = (res: Response, w: WireError): void => {
@@ -93,7 +95,7 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
       return;
     }
     const parsed = parse(adapter, scope);
-    if (!parsed) return;
+    if (!parsed || !admitted(deps, scope, parsed.request)) return;
     const turn: TurnState = { outcome: { ok: false } };
     try {
       await runTurn(adapter, deps, scope, parsed, turn, commitAfterMs);
@@ -135,6 +137,15 @@ function parse<X>(adapter: FormatAdapter<X>, scope: Scope): Parsed<X> | undefine
   }
   if (parsed.ignored.length) scope.log.debug({ ignored: parsed.ignored }, 'accepted but not honoured by Claude Code');
   return parsed;
+}
+
+/** Step 1b: the admission check (extra-usage policy, client budgets); false once refused in the format. */
+function admitted(deps: TurnRouteDeps, scope: Scope, request: TurnRequest): boolean {
+  const refusal = deps.admit?.(clientName(request.conversation.userAgent));
+  if (!refusal) return true;
+  scope.log.info({ code: refusal.code, retryAfterSeconds: refusal.retryAfterSeconds }, 'turn refused before it started');
+  scope.fail(refusal);
+  return false;
 }
 
 /** Steps 2 and 3: start the turn and peek at it, then stream or collect it. */

@@ -18,4 +18,6 @@ export type StatusNotice =
       code: number | null;
       signal: string | null;
       stderr?: string;
-    };
+    }
+  /** Claude Code reports answers billed as extra usage (once per window; src/usage/admission.ts). */
+  | { kind: 'extra-usage'; policy: 'refuse' | 'notify'; window: string; resetsAt?: number };

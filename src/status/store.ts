@@ -1,7 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type { RateLimitInfo } from '../turn/types.js';
 import type { StatusNotice } from './notices.js';
-import type { ClaudeStatus, RequestsStatus, ServerStatus, SessionInfo, StatusSnapshot, StatusWarning, UsageStatus, UsageWindow } from './types.js';
+import type {
+  ClaudeStatus,
+  LedgerStatus,
+  RequestsStatus,
+  ServerStatus,
+  SessionInfo,
+  StatusSnapshot,
+  StatusWarning,
+  UsageStatus,
+  UsageWindow,
+} from './types.js';
 
 const localDay = (t = Date.now()): string => {
   const d = new Date(t);
@@ -20,6 +30,7 @@ export class StatusStore extends EventEmitter {
   private requests: RequestsStatus = { active: 0, queued: 0, oldestQueuedMs: 0 };
   private usage: UsageStatus = { other: {}, tokensToday: 0, day: localDay() };
   private warnings = new Map<string, StatusWarning>();
+  private ledger?: LedgerStatus;
   private pending = false;
 
   constructor(
@@ -38,8 +49,14 @@ export class StatusStore extends EventEmitter {
       sessions: [...this.sessions.values()].map((s) => ({ ...s })).sort((a, b) => b.lastActivity - a.lastActivity),
       requests: { ...this.requests },
       usage: structuredClone(this.usage),
+      ...(this.ledger ? { ledger: structuredClone(this.ledger) } : {}),
       warnings: [...this.warnings.values()].map((w) => ({ ...w })),
     };
+  }
+
+  /** The usage part alone (cheaper than a snapshot; the admission check reads it per request). */
+  usageStatus(): UsageStatus {
+    return structuredClone(this.usage);
   }
 
   setServer(patch: Partial<ServerStatus>): void {
@@ -77,19 +94,56 @@ export class StatusStore extends EventEmitter {
     this.changed();
   }
 
-  /** Folds one CLI rate_limit_event into the usage windows. */
+  /**
+   * Folds one CLI rate_limit_event into the usage windows. Claude Code 2.1.330 reports
+   * every window in `unifiedWindows` (utilisation included, below thresholds too); the
+   * top-level fields describe the window that is warning or refusing, if any.
+   */
   recordRateLimit(info: RateLimitInfo): void {
-    const w: UsageWindow = {
-      utilization: typeof info.utilization === 'number' ? info.utilization : undefined,
-      resetsAt: typeof info.resetsAt === 'number' ? info.resetsAt : undefined,
-      status: info.status,
-    };
-    const type = info.rateLimitType ?? 'unknown';
+    const unified = (info.unifiedWindows ?? {}) as Record<string, { utilization?: unknown; resetsAt?: unknown; status?: unknown } | undefined>;
+    for (const [type, u] of Object.entries(unified)) {
+      if (!u || typeof u !== 'object') continue;
+      this.setWindow(type, {
+        utilization: typeof u.utilization === 'number' ? u.utilization : undefined,
+        resetsAt: typeof u.resetsAt === 'number' ? u.resetsAt : undefined,
+        status: typeof u.status === 'string' ? u.status : undefined,
+      });
+    }
+    if (info.rateLimitType) {
+      const prev = this.windowOf(info.rateLimitType);
+      this.setWindow(info.rateLimitType, {
+        utilization: typeof info.utilization === 'number' ? info.utilization : prev?.utilization,
+        resetsAt: typeof info.resetsAt === 'number' ? info.resetsAt : prev?.resetsAt,
+        status: info.status,
+      });
+    }
+    if (typeof info.isUsingOverage === 'boolean') {
+      this.usage.isUsingOverage = info.isUsingOverage;
+      if (!info.isUsingOverage) delete this.usage.extraUsage;
+      else {
+        const resetsAt = typeof info.resetsAt === 'number' ? info.resetsAt : undefined;
+        const prev = this.usage.extraUsage;
+        const same = prev && prev.window === info.rateLimitType && prev.resetsAt === resetsAt;
+        this.usage.extraUsage = { window: info.rateLimitType, resetsAt, since: same ? prev.since : Date.now() };
+      }
+    }
+    if (typeof info.overageStatus === 'string') this.usage.overageStatus = info.overageStatus;
+    this.changed();
+  }
+
+  private windowOf(type: string): UsageWindow | undefined {
+    return type === 'five_hour' ? this.usage.fiveHour : type === 'seven_day' || type === 'weekly' ? this.usage.weekly : this.usage.other[type];
+  }
+
+  private setWindow(type: string, w: UsageWindow): void {
     if (type === 'five_hour') this.usage.fiveHour = w;
     else if (type === 'seven_day' || type === 'weekly') this.usage.weekly = w;
     else this.usage.other[type] = w;
-    if (typeof info.isUsingOverage === 'boolean') this.usage.isUsingOverage = info.isUsingOverage;
-    if (typeof info.overageStatus === 'string') this.usage.overageStatus = info.overageStatus;
+  }
+
+  /** The usage ledger's summary (tray, `maxproxy status`). */
+  setLedger(l: LedgerStatus): void {
+    this.ledger = l;
     this.changed();
   }
 

@@ -50,10 +50,33 @@ export interface UsageStatus {
   other: Record<string, UsageWindow>;
   isUsingOverage?: boolean;
   overageStatus?: string;
+  /** When Claude Code last said answers are billed as extra usage: the window that ran out and its reset. */
+  extraUsage?: ExtraUsageInfo;
   /** Output+input tokens from CLI results since local midnight. */
   tokensToday: number;
   /** Local date (YYYY-MM-DD) tokensToday belongs to. */
   day: string;
+}
+
+export interface ExtraUsageInfo {
+  /** The CLI's rateLimitType of the window that is used up (five_hour, seven_day...). */
+  window?: string;
+  /** Epoch seconds. */
+  resetsAt?: number;
+  /** Epoch ms when it was first reported. */
+  since: number;
+}
+
+/** What the usage ledger says, for the tray and `maxproxy status` (all from the stored turns, so it survives restarts). */
+export interface LedgerStatus {
+  lastTurn?: { billing: 'plan' | 'extra_usage' | 'unknown'; client: string; endedAt: number };
+  turnsToday: number;
+  tokensToday: number;
+  extraUsageTurnsToday: number;
+  /** Clients by share (0..1) of the current 5-hour window, largest first; with their budget (percent) if set. */
+  topClients: Array<{ client: string; turns: number; fiveHour: number; weekly: number; budgetPercent?: number }>;
+  /** The extra-usage policy in force. */
+  extraUsagePolicy: 'refuse' | 'notify' | 'allow';
 }
 
 export type WarningLevel = 'warning' | 'error';
@@ -80,5 +103,7 @@ export interface StatusSnapshot {
   sessions: SessionInfo[];
   requests: RequestsStatus;
   usage: UsageStatus;
+  /** Absent until the ledger has started. */
+  ledger?: LedgerStatus;
   warnings: StatusWarning[];
 }
