@@ -1,6 +1,4 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { ResponseStore } from './api/responses/index.js';
 import type { Config } from './config/defaults.js';
 import type { SettingsStore } from './config/settings.js';
 import { Dashboard } from './dashboard/dashboard.js';
@@ -13,6 +11,8 @@ import { createApp } from './server/app.js';
 import { Listener } from './server/listener.js';
 import { Metrics } from './server/metrics.js';
 import { StatusStore } from './status/store.js';
+import { writeFileAtomicSync } from './store/atomic-write.js';
+import { ResponseStore } from './store/response-store.js';
 import { Admission, activeExtraUsage, type ExtraUsagePolicy, watchExtraUsage } from './usage/admission.js';
 import { Ledger } from './usage/ledger.js';
 
@@ -209,8 +209,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
 /** <data-dir>/daemon.json: where this daemon answers (for scripts; the lock file says the same). */
 function writeDaemonInfo(dataDir: string, url: string): void {
   const file = path.join(dataDir, 'daemon.json');
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ pid: process.pid, url, startedAt: Date.now() }), { mode: 0o600 });
-  fs.renameSync(`${file}.tmp`, file);
+  writeFileAtomicSync(file, JSON.stringify({ pid: process.pid, url, startedAt: Date.now() }));
 }
 
 const urlHost = (h: string) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h);

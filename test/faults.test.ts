@@ -222,13 +222,25 @@ describe('upstream errors reported by the CLI', () => {
     expect(r.openai.status).toBe(200);
     const o = openaiStreamSummary(r.openai.raw);
     expect(o.text).toBe('partial ');
-    expect(o.error).toBeDefined();
-    expect(o.error.type).toMatch(/service_unavailable|server_error/);
+    // The CLI's last word is the fallback's 529: an overload in each format's own terms.
+    expect(o.error).toMatchObject({ type: 'service_unavailable', code: 'overloaded', message: expect.stringMatching(/529 Overloaded/) });
     expect(o.done).toBe(false);
     const a = anthropicStreamSummary(r.anthropic.raw);
     expect(a.text).toBe('partial ');
-    expect(a.error?.type).toMatch(/overloaded_error|api_error/);
+    expect(a.error).toMatchObject({ type: 'overloaded_error', message: expect.stringMatching(/529 Overloaded/) });
     expect(a.stopped).toBe(false);
+    // Upstream saw, per conversation, the streaming attempt first, then the non-streaming fallback.
+    const bySession = new Map<string, typeof upstream.messageRequests>();
+    for (const q of upstream.messageRequests) {
+      const id = String(q.headers['x-claude-code-session-id']);
+      bySession.set(id, [...(bySession.get(id) ?? []), q]);
+    }
+    expect(bySession.size).toBe(2);
+    for (const reqs of bySession.values()) {
+      expect(reqs[0].body.stream).toBe(true);
+      expect(reqs.slice(1).length).toBeGreaterThanOrEqual(1);
+      expect(reqs.slice(1).every((q) => !q.body.stream)).toBe(true);
+    }
   }, 90_000);
 });
 
@@ -462,7 +474,16 @@ describe('the daemon itself killed with SIGKILL', () => {
     const a1 = (await oa.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'remember 42' }] })).choices[0].message.content!;
     expect(a1).toBe('echo: remember 42');
     const session1 = upstream.messageRequests.at(-1)!.headers['x-claude-code-session-id'];
-    await sleep(500); // the session map is written shortly after each turn
+    // The session map is written in the background shortly after each turn: wait until it holds
+    // this conversation, so the SIGKILL below cannot race the write (then a resume is certain).
+    const mapFile = path.join(dataDir, 'sessions.json');
+    await waitFor(() => {
+      try {
+        return JSON.parse(fs.readFileSync(mapFile, 'utf8')).sessions.some((s: { cliSessionId: string }) => s.cliSessionId === session1);
+      } catch {
+        return false;
+      }
+    }, 20_000);
 
     // A turn that never ends upstream: its CLI process would outlive the daemon.
     upstream.setResponder(() => ({ kind: 'stall', afterText: 'thinking' }));
@@ -508,8 +529,8 @@ describe('the daemon itself killed with SIGKILL', () => {
       expect(r.choices[0].message.content).toBe('echo: which number?');
       const last = upstream.messageRequests.at(-1)!;
       expect(last.body.messages.flatMap((m: any) => clientTexts(m.content))).toEqual(['remember 42', a1, 'which number?']);
-      // Resumed from the crashed run's own session when the map made it to disk, rebuilt otherwise.
-      if (fs.existsSync(path.join(dataDir, 'sessions.json'))) expect(last.headers['x-claude-code-session-id']).toBe(session1);
+      // Resumed from the crashed run's own session (the map was on disk before the SIGKILL), not rebuilt.
+      expect(last.headers['x-claude-code-session-id']).toBe(session1);
       await expectSettled(proxy, { sessions: 1 });
     } finally {
       const pid = proxy.child.pid!;

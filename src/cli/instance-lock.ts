@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicSync } from '../store/atomic-write.js';
 
 export type LockResult = { ok: true; release(): void; update(info: { url: string }): void } | { ok: false; pid: number; url?: string };
 
@@ -95,9 +96,7 @@ export async function acquireInstanceLock(dataDir: string, probe: ProcessProbe =
         },
         update: (info) => {
           // Atomic: `maxproxy status` must never read half a file.
-          const tmp = `${file}.${process.pid}.tmp`;
-          fs.writeFileSync(tmp, JSON.stringify({ pid: process.pid, startedAt, ...info }), { mode: 0o600 });
-          fs.renameSync(tmp, file);
+          writeFileAtomicSync(file, JSON.stringify({ pid: process.pid, startedAt, ...info }));
         },
       };
     } catch (e) {

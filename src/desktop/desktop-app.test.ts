@@ -15,7 +15,7 @@ import { TrayStartError } from './tray-process.js';
 function fakes() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'maxproxy-desktop-'));
   const status = new StatusStore('0.1.0');
-  const daemon = { status, port: 3456, url: 'http://127.0.0.1:3456' } as unknown as Daemon;
+  const daemon = { status, port: 3456, url: 'http://127.0.0.1:3456', dashboard: { attachTray: () => {} } } as unknown as Daemon;
   const config = { dataDir, notifications: true, thresholds: { warn: 0.75, critical: 0.9 }, portPresets: [3456] } as unknown as Config;
   const settings = { set: () => {}, file: path.join(dataDir, 'settings.json') } as unknown as SettingsStore;
   const lines: Array<[string, object, string | undefined]> = [];

@@ -11,13 +11,13 @@ import type { MenuAction, MenuPrefs } from './menu-model.js';
 import { type CoalescingNotifier, createNotifier } from './notifier.js';
 import { defaultAssetsDir, Tray, type TrayOptions } from './tray.js';
 
-/** Whether a tray can be shown at all on this machine right now. */
 /** The page at `GET /`; a wildcard bind is opened on loopback (the Host guard accepts that name). */
 export function dashboardUrl(host: string, port: number): string {
   const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return `http://${h}:${port}/`;
 }
 
+/** Whether a tray can be shown at all on this machine right now. */
 export function hasDisplay(env = process.env, platform = process.platform): boolean {
   if (platform === 'darwin') return true;
   return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
@@ -88,102 +88,32 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
   daemon.status.on('change', onStatus);
 
   const loginOpts = { dataDir: config.dataDir, ...opts.loginItem };
-  let startAtLogin = (await loginItemStatus(loginOpts).catch(() => ({ enabled: false }))).enabled;
+  const ctx: ActionContext = {
+    daemon,
+    config,
+    settings,
+    log,
+    notifier,
+    alerts,
+    loginOpts,
+    quit: opts.quit ?? (() => process.kill(process.pid, 'SIGTERM')),
+    onPortMoved: opts.onPortMoved,
+    startAtLogin: (await loginItemStatus(loginOpts).catch(() => ({ enabled: false }))).enabled,
+  };
   // The port submenu keeps one shape for the life of the process (the tray binary cannot
   // add items): the presets plus the port we started on.
   const portPresets = [...new Set([...config.portPresets, daemon.port])];
-  const quit = opts.quit ?? (() => process.kill(process.pid, 'SIGTERM'));
-  let tray: Tray | undefined;
-
   const prefs = (): MenuPrefs => ({
-    startAtLogin,
+    startAtLogin: ctx.startAtLogin,
     notifications: config.notifications,
     port: daemon.port,
     portPresets,
     thresholds: { warn: Math.round(config.thresholds.warn * 100), critical: Math.round(config.thresholds.critical * 100) },
     extraUsage: config.extraUsage,
   });
-
+  const handlers = actionHandlers(ctx);
   const act = async (a: MenuAction): Promise<void> => {
-    switch (a.type) {
-      case 'toggle-login': {
-        // activate:false: registering must not start (or stop) a second copy of this running daemon.
-        try {
-          if (startAtLogin) await disableLoginItem({ ...loginOpts, activate: false, logger: log });
-          else await enableLoginItem({ ...loginOpts, activate: false, logger: log });
-        } catch (e) {
-          log.warn({ err: (e as Error).message }, 'start at login not changed');
-          notifier.notify('login-item', 'Start at login was not changed', (e as Error).message);
-        }
-        startAtLogin = (await loginItemStatus(loginOpts).catch(() => ({ enabled: startAtLogin }))).enabled;
-        try {
-          settings.set('startAtLogin', startAtLogin);
-        } catch {
-          /* settings file invalid: the login item itself is the truth */
-        }
-        tray?.refresh();
-        return;
-      }
-      case 'set-port': {
-        if (a.port === daemon.port) return;
-        const before = daemon.port;
-        try {
-          await daemon.movePort(a.port);
-          config.port = a.port;
-          log.info({ from: before, port: a.port }, 'listening on a new port');
-          opts.onPortMoved?.(daemon.url, notifier);
-        } catch (e) {
-          log.warn({ port: a.port, err: (e as Error).message }, 'port not available; keeping the old one');
-          alerts.portConflict(a.port, e as NodeJS.ErrnoException, daemon.port);
-        }
-        tray?.refresh();
-        return;
-      }
-      case 'toggle-notifications':
-        config.notifications = !config.notifications;
-        notifier.setEnabled(config.notifications);
-        try {
-          settings.set('notifications', config.notifications);
-        } catch {
-          /* not persisted */
-        }
-        tray?.refresh();
-        return;
-      case 'toggle-extra-usage':
-        // On: let extra usage through and still say so once per window; off: refuse (the default).
-        daemon.setExtraUsage(config.extraUsage === 'refuse' ? 'notify' : 'refuse');
-        tray?.refresh();
-        return;
-      case 'pause':
-        daemon.paused = true;
-        daemon.status.setServer({ state: 'paused' });
-        log.info('paused: new requests are refused with 503');
-        return;
-      case 'resume':
-        daemon.paused = false;
-        daemon.status.setServer({ state: 'running' });
-        log.info('resumed');
-        return;
-      case 'end-session':
-        daemon.engine.endSession(a.id);
-        return;
-      case 'copy-url':
-        copyText(`${daemon.url}/v1`, log);
-        return;
-      case 'open-dashboard':
-        openPath(dashboardUrl(config.host, daemon.port));
-        return;
-      case 'open-logs':
-        openPath(path.join(config.dataDir, 'logs'));
-        return;
-      case 'open-settings':
-        openPath(settings.file);
-        return;
-      case 'quit':
-        log.info('quit from the tray menu');
-        quit();
-        return;
-    }
+    await (handlers[a.type] as (action: MenuAction) => void | Promise<void>)(a);
   };
 
   // The dashboard's settings go through these same actions.
@@ -193,41 +123,141 @@ export async function startDesktop(daemon: Daemon, config: Config, settings: Set
       if (on !== config.notifications) await act({ type: 'toggle-notifications' });
     },
     setStartAtLogin: async (on) => {
-      if (on !== startAtLogin) await act({ type: 'toggle-login' });
+      if (on !== ctx.startAtLogin) await act({ type: 'toggle-login' });
     },
-    current: (key) => (key === 'port' ? daemon.port : key === 'notifications' ? config.notifications : startAtLogin),
-    refresh: () => tray?.refresh(),
+    current: (key) => (key === 'port' ? daemon.port : key === 'notifications' ? config.notifications : ctx.startAtLogin),
+    refresh: () => ctx.tray?.refresh(),
   });
 
-  if (opts.tray) {
-    tray = new Tray({
-      store: daemon.status,
-      prefs,
-      onAction: act,
-      dataDir: config.dataDir,
-      logger: log,
-      ...opts.trayOptions,
-    });
-    // The tray logs why; on a Mac, where a display is always there, also say it where the user looks.
-    tray.on('headless', (reason: string) => {
-      if ((opts.trayOptions?.platform ?? process.platform) === 'darwin') notifier.notify('tray', 'maxproxy has no menu-bar icon', reason);
-    });
-    const ok = await tray.start();
-    if (ok) log.info('tray icon shown');
-  }
-  log.debug({ tray: tray?.state ?? 'off' }, 'desktop ready');
+  if (opts.tray) ctx.tray = await startTray(ctx, opts, prefs, act);
+  log.debug({ tray: ctx.tray?.state ?? 'off' }, 'desktop ready');
   return {
     act,
     prefs,
-    tray,
+    tray: ctx.tray,
     stop: async () => {
       daemon.dashboard.attachTray(undefined);
       daemon.status.off('change', onStatus);
       stopNotices();
-      await tray?.stop();
+      await ctx.tray?.stop();
       notifier.close();
     },
   };
+}
+
+async function startTray(ctx: ActionContext, opts: DesktopOptions, prefs: () => MenuPrefs, act: (a: MenuAction) => Promise<void>): Promise<Tray> {
+  const tray = new Tray({
+    store: ctx.daemon.status,
+    prefs,
+    onAction: act,
+    dataDir: ctx.config.dataDir,
+    logger: ctx.log,
+    ...opts.trayOptions,
+  });
+  // The tray logs why; on a Mac, where a display is always there, also say it where the user looks.
+  tray.on('headless', (reason: string) => {
+    if ((opts.trayOptions?.platform ?? process.platform) === 'darwin') ctx.notifier.notify('tray', 'maxproxy has no menu-bar icon', reason);
+  });
+  // Set before start() resolves: a click during start-up refreshes this tray.
+  ctx.tray = tray;
+  if (await tray.start()) ctx.log.info('tray icon shown');
+  return tray;
+}
+
+/** What the menu's actions work on. */
+interface ActionContext {
+  daemon: Daemon;
+  config: Config;
+  settings: SettingsStore;
+  log: Logger;
+  notifier: CoalescingNotifier;
+  alerts: Alerts;
+  loginOpts: LoginItemOptions;
+  quit: () => void;
+  onPortMoved?: (url: string, notifier: CoalescingNotifier) => void;
+  /** Whether the login item is registered, as last read back. */
+  startAtLogin: boolean;
+  tray?: Tray;
+}
+
+type ActionHandlers = { [K in MenuAction['type']]: (action: Extract<MenuAction, { type: K }>) => void | Promise<void> };
+
+/** One handler per menu action (a new action adds its entry here; the type makes it required). */
+function actionHandlers(c: ActionContext): ActionHandlers {
+  return {
+    'toggle-login': () => toggleLogin(c),
+    'set-port': (a) => setPort(c, a.port),
+    'toggle-notifications': () => toggleNotifications(c),
+    'toggle-extra-usage': () => {
+      // On: let extra usage through and still say so once per window; off: refuse (the default).
+      c.daemon.setExtraUsage(c.config.extraUsage === 'refuse' ? 'notify' : 'refuse');
+      c.tray?.refresh();
+    },
+    pause: () => setPaused(c, true),
+    resume: () => setPaused(c, false),
+    'end-session': (a) => {
+      c.daemon.engine.endSession(a.id);
+    },
+    'copy-url': () => copyText(`${c.daemon.url}/v1`, c.log),
+    'open-dashboard': () => openPath(dashboardUrl(c.config.host, c.daemon.port)),
+    'open-logs': () => openPath(path.join(c.config.dataDir, 'logs')),
+    'open-settings': () => openPath(c.settings.file),
+    quit: () => {
+      c.log.info('quit from the tray menu');
+      c.quit();
+    },
+  };
+}
+
+async function toggleLogin(c: ActionContext): Promise<void> {
+  // activate:false: registering must not start (or stop) a second copy of this running daemon.
+  try {
+    if (c.startAtLogin) await disableLoginItem({ ...c.loginOpts, activate: false, logger: c.log });
+    else await enableLoginItem({ ...c.loginOpts, activate: false, logger: c.log });
+  } catch (e) {
+    c.log.warn({ err: (e as Error).message }, 'start at login not changed');
+    c.notifier.notify('login-item', 'Start at login was not changed', (e as Error).message);
+  }
+  c.startAtLogin = (await loginItemStatus(c.loginOpts).catch(() => ({ enabled: c.startAtLogin }))).enabled;
+  try {
+    c.settings.set('startAtLogin', c.startAtLogin);
+  } catch {
+    /* settings file invalid: the login item itself is the truth */
+  }
+  c.tray?.refresh();
+}
+
+async function setPort(c: ActionContext, port: number): Promise<void> {
+  const { daemon } = c;
+  if (port === daemon.port) return;
+  const before = daemon.port;
+  try {
+    await daemon.movePort(port);
+    c.config.port = port;
+    c.log.info({ from: before, port }, 'listening on a new port');
+    c.onPortMoved?.(daemon.url, c.notifier);
+  } catch (e) {
+    c.log.warn({ port, err: (e as Error).message }, 'port not available; keeping the old one');
+    c.alerts.portConflict(port, e as NodeJS.ErrnoException, daemon.port);
+  }
+  c.tray?.refresh();
+}
+
+function toggleNotifications(c: ActionContext): void {
+  c.config.notifications = !c.config.notifications;
+  c.notifier.setEnabled(c.config.notifications);
+  try {
+    c.settings.set('notifications', c.config.notifications);
+  } catch {
+    /* not persisted */
+  }
+  c.tray?.refresh();
+}
+
+function setPaused(c: ActionContext, paused: boolean): void {
+  c.daemon.paused = paused;
+  c.daemon.status.setServer({ state: paused ? 'paused' : 'running' });
+  c.log.info(paused ? 'paused: new requests are refused with 503' : 'resumed');
 }
 
 /** The app icon shown beside notifications (Linux; macOS uses the app's own). */

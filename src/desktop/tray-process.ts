@@ -29,12 +29,15 @@
  */
 import { type ChildProcess, spawn as nodeSpawn, type SpawnOptions } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { constants as fsConstants, promises as fsp } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import readline from 'node:readline';
 import { type Logger, silentLogger } from './logger.js';
 import type { MenuItem, MenuModel, TrayIconName } from './menu-model.js';
+import { resolveTrayBinary } from './tray-binary.js';
+import { describeEarlyExit, describeSpawnError, TrayStartError } from './tray-start-error.js';
+
+// Split by concern; re-exported so callers keep one import.
+export { type ResolveTrayBinaryOptions, resolveTrayBinary, systray2PackageDir, trayBinaryName } from './tray-binary.js';
+export { describeEarlyExit, TrayStartError } from './tray-start-error.js';
 
 export const SEPARATOR_TITLE = '<SEPARATOR>';
 export const LINUX_CHECK_PREFIX = '✓ ';
@@ -63,21 +66,6 @@ export interface ProtocolMenu {
   tooltip: string;
   isTemplateIcon: boolean;
   items: ProtocolItem[];
-}
-
-/**
- * Why the tray could not start. `permanent` errors (no display, missing libraries,
- * unsupported platform, no binary) will not go away by retrying.
- */
-export class TrayStartError extends Error {
-  override name = 'TrayStartError';
-  constructor(
-    message: string,
-    readonly permanent: boolean,
-    readonly stderr = '',
-  ) {
-    super(message);
-  }
 }
 
 export interface TrayExit {
@@ -110,105 +98,6 @@ export interface TrayProcessOptions {
   /** systray2's package folder; found with require.resolve by default. */
   packageDir?: string;
   spawn?: SpawnFn;
-}
-
-// ---------------------------------------------------------------------------------------
-// Finding an executable binary
-
-export function trayBinaryName(platform: NodeJS.Platform, arch: string): string {
-  if (platform === 'linux') {
-    if (arch !== 'x64') {
-      throw new TrayStartError(`no tray on linux-${arch}: systray2 ships only an x86-64 Linux tray binary`, true);
-    }
-    return 'tray_linux_release';
-  }
-  // x86_64 only; on arm64 it runs under Rosetta 2.
-  if (platform === 'darwin') return 'tray_darwin_release';
-  throw new TrayStartError(`no tray on ${platform}: maxproxy's tray supports macOS and Linux`, true);
-}
-
-export function systray2PackageDir(): string {
-  const require = createRequire(import.meta.url);
-  return path.dirname(require.resolve('systray2/package.json'));
-}
-
-export interface ResolveTrayBinaryOptions {
-  dataDir: string;
-  platform?: NodeJS.Platform;
-  arch?: string;
-  packageDir?: string;
-  logger?: Logger;
-  /** Injected in tests to simulate a read-only install. */
-  chmod?: (file: string, mode: number) => Promise<void>;
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await fsp.access(file, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The path of an executable tray binary. systray2 ships its binaries mode 0644: chmod the
- * packaged file when we may, otherwise copy it to <dataDir>/bin/ (a root-owned global
- * install cannot be chmodded by the user) under a versioned name, written to a temporary
- * name and renamed so a concurrent start never runs a half-written file.
- */
-export async function resolveTrayBinary(opts: ResolveTrayBinaryOptions): Promise<string> {
-  const log = opts.logger ?? silentLogger;
-  const name = trayBinaryName(opts.platform ?? process.platform, opts.arch ?? process.arch);
-  let pkgDir: string;
-  try {
-    pkgDir = opts.packageDir ?? systray2PackageDir();
-  } catch (e) {
-    throw new TrayStartError(`systray2 is not installed: ${(e as Error).message}`, true);
-  }
-  const src = path.join(pkgDir, 'traybin', name);
-  let st: Awaited<ReturnType<typeof fsp.stat>>;
-  try {
-    st = await fsp.stat(src);
-  } catch {
-    throw new TrayStartError(`tray binary missing: ${src}`, true);
-  }
-  if (await isExecutable(src)) return src;
-
-  const chmod = opts.chmod ?? ((f: string, m: number) => fsp.chmod(f, m));
-  try {
-    await chmod(src, (st.mode & 0o777) | 0o755);
-    if (await isExecutable(src)) return src;
-  } catch (e) {
-    log.debug({ err: (e as Error).message, file: src }, 'tray binary not chmoddable; copying it');
-  }
-
-  let version = 'unknown';
-  try {
-    version = JSON.parse(await fsp.readFile(path.join(pkgDir, 'package.json'), 'utf8')).version ?? version;
-  } catch {
-    /* an unknown version only weakens the cache key; size still guards it */
-  }
-  const binDir = path.join(opts.dataDir, 'bin');
-  const dest = path.join(binDir, `${name}-${version}`);
-  try {
-    const d = await fsp.stat(dest);
-    if (d.size === st.size && (await isExecutable(dest))) return dest;
-  } catch {
-    /* not copied yet */
-  }
-  await fsp.mkdir(binDir, { recursive: true });
-  const tmp = `${dest}.${process.pid}.tmp`;
-  try {
-    await fsp.copyFile(src, tmp);
-    await fsp.chmod(tmp, 0o755);
-    await fsp.rename(tmp, dest);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw new TrayStartError(`cannot make the tray binary executable (copy to ${dest}): ${(e as Error).message}`, true);
-  }
-  log.info({ file: dest }, 'copied tray binary to make it executable');
-  return dest;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -252,33 +141,6 @@ function wireItem(item: MenuItem, num: number, platform: NodeJS.Platform): Proto
 
 const sameItem = (a: ProtocolItem, b: ProtocolItem): boolean =>
   a.title === b.title && a.tooltip === b.tooltip && a.enabled === b.enabled && a.checked === b.checked && a.hidden === b.hidden;
-
-function describeSpawnError(e: NodeJS.ErrnoException, file: string, platform: NodeJS.Platform): TrayStartError {
-  // errno 86 is EBADARCH: an x86_64 binary on Apple silicon without Rosetta 2.
-  if (e.code === 'EBADARCH' || e.errno === -86 || e.errno === 86 || /bad cpu type/i.test(e.message)) {
-    return new TrayStartError(
-      'the tray binary is x86_64 and needs Rosetta 2 on Apple silicon: run `softwareupdate --install-rosetta --agree-to-license`',
-      true,
-    );
-  }
-  if (e.code === 'EACCES') return new TrayStartError(`tray binary is not executable: ${file}`, true);
-  if (e.code === 'ENOENT') return new TrayStartError(`tray binary not found: ${file}`, true);
-  return new TrayStartError(`cannot start the tray binary on ${platform}: ${e.message}`, false);
-}
-
-/** Turns what the binary said before dying into a message a user can act on. */
-export function describeEarlyExit(code: number | null, signal: string | null, stderr: string): TrayStartError {
-  const lib = /error while loading shared libraries: (\S+?):/.exec(stderr);
-  if (lib) {
-    return new TrayStartError(`tray needs ${lib[1]}: install libgtk-3-0 and libayatana-appindicator3-1 (Debian/Ubuntu), or run with --headless`, true, stderr);
-  }
-  if (/cannot open display/i.test(stderr)) {
-    return new TrayStartError('tray cannot open the display (is DISPLAY right?); running headless', true, stderr);
-  }
-  const how = signal ? `signal ${signal}` : `code ${code}`;
-  const last = stderr.trim().split('\n').slice(-3).join(' | ');
-  return new TrayStartError(`tray binary exited (${how}) before it was ready${last ? `: ${last}` : ''}`, false, stderr);
-}
 
 // ---------------------------------------------------------------------------------------
 

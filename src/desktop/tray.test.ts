@@ -339,8 +339,12 @@ describe('tray icons', () => {
     expect(r.status).toBe(0);
   });
 
-  it('accepts a pino logger (type-level)', () => {
-    const l: Logger = pino({ enabled: false });
-    l.info({ a: 1 }, 'ok');
+  it('takes a pino logger as is and logs through it', async () => {
+    const lines: string[] = [];
+    const l: Logger = pino({ base: null, timestamp: false }, { write: (line: string) => void lines.push(line) });
+    const tray = makeTray({ icons: undefined, assetsDir: '/nonexistent-assets', logger: l });
+    expect(await tray.start()).toBe(false);
+    const records = lines.map((line) => JSON.parse(line));
+    expect(records).toContainEqual(expect.objectContaining({ level: 50, msg: 'tray unavailable; running headless', reason: expect.any(String) }));
   });
 });

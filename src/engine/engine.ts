@@ -102,7 +102,7 @@ export class Engine implements TurnEngine {
     this.groups = new ProcessGroups(path.join(opts.dataDir, 'pids'));
     const reaped = this.groups.reapOrphans();
     if (reaped.length) opts.log.warn({ pids: reaped }, 'reaped Claude Code processes left by an earlier run');
-    this.map = new SessionMap(path.join(opts.dataDir, 'sessions.json'));
+    this.map = new SessionMap(path.join(opts.dataDir, 'sessions.json'), undefined, (err) => opts.log.warn({ err }, 'session map not saved'));
     // A session whose transcript the retention sweep removed cannot be resumed: it is rebuilt instead.
     this.index = new ConversationIndex({
       get: (fp) => {

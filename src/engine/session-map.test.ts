@@ -127,12 +127,24 @@ describe('SessionMap', () => {
     expect(m.get('ok')).toBeDefined();
   });
 
-  it('a failing background save does not throw out of its timer', () => {
+  it('a failing background save is reported, keeps the map, and the next save writes it', async () => {
     const blocker = path.join(dir, 'blocker');
     fs.writeFileSync(blocker, ''); // a file where the data dir should be
-    const m = new SessionMap(path.join(blocker, 'sessions.json'));
+    const target = path.join(blocker, 'sessions.json');
+    const errors: Error[] = [];
+    const m = new SessionMap(target, 2000, (e) => errors.push(e));
     m.put(rec('a'));
-    expect(() => vi.advanceTimersByTime(250)).not.toThrow();
+    vi.advanceTimersByTime(250);
+    // The failure stays inside the background save: nothing rejects, the record stays in memory.
+    await expect(m.flushed()).resolves.toBeUndefined();
+    expect(errors.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['ENOTDIR']);
     expect(m.get('a')).toBeDefined();
+    expect(fs.existsSync(target)).toBe(false);
+
+    // Once the data dir can exist, the pending change is written by the shutdown save.
+    fs.rmSync(blocker);
+    m.save();
+    expect(new SessionMap(target).get('a')).toMatchObject({ cliSessionId: 'cli-a' });
+    expect(errors).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import { DebouncedJsonFile } from '../store/debounced-json-file.js';
 
 /** A conversation the CLI holds on disk, found again by the fingerprint of its history. */
 export interface SessionRecord {
@@ -17,16 +17,20 @@ export interface SessionRecord {
 
 /**
  * fingerprint -> CLI session, persisted as JSON in the data dir so a restarted
- * daemon resumes conversations from the CLI's own transcripts (atomic writes).
+ * daemon resumes conversations from the CLI's own transcripts (written atomically,
+ * at most 200 ms after a change, off the event loop: a synchronous write per turn
+ * stalled the next turn's stream in the bench).
  */
 export class SessionMap {
   private readonly byFp = new Map<string, SessionRecord>();
-  private timer?: NodeJS.Timeout;
+  private readonly store: DebouncedJsonFile;
 
   constructor(
-    private readonly file: string,
+    file: string,
     private readonly maxEntries = 2000,
+    onError?: (err: Error) => void,
   ) {
+    this.store = new DebouncedJsonFile({ file, delayMs: 200, snapshot: () => ({ version: 1, sessions: [...this.byFp.values()] }), onError });
     try {
       const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { sessions?: SessionRecord[] };
       for (const r of data.sessions ?? []) if (r && typeof r.fingerprint === 'string' && typeof r.cliSessionId === 'string') this.byFp.set(r.fingerprint, r);
@@ -45,57 +49,24 @@ export class SessionMap {
     this.byFp.delete(rec.fingerprint);
     this.byFp.set(rec.fingerprint, rec);
     while (this.byFp.size > this.maxEntries) this.byFp.delete(this.byFp.keys().next().value as string);
-    this.scheduleSave();
+    this.store.changed();
   }
 
   delete(fp: string): void {
-    if (this.byFp.delete(fp)) this.scheduleSave();
+    if (this.byFp.delete(fp)) this.store.changed();
   }
 
   get size(): number {
     return this.byFp.size;
   }
 
-  private scheduleSave(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      // Off the event loop: a synchronous write here stalled the next turn's stream (bench).
-      // Chained so an older snapshot can never be renamed over a newer one.
-      this.saving = this.saving
-        .then(() => this.saveAsync())
-        .catch(() => {
-          /* kept in memory; the next change or shutdown tries again */
-        });
-    }, 200);
-    this.timer.unref();
-  }
-
-  private async saveAsync(): Promise<void> {
-    const body = JSON.stringify({ version: 1, sessions: [...this.byFp.values()] });
-    await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.${++this.seq}.tmp`;
-    await fs.promises.writeFile(tmp, body, { mode: 0o600 });
-    await fs.promises.rename(tmp, this.file);
-  }
-
-  private seq = 0;
-  private saving: Promise<void> = Promise.resolve();
-
-  /** Resolves once the scheduled background saves so far have finished (tests, shutdown). */
+  /** Resolves once the background saves started so far have finished (tests, shutdown). */
   async flushed(): Promise<void> {
-    await this.saving;
+    await this.store.settled();
   }
 
-  /** Synchronous save, for shutdown. */
+  /** Synchronous save of pending changes, for shutdown (a failure is reported, not thrown). */
   save(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ version: 1, sessions: [...this.byFp.values()] }), { mode: 0o600 });
-    fs.renameSync(tmp, this.file);
+    this.store.flushSync();
   }
 }

@@ -1,10 +1,10 @@
 import express, { type Request, type Response } from 'express';
 import * as anthropic from '../api/anthropic/index.js';
 import * as openai from '../api/openai/index.js';
-import type { ResponseStore } from '../api/responses/index.js';
 import type { TurnEngine } from '../engine/turn-engine.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusStore } from '../status/store.js';
+import type { ResponseStore } from '../store/response-store.js';
 import { type TurnError, TurnFailure } from '../turn/types.js';
 import { anthropicMessages, chatCompletions, responsesApi } from './formats.js';
 import { guards } from './guards/index.js';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as anthropic from '../api/anthropic/index.js';
 import * as openai from '../api/openai/index.js';
 import * as responses from '../api/responses/index.js';
+import type { ResponseStore } from '../store/response-store.js';
 import type { FormatAdapter } from './turn-route.js';
 
 /** The three wire formats, each plugged into the shared turn route. */
@@ -39,7 +40,7 @@ async function* renameStart(events: AsyncIterable<import('../turn/types.js').Tur
   for await (const e of events) yield e.type === 'start' ? { ...e, messageId: id, model } : e;
 }
 
-export function responsesApi(store: responses.ResponseStore): FormatAdapter<responses.ParsedResponsesRequest> {
+export function responsesApi(store: ResponseStore): FormatAdapter<responses.ParsedResponsesRequest> {
   return {
     route: '/v1/responses',
     endpoint: 'responses',

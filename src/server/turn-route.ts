@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import { ignoredHeader } from '../api/unhonoured.js';
+import { ignoredHeader } from '../api/shared/unhonoured.js';
 import type { SseSink, WireContext, WireError } from '../api/wire.js';
 import { resourceFailure } from '../engine/resource-errors.js';
 import type { TurnEngine } from '../engine/turn-engine.js';
@@ -64,149 +64,229 @@ const headerMap = (req: Request): Record<string, string | undefined> => {
   return h;
 };
 
+/** One request in flight: what every step needs. */
+interface Scope {
+  route: string;
+  req: Request;
+  res: Response;
+  requestId: string;
+  log: Logger;
+  abort: AbortController;
+  t0: number;
+  /** Answers with an error in the endpoint's own format (a no-op once headers are out). */
+  fail: (err: TurnError) => void;
+  /**
+   * What Claude Code cannot honour is reported, never silently dropped (docs/decisions/033):
+   * the `x-maxproxy-ignored` header and one debug line, once per request.
+   */
+  reportIgnored: (list: readonly string[]) => void;
+}
+
+/** What the final log line and the metrics report about a turn, filled in as it runs. */
+interface TurnState {
+  sessionId?: string;
+  pid?: number;
+  ttftMs?: number;
+  outcome: { ok: boolean; result?: TurnResult; error?: TurnError };
+}
+
+type Parsed<X> = ReturnType<FormatAdapter<X>['parse']>;
+
 /**
- * The one request path every wire format shares: parse → engine → (stream | collect)
- * → encode, with errors in the endpoint's own format, client disconnects stopping
- * the turn, and one log line per request.
+ * The one request path every wire format shares: parse → start the turn and peek at its
+ * first event → stream or collect → finish (store, metrics, one log line), with errors in
+ * the endpoint's own format and client disconnects stopping the turn.
  */
 export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): RequestHandler {
   const commitAfterMs = deps.commitAfterMs ?? 8_000;
   return async (req, res) => {
-    const t0 = performance.now();
-    const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
-    res.setHeader('x-request-id', requestId);
-    const log = deps.log.child({ requestId, route: adapter.route });
-    const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    const fail = (err: TurnError) => {
-      if (res.headersSent) return;
-      sendWireError(res, adapter.encodeError(err));
-    };
+    const scope = openScope(adapter, deps, req, res);
     if (deps.isPaused()) {
-      fail({ kind: 'unavailable', code: 'paused', message: 'maxproxy is paused; resume it from the tray menu', retryAfterSeconds: 30 });
+      scope.fail({ kind: 'unavailable', code: 'paused', message: 'maxproxy is paused; resume it from the tray menu', retryAfterSeconds: 30 });
       return;
     }
-    const tooMany = tooManyMessages(req.body);
-    if (tooMany) {
-      log.info({ err: tooMany }, 'bad request');
-      return fail(tooMany);
-    }
-    let parsed: ReturnType<FormatAdapter<X>['parse']>;
+    const parsed = parse(adapter, scope);
+    if (!parsed || !admitted(deps, scope, parsed.request)) return;
+    const turn: TurnState = { outcome: { ok: false } };
     try {
-      parsed = adapter.parse(req.body, { headers: headerMap(req) });
+      await runTurn(adapter, deps, scope, parsed, turn, commitAfterMs);
     } catch (e) {
-      if (e instanceof TurnFailure) {
-        log.info({ err: e.error }, 'bad request');
-        return fail(e.error);
-      }
-      throw e;
-    }
-    const { request, ignored, extra } = parsed;
-    // What Claude Code cannot honour is reported, never silently dropped (docs/decisions/033).
-    let reported = false;
-    const reportIgnored = (list: readonly string[]) => {
-      if (reported) return;
-      reported = true;
-      const h = ignoredHeader(list);
-      if (h && !res.headersSent) res.setHeader('x-maxproxy-ignored', h);
-      if (list.length) log.debug({ ignored: list }, 'accepted but not honoured by Claude Code');
-    };
-    const refusal = deps.admit?.(clientName(request.conversation.userAgent));
-    if (refusal) {
-      log.info({ code: refusal.code, retryAfterSeconds: refusal.retryAfterSeconds }, 'turn refused before it started');
-      reportIgnored(ignored);
-      return fail(refusal);
-    }
-    const meta: TurnMeta = { id: adapter.newId(), created: Math.floor(Date.now() / 1000), model: request.model };
-    let sessionId: string | undefined;
-    let pid: number | undefined;
-    let ttftMs: number | undefined;
-    let outcome: { ok: boolean; result?: TurnResult; error?: TurnError } = { ok: false };
-    try {
-      const run = await deps.engine.run(request, { requestId, signal: abort.signal, endpoint: adapter.endpoint });
-      reportIgnored([...ignored, ...run.ignored]);
-      sessionId = run.sessionId;
-      pid = run.pid;
-      const it = run.events[Symbol.asyncIterator]();
-      // Non-streaming answers wait as long as the turn runs (the engine's watchdog bounds it).
-      const peek = await peekFirst(it, request.stream ? commitAfterMs : 2 ** 31 - 1);
-      if (peek.first?.type === 'error') {
-        outcome = { ok: false, error: peek.first.error };
-        await it.return?.();
-        return fail(peek.first.error);
-      }
-      if (peek.ended) {
-        outcome = { ok: false, error: { kind: 'upstream', message: 'Claude Code ended the turn without output' } };
-        return fail(outcome.error!);
-      }
-      ttftMs = performance.now() - t0;
-      const joined = untilShutdown(rejoin(peek.first ? [...peek.head, peek.first] : peek.head, peek.pending, it), deps.shutdown);
-      if (request.stream) {
-        const sink = new HttpSseSink(res);
-        sink.start();
-        // Comments keep proxies and clients from timing out while the CLI waits or retries.
-        const heartbeat = setInterval(() => sink.comment('keep-alive'), 15_000);
-        try {
-          await adapter.stream(joined, sink, meta, extra);
-        } finally {
-          clearInterval(heartbeat);
-          sink.end();
-        }
-      } else {
-        // The engine folds the turn once; the events only need to be let through.
-        for await (const _ of joined);
-        const collected = await run.outcome;
-        if (!collected.ok) {
-          outcome = { ok: false, error: collected.error };
-          return fail(collected.error);
-        }
-        outcome = { ok: true, result: collected.result };
-        res.json(adapter.encodeResult(collected.result, meta, extra));
-      }
-      if (request.stream) {
-        const collected = await run.outcome;
-        outcome = collected.ok ? { ok: true, result: collected.result } : { ok: false, error: collected.error };
-      }
-      if (outcome.ok && outcome.result) adapter.finished?.(outcome.result, meta, extra);
-    } catch (e) {
-      const failure = e instanceof TurnFailure ? e : resourceFailure(e);
-      if (failure) {
-        reportIgnored(ignored);
-        outcome = { ok: false, error: failure.error };
-        return fail(failure.error);
-      }
-      log.error({ err: e }, 'request failed');
-      outcome = { ok: false, error: { kind: 'internal', message: (e as Error).message } };
-      if (!res.headersSent) fail({ kind: 'internal', message: 'internal error in maxproxy; see its log' });
-      else res.end();
+      scope.reportIgnored(parsed.ignored);
+      failThrown(scope, turn, e);
     } finally {
-      const durationMs = performance.now() - t0;
-      const u = outcome.result?.usage;
-      const status = abort.signal.aborted && !res.writableFinished ? 499 : res.statusCode;
-      // requests_total/duration are counted once for every route by metrics.track().
-      if (ttftMs !== undefined) deps.metrics.observeTimeToFirstToken(adapter.route, ttftMs / 1000);
-      if (u) deps.metrics.addUsage(u);
-      if (outcome.error?.kind === 'timeout') {
-        deps.metrics.watchdogStop();
-        deps.status.notify({ kind: 'timeout', client: clientName(req.headers['user-agent']), sessionId, afterMs: durationMs });
-      }
-      log.info(
-        {
-          model: request.model,
-          sessionId,
-          pid,
-          stream: request.stream,
-          status,
-          ttftMs: ttftMs === undefined ? undefined : Math.round(ttftMs),
-          durationMs: Math.round(durationMs),
-          inputTokens: u ? promptTokens(u) : undefined,
-          outputTokens: u?.outputTokens,
-          error: outcome.error?.message,
-        },
-        'request',
-      );
+      finish(deps, scope, parsed.request, turn);
     }
   };
+}
+
+function openScope<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps, req: Request, res: Response): Scope {
+  const t0 = performance.now();
+  const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+  res.setHeader('x-request-id', requestId);
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  const fail = (err: TurnError) => {
+    if (res.headersSent) return;
+    sendWireError(res, adapter.encodeError(err));
+  };
+  const log = deps.log.child({ requestId, route: adapter.route });
+  let reported = false;
+  const reportIgnored = (list: readonly string[]) => {
+    if (reported) return;
+    reported = true;
+    const h = ignoredHeader(list);
+    if (h && !res.headersSent) res.setHeader('x-maxproxy-ignored', h);
+    if (list.length) log.debug({ ignored: list }, 'accepted but not honoured by Claude Code');
+  };
+  return { route: adapter.route, req, res, requestId, log, abort, t0, fail, reportIgnored };
+}
+
+/** Step 1: the body in the wire format → a canonical request (undefined once answered with a 4xx). */
+function parse<X>(adapter: FormatAdapter<X>, scope: Scope): Parsed<X> | undefined {
+  // Counted before any parsing: a huge message array is refused without walking it.
+  const tooMany = tooManyMessages(scope.req.body);
+  if (tooMany) {
+    scope.log.info({ err: tooMany }, 'bad request');
+    scope.fail(tooMany);
+    return undefined;
+  }
+  let parsed: Parsed<X>;
+  try {
+    parsed = adapter.parse(scope.req.body, { headers: headerMap(scope.req) });
+  } catch (e) {
+    if (e instanceof TurnFailure) {
+      scope.log.info({ err: e.error }, 'bad request');
+      scope.fail(e.error);
+      return undefined;
+    }
+    throw e;
+  }
+  return parsed;
+}
+
+/** Step 1b: the admission check (extra-usage policy, client budgets); false once refused in the format. */
+function admitted(deps: TurnRouteDeps, scope: Scope, request: TurnRequest): boolean {
+  const refusal = deps.admit?.(clientName(request.conversation.userAgent));
+  if (!refusal) return true;
+  scope.log.info({ code: refusal.code, retryAfterSeconds: refusal.retryAfterSeconds }, 'turn refused before it started');
+  scope.reportIgnored([]);
+  scope.fail(refusal);
+  return false;
+}
+
+/** Steps 2 and 3: start the turn and peek at it, then stream or collect it. */
+async function runTurn<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps, scope: Scope, parsed: Parsed<X>, turn: TurnState, commitAfterMs: number) {
+  const { request, extra } = parsed;
+  const meta: TurnMeta = { id: adapter.newId(), created: Math.floor(Date.now() / 1000), model: request.model };
+  const started = await startAndPeek(adapter, deps, scope, parsed, turn, commitAfterMs);
+  if (!started) return;
+  const { run, events } = started;
+  if (request.stream) {
+    await streamTurn(adapter, scope, events, meta, extra);
+    const collected = await run.outcome;
+    turn.outcome = collected.ok ? { ok: true, result: collected.result } : { ok: false, error: collected.error };
+  } else {
+    // The engine folds the turn once; the events only need to be let through.
+    for await (const _ of events);
+    const collected = await run.outcome;
+    if (!collected.ok) {
+      turn.outcome = { ok: false, error: collected.error };
+      scope.fail(collected.error);
+      return;
+    }
+    turn.outcome = { ok: true, result: collected.result };
+    scope.res.json(adapter.encodeResult(collected.result, meta, extra));
+  }
+  if (turn.outcome.ok && turn.outcome.result) adapter.finished?.(turn.outcome.result, meta, extra);
+}
+
+/**
+ * Starts the turn and waits for the event that decides the HTTP status: an error before any
+ * output is answered here with a real status (undefined returned); otherwise the events,
+ * the peeked ones put back in front.
+ */
+async function startAndPeek<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps, scope: Scope, parsed: Parsed<X>, turn: TurnState, commitAfterMs: number) {
+  const { request, ignored } = parsed;
+  const run = await deps.engine.run(request, { requestId: scope.requestId, signal: scope.abort.signal, endpoint: adapter.endpoint });
+  scope.reportIgnored([...ignored, ...run.ignored]);
+  turn.sessionId = run.sessionId;
+  turn.pid = run.pid;
+  const it = run.events[Symbol.asyncIterator]();
+  // Non-streaming answers wait as long as the turn runs (the engine's watchdog bounds it).
+  const peek = await peekFirst(it, request.stream ? commitAfterMs : 2 ** 31 - 1);
+  if (peek.first?.type === 'error') {
+    turn.outcome = { ok: false, error: peek.first.error };
+    await it.return?.();
+    scope.fail(peek.first.error);
+    return undefined;
+  }
+  if (peek.ended) {
+    const error: TurnError = { kind: 'upstream', message: 'Claude Code ended the turn without output' };
+    turn.outcome = { ok: false, error };
+    scope.fail(error);
+    return undefined;
+  }
+  turn.ttftMs = performance.now() - scope.t0;
+  return { run, events: untilShutdown(rejoin(peek.first ? [...peek.head, peek.first] : peek.head, peek.pending, it), deps.shutdown) };
+}
+
+async function streamTurn<X>(adapter: FormatAdapter<X>, scope: Scope, events: AsyncIterable<TurnEvent>, meta: TurnMeta, extra: X): Promise<void> {
+  const sink = new HttpSseSink(scope.res);
+  sink.start();
+  // Comments keep proxies and clients from timing out while the CLI waits or retries.
+  const heartbeat = setInterval(() => sink.comment('keep-alive'), 15_000);
+  try {
+    await adapter.stream(events, sink, meta, extra);
+  } finally {
+    clearInterval(heartbeat);
+    sink.end();
+  }
+}
+
+/** A failure thrown by the engine or an encoder: the format's error, or a 500 / ended stream. */
+function failThrown(scope: Scope, turn: TurnState, e: unknown): void {
+  // Descriptor exhaustion and the like are retryable 503s, not our defect.
+  const failure = e instanceof TurnFailure ? e : resourceFailure(e);
+  if (failure) {
+    turn.outcome = { ok: false, error: failure.error };
+    scope.fail(failure.error);
+    return;
+  }
+  scope.log.error({ err: e }, 'request failed');
+  turn.outcome = { ok: false, error: { kind: 'internal', message: (e as Error).message } };
+  if (!scope.res.headersSent) scope.fail({ kind: 'internal', message: 'internal error in maxproxy; see its log' });
+  else scope.res.end();
+}
+
+/** Step 4: metrics, the timeout notice and the one log line per request. */
+function finish(deps: TurnRouteDeps, scope: Scope, request: TurnRequest, turn: TurnState): void {
+  const { res, req, log } = scope;
+  const { outcome, ttftMs, sessionId, pid } = turn;
+  const durationMs = performance.now() - scope.t0;
+  const u = outcome.result?.usage;
+  const status = scope.abort.signal.aborted && !res.writableFinished ? 499 : res.statusCode;
+  // requests_total/duration are counted once for every route by metrics.track().
+  if (ttftMs !== undefined) deps.metrics.observeTimeToFirstToken(scope.route, ttftMs / 1000);
+  if (u) deps.metrics.addUsage(u);
+  if (outcome.error?.kind === 'timeout') {
+    deps.metrics.watchdogStop();
+    deps.status.notify({ kind: 'timeout', client: clientName(req.headers['user-agent']), sessionId, afterMs: durationMs });
+  }
+  log.info(
+    {
+      model: request.model,
+      sessionId,
+      pid,
+      stream: request.stream,
+      status,
+      ttftMs: ttftMs === undefined ? undefined : Math.round(ttftMs),
+      durationMs: Math.round(durationMs),
+      inputTokens: u ? promptTokens(u) : undefined,
+      outputTokens: u?.outputTokens,
+      error: outcome.error?.message,
+    },
+    'request',
+  );
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
+import { writeFileAtomicSync } from '../store/atomic-write.js';
 import type { BillingPath, TurnRecord, WindowReading } from '../turn/turn-record.js';
 import { addEntry, type CurrentWindows, type Entry, emptyTotals, groupEntries, seriesOf } from './aggregate.js';
 import { FIVE_HOUR_S, type Reading, turnWeight, WEEK_S, WindowAttributor } from './attribution.js';
@@ -300,8 +301,7 @@ function readCreatedAt(dir: string, create: boolean, now: number): number {
   }
   if (create) {
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify({ createdAt: now, version: 1 }));
-    fs.renameSync(`${file}.tmp`, file);
+    writeFileAtomicSync(file, JSON.stringify({ createdAt: now, version: 1 }));
   }
   return now;
 }

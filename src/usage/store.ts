@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
+import { writeFileAtomicSync } from '../store/atomic-write.js';
 import type { TurnRecord } from '../turn/turn-record.js';
 import { type DailyRow, dayStart, isDailyRow, isTurnRow, localDay, type TurnRow, toRow } from './rows.js';
 
@@ -170,15 +171,7 @@ export class UsageStore {
       }
     }
     const file = path.join(this.dir, DAILY);
-    const tmp = `${file}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeSync(fd, [...keep, ...totals.values()].map((r) => `${JSON.stringify(r)}\n`).join(''));
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
+    writeFileAtomicSync(file, [...keep, ...totals.values()].map((r) => `${JSON.stringify(r)}\n`).join(''));
     for (const day of old) fs.rmSync(path.join(this.dir, `turns-${day}.jsonl`), { force: true });
     return old.length;
   }

@@ -4,8 +4,8 @@
  * the fields the CLI does not take (cache_control, citations).
  */
 import type { ContentBlock, ImageBlock, Role, TextBlock } from '../../turn/types.js';
-import { convertImageSource } from './convert-image-source.js';
-import { Fields, fieldPath, fieldRequired, invalidAt, isJsonObject, wrongType } from './read-fields.js';
+import { convertImageSource } from '../shared/convert-image-source.js';
+import { Fields, fieldPath, fieldRequired, invalidAt, isJsonObject, wrongType } from '../shared/read-fields.js';
 
 /** Which block types each role may carry (the Messages API rejects the others). */
 const ALLOWED: Record<Role, readonly ContentBlock['type'][]> = {

@@ -5,7 +5,7 @@
  * are dropped: the CLI runs its own tools only for itself, never for a client.
  */
 import type { ToolChoice, ToolDef } from '../../turn/types.js';
-import { Fields, fieldPath, fieldRequired, invalidAt } from './read-fields.js';
+import { Fields, fieldPath, fieldRequired, invalidAt } from '../shared/read-fields.js';
 
 /** Letters, digits, '_' and '-'; the bound is the larger of the lengths Anthropic has allowed (64, then 128). */
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;

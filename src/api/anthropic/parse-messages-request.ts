@@ -4,11 +4,11 @@
  * (model resolution happens before the engine, not here).
  */
 import type { EffortOption, ResponseFormat, ThinkingOption, TurnMessage, TurnRequest } from '../../turn/types.js';
-import { unhonouredSampling } from '../unhonoured.js';
+import { Fields, fieldPath, fieldRequired, headerValue, invalidAt } from '../shared/read-fields.js';
+import { unhonouredSampling } from '../shared/unhonoured.js';
 import type { WireContext } from '../wire.js';
 import { convertMessageContent } from './convert-content-blocks.js';
 import { convertToolChoice, convertTools } from './convert-tools.js';
-import { Fields, fieldPath, fieldRequired, headerValue, invalidAt } from './read-fields.js';
 
 /**
  * Headers that name a session explicitly. They win over `metadata.user_id`, which

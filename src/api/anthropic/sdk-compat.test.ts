@@ -7,10 +7,10 @@ import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import { collectTurn } from '../../turn/collect.js';
 import type { TurnError, TurnEvent } from '../../turn/types.js';
+import { eventsOf, MemorySink } from '../shared/testdata/sse-helpers.js';
 import { encodeMessagesError } from './encode-messages-error.js';
 import { encodeMessagesResponse } from './encode-messages-response.js';
 import { streamMessages } from './stream-messages.js';
-import { eventsOf, MemorySink } from './testdata/sse-helpers.js';
 
 const clientAnswering = (status: number, body: string, headers: Record<string, string>): Anthropic =>
   new Anthropic({

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { BlockStart, ErrorKind, StopReason, TurnEvent, Usage } from '../../turn/types.js';
+import { eventsOf, MemorySink, parseSse, type SseFrame, subsetProblems } from '../shared/testdata/sse-helpers.js';
 import { streamMessages } from './stream-messages.js';
-import { eventsOf, MemorySink, parseSse, type SseFrame, subsetProblems } from './testdata/sse-helpers.js';
 
 /** Fields we send that a documented example may lack (all are in the live API's events). */
 const ALLOWED_EXTRA = ['cache_creation_input_tokens', 'cache_read_input_tokens', 'input_tokens', 'usage', 'stop_details'];

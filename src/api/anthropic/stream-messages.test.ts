@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type TurnEvent, TurnFailure, type Usage } from '../../turn/types.js';
+import { eventsOf, MemorySink } from '../shared/testdata/sse-helpers.js';
 import { streamMessages } from './stream-messages.js';
-import { eventsOf, MemorySink } from './testdata/sse-helpers.js';
 
 const usage = (input: number, output: number): Usage => ({
   inputTokens: input,

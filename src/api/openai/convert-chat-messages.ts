@@ -15,8 +15,8 @@
  */
 import { mergeTurns as mergeSameRole } from '../../turn/merge-turns.js';
 import type { ContentBlock, TextBlock, ToolUseBlock, TurnFailure, TurnMessage } from '../../turn/types.js';
-import { describeJson, Fields, fieldPath, fieldRequired, invalidAt, isJsonObject, wrongType } from '../anthropic/read-fields.js';
-import { imageSourceFromUrl } from '../responses/parse-image-url.js';
+import { imageSourceFromUrl } from '../shared/parse-image-url.js';
+import { describeJson, Fields, fieldPath, fieldRequired, invalidAt, isJsonObject, wrongType } from '../shared/read-fields.js';
 
 export interface ConvertedMessages {
   /** system/developer message texts, in order. */

@@ -4,7 +4,7 @@
  * model is a 404 with code `model_not_found`, as OpenAI answers it.
  */
 import type { TurnError } from '../../turn/types.js';
-import { encodeOpenAIErrorBody, openaiErrorFor } from '../openai-errors.js';
+import { encodeOpenAIErrorBody, openaiErrorFor } from '../shared/openai-errors.js';
 import { retryAfterHeaders, type WireError } from '../wire.js';
 
 export function encodeChatError(err: TurnError): WireError {

@@ -10,9 +10,9 @@
  */
 
 import type { ResponseFormat, TurnRequest } from '../../turn/types.js';
-import { Fields, fieldRequired, headerValue, invalidAt, wrongType } from '../anthropic/read-fields.js';
-import { applyOpenAIEffort, OPENAI_EFFORT_VALUES } from '../openai-effort.js';
-import { unhonouredSampling } from '../unhonoured.js';
+import { applyOpenAIEffort, OPENAI_EFFORT_VALUES } from '../shared/openai-effort.js';
+import { Fields, fieldRequired, headerValue, invalidAt, wrongType } from '../shared/read-fields.js';
+import { unhonouredSampling } from '../shared/unhonoured.js';
 import type { WireContext } from '../wire.js';
 import { convertChatMessages } from './convert-chat-messages.js';
 import { convertChatToolChoice, prepareChatTools } from './prepare-chat-tools.js';

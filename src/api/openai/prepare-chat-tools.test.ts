@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type TurnError, TurnFailure } from '../../turn/types.js';
-import { Fields } from '../anthropic/read-fields.js';
+import { Fields } from '../shared/read-fields.js';
 import { convertChatToolChoice, prepareChatTools } from './prepare-chat-tools.js';
 
 const weather = {

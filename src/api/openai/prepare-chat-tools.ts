@@ -12,7 +12,7 @@
  *   a choice forcing a dropped custom tool falls back to auto; both are listed in `ignored`.
  */
 import type { ToolChoice, ToolDef } from '../../turn/types.js';
-import { Fields, fieldPath, invalidAt } from '../anthropic/read-fields.js';
+import { Fields, fieldPath, invalidAt } from '../shared/read-fields.js';
 
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const EMPTY_SCHEMA = (): Record<string, unknown> => ({ type: 'object', properties: {} });

@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { collectTurn } from '../../turn/collect.js';
 import type { TurnError, TurnEvent, Usage } from '../../turn/types.js';
-import { eventsOf } from '../anthropic/testdata/sse-helpers.js';
+import { eventsOf } from '../shared/testdata/sse-helpers.js';
 import { encodeChatCompletion } from './encode-chat-completion.js';
 import { encodeChatError } from './encode-chat-error.js';
 import { streamChat } from './stream-chat.js';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { TurnEvent, Usage } from '../../turn/types.js';
-import { eventsOf, subsetProblems } from '../anthropic/testdata/sse-helpers.js';
+import { eventsOf, subsetProblems } from '../shared/testdata/sse-helpers.js';
 import { parseChatRequest } from './parse-chat-request.js';
 import { streamChat } from './stream-chat.js';
 import { ChatMemorySink } from './testdata/chat-sse.js';

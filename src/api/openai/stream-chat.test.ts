@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type TurnEvent, TurnFailure, type Usage } from '../../turn/types.js';
-import { eventsOf } from '../anthropic/testdata/sse-helpers.js';
+import { eventsOf } from '../shared/testdata/sse-helpers.js';
 import { streamChat } from './stream-chat.js';
 import { ChatMemorySink } from './testdata/chat-sse.js';
 

@@ -22,7 +22,7 @@
  * remaining events are read to the end without writing.
  */
 import { type TurnError, type TurnEvent, TurnFailure } from '../../turn/types.js';
-import { encodeOpenAIErrorBody } from '../openai-errors.js';
+import { encodeOpenAIErrorBody } from '../shared/openai-errors.js';
 import type { SseSink } from '../wire.js';
 import { encodeChatUsage } from './convert-chat-usage.js';
 import type { ChatMeta } from './encode-chat-completion.js';

@@ -2,7 +2,7 @@
  * What maxproxy sends on the OpenAI Chat Completions wire, field by field (names as in
  * the `openai` SDK's `resources/chat/completions`). Requests are read from `unknown`.
  */
-export type { OpenAIErrorBody } from '../openai-errors.js';
+export type { OpenAIErrorBody } from '../shared/openai-errors.js';
 
 export type ChatFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 

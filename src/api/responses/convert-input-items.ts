@@ -12,8 +12,8 @@
  *   also how history from previous_response_id joins the new input.
  */
 import type { ContentBlock, ImageBlock, Role, TextBlock, TurnFailure, TurnMessage } from '../../turn/types.js';
-import { describeJson, Fields, fieldPath, fieldRequired, invalidAt, isJsonObject, wrongType } from '../anthropic/read-fields.js';
-import { imageSourceFromUrl } from './parse-image-url.js';
+import { imageSourceFromUrl } from '../shared/parse-image-url.js';
+import { describeJson, Fields, fieldPath, fieldRequired, invalidAt, isJsonObject, wrongType } from '../shared/read-fields.js';
 import { flatToolName, type IgnoredInput } from './prepare-tools.js';
 
 export interface ConvertedInput {

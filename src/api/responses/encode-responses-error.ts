@@ -3,10 +3,10 @@
  * with Chat Completions and lives in ../openai-errors.ts.
  */
 import type { TurnError } from '../../turn/types.js';
-import { encodeOpenAIErrorBody, openaiErrorFor } from '../openai-errors.js';
+import { encodeOpenAIErrorBody, openaiErrorFor } from '../shared/openai-errors.js';
 import { retryAfterHeaders, type WireError } from '../wire.js';
 
-export { encodeOpenAIErrorBody, openaiErrorFor } from '../openai-errors.js';
+export { encodeOpenAIErrorBody, openaiErrorFor } from '../shared/openai-errors.js';
 
 export function encodeResponsesError(err: TurnError): WireError {
   return { status: openaiErrorFor(err).status, headers: retryAfterHeaders(err), body: encodeOpenAIErrorBody(err) };

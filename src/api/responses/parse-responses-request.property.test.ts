@@ -6,8 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TurnFailure } from '../../turn/types.js';
+import type { StoredConversation } from './history.js';
 import { parseResponsesRequest } from './parse-responses-request.js';
-import type { StoredConversation } from './response-store.js';
 
 const ctx = { headers: { 'user-agent': 'prop-test' } };
 const stored: StoredConversation = {

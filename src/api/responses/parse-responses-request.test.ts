@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type TurnError, TurnFailure, type TurnMessage } from '../../turn/types.js';
+import type { StoredConversation } from './history.js';
 import { parseResponsesRequest } from './parse-responses-request.js';
-import type { StoredConversation } from './response-store.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`testdata/${name}`, import.meta.url), 'utf8'));
 const noHeaders = { headers: {} };

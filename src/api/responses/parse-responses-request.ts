@@ -10,13 +10,13 @@
  */
 
 import { type ResponseFormat, TurnFailure, type TurnRequest } from '../../turn/types.js';
-import { Fields, fieldRequired, headerValue, invalidAt, type JsonObject } from '../anthropic/read-fields.js';
-import { applyOpenAIEffort, OPENAI_EFFORT_VALUES } from '../openai-effort.js';
-import { unhonouredSampling } from '../unhonoured.js';
+import { applyOpenAIEffort, OPENAI_EFFORT_VALUES } from '../shared/openai-effort.js';
+import { Fields, fieldRequired, headerValue, invalidAt, type JsonObject } from '../shared/read-fields.js';
+import { unhonouredSampling } from '../shared/unhonoured.js';
 import type { WireContext } from '../wire.js';
 import { convertInput, mergeTurns } from './convert-input-items.js';
+import type { HistoryLookup, StoredConversation } from './history.js';
 import { convertToolChoice, type IgnoredInput, type NamespacedName, prepareTools } from './prepare-tools.js';
-import type { HistoryLookup, StoredConversation } from './response-store.js';
 import type { EchoedRequest } from './wire-types.js';
 
 export interface ParsedResponsesRequest {

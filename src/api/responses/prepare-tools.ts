@@ -13,7 +13,7 @@
  *   freeform-grammar tools…): dropped, and listed in `ignored` for a debug log.
  */
 import type { ToolChoice, ToolDef } from '../../turn/types.js';
-import { Fields, fieldPath, invalidAt, type JsonObject, wrongType } from '../anthropic/read-fields.js';
+import { Fields, fieldPath, invalidAt, type JsonObject, wrongType } from '../shared/read-fields.js';
 
 /** Something the request carried that maxproxy drops (for a debug log). */
 export interface IgnoredInput {

@@ -6,7 +6,7 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import type { TurnError, TurnEvent, Usage } from '../../turn/types.js';
-import { eventsOf, MemorySink } from '../anthropic/testdata/sse-helpers.js';
+import { eventsOf, MemorySink } from '../shared/testdata/sse-helpers.js';
 import { encodeResponse, type ResponseMeta } from './encode-response.js';
 import { encodeResponsesError } from './encode-responses-error.js';
 import { streamResponses } from './stream-responses.js';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { TurnEvent, Usage } from '../../turn/types.js';
-import { eventsOf, MemorySink, parseSse, type SseFrame, subsetProblems } from '../anthropic/testdata/sse-helpers.js';
+import { eventsOf, MemorySink, parseSse, type SseFrame, subsetProblems } from '../shared/testdata/sse-helpers.js';
 import { parseResponsesRequest } from './parse-responses-request.js';
 import { streamResponses } from './stream-responses.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { collectTurn } from '../../turn/collect.js';
 import { type TurnEvent, TurnFailure, type Usage } from '../../turn/types.js';
-import { eventsOf, MemorySink } from '../anthropic/testdata/sse-helpers.js';
+import { eventsOf, MemorySink } from '../shared/testdata/sse-helpers.js';
 import { encodeResponse, type ResponseMeta, responseObject } from './encode-response.js';
 import { streamResponses } from './stream-responses.js';
 

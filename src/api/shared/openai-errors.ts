@@ -3,8 +3,8 @@
  * `{error: {message, type, param, code}}`, shared by Chat Completions (api/openai) and
  * the Responses API (api/responses).
  */
-import type { ErrorKind, TurnError } from '../turn/types.js';
-import { statusForKind } from './wire.js';
+import type { ErrorKind, TurnError } from '../../turn/types.js';
+import { statusForKind } from '../wire.js';
 
 /** OpenAI's error body, for HTTP errors and for a streamed error chunk alike. */
 export interface OpenAIErrorBody {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TurnRequest } from '../turn/types.js';
+import type { TurnRequest } from '../../turn/types.js';
 import { ignoredHeader, unhonouredSampling } from './unhonoured.js';
 
 const base: TurnRequest = { model: 'sonnet', messages: [], tools: [], conversation: {}, stream: false };

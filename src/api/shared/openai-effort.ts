@@ -5,7 +5,7 @@
  * `minimal` has no Claude level and rounds to the nearest, `low`; `none` turns thinking
  * off. The table is in docs/settings.md.
  */
-import type { EffortOption, TurnRequest } from '../turn/types.js';
+import type { EffortOption, TurnRequest } from '../../turn/types.js';
 
 const EFFORTS: Record<string, EffortOption | 'none'> = {
   none: 'none',

@@ -1,10 +1,10 @@
 /**
- * Conversations kept for `previous_response_id`: per response id, the system text and the
- * messages up to and including the assistant's answer, as canonical messages.
+ * Conversations kept for `previous_response_id` (see api/responses/history.ts): state and
+ * file I/O, kept out of the pure translation layer.
  *
  * - Bounded: the least recently used entries go past `maxEntries` (default 500).
  * - Optionally persisted to one JSON file (mode 0600: it holds conversation text),
- *   written atomically (tmp + rename) at most once per `persistDelayMs` after a change,
+ *   written atomically at most once per `persistDelayMs` after a change (DebouncedJsonFile),
  *   and loaded when constructed. A missing file is an empty store; an unreadable one is
  *   reported through `onError` and the store starts empty (the daemon must not die of it).
  * - Successive responses of one conversation share their message objects; the file
@@ -12,20 +12,11 @@
  * - Stored conversations are shared, not copied: callers treat them as read-only
  *   (parseResponsesRequest never mutates history, see mergeTurns).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { TurnResult } from '../../turn/collect.js';
-import type { TurnMessage } from '../../turn/types.js';
-import { isJsonObject } from '../anthropic/read-fields.js';
-
-export interface StoredConversation {
-  system?: string;
-  messages: TurnMessage[];
-}
-
-/** Finds the conversation a previous_response_id continues. */
-export type HistoryLookup = (previousResponseId: string) => StoredConversation | undefined;
+import { readFileSync } from 'node:fs';
+import { assistantMessageFrom, type HistoryLookup, type StoredConversation } from '../api/responses/history.js';
+import type { TurnResult } from '../turn/collect.js';
+import type { TurnMessage } from '../turn/types.js';
+import { DebouncedJsonFile } from './debounced-json-file.js';
 
 export interface ResponseStoreOptions {
   maxEntries?: number;
@@ -43,27 +34,18 @@ interface StoreFile {
   entries: Array<[string, string | null, number[]]>;
 }
 
-/** The assistant's answer as a history message (undefined when it has no content). */
-export function assistantMessageFrom(result: TurnResult): TurnMessage | undefined {
-  return result.content.length > 0 ? { role: 'assistant', content: result.content } : undefined;
-}
-
 export class ResponseStore {
   private readonly entries = new Map<string, StoredConversation>();
   private readonly maxEntries: number;
-  private readonly filePath?: string;
-  private readonly persistDelayMs: number;
-  private readonly onError: (err: Error) => void;
-  private dirty = false;
-  private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly file?: DebouncedJsonFile;
 
   constructor(opts: ResponseStoreOptions = {}) {
     this.maxEntries = Math.max(1, opts.maxEntries ?? 500);
-    this.filePath = opts.filePath;
-    this.persistDelayMs = opts.persistDelayMs ?? 1000;
-    this.onError = opts.onError ?? (() => {});
-    if (this.filePath !== undefined) this.load(this.filePath);
+    const onError = opts.onError ?? (() => {});
+    if (opts.filePath !== undefined) {
+      this.load(opts.filePath, onError);
+      this.file = new DebouncedJsonFile({ file: opts.filePath, delayMs: opts.persistDelayMs ?? 1000, snapshot: () => this.serialize(), onError });
+    }
   }
 
   get size(): number {
@@ -109,56 +91,17 @@ export class ResponseStore {
   }
 
   /** Writes pending changes now; resolves when written (errors go to onError). */
-  flush(): Promise<void> {
-    this.clearTimer();
-    this.writing = this.writing.then(() => this.writeIfDirty());
-    return this.writing;
+  async flush(): Promise<void> {
+    await this.file?.flush();
   }
 
   /** Writes pending changes synchronously, for process exit. */
   flushSync(): void {
-    this.clearTimer();
-    if (!this.dirty || this.filePath === undefined) return;
-    this.dirty = false;
-    const tmp = `${this.filePath}.${process.pid}.tmp`;
-    try {
-      mkdirSync(dirname(this.filePath), { recursive: true });
-      writeFileSync(tmp, JSON.stringify(this.serialize()), { mode: 0o600 });
-      renameSync(tmp, this.filePath);
-    } catch (e) {
-      this.dirty = true;
-      this.onError(asError(e));
-    }
+    this.file?.flushSync();
   }
 
   private schedule(): void {
-    if (this.filePath === undefined) return;
-    this.dirty = true;
-    if (this.timer !== undefined) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, this.persistDelayMs);
-    this.timer.unref();
-  }
-
-  private clearTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private async writeIfDirty(): Promise<void> {
-    if (!this.dirty || this.filePath === undefined) return;
-    this.dirty = false;
-    const tmp = `${this.filePath}.${process.pid}.tmp`;
-    try {
-      await mkdir(dirname(this.filePath), { recursive: true });
-      await writeFile(tmp, JSON.stringify(this.serialize()), { mode: 0o600 });
-      await rename(tmp, this.filePath);
-    } catch (e) {
-      this.dirty = true;
-      this.onError(asError(e));
-    }
+    this.file?.changed();
   }
 
   private serialize(): StoreFile {
@@ -179,12 +122,12 @@ export class ResponseStore {
     return { version: 1, messages, entries };
   }
 
-  private load(filePath: string): void {
+  private load(filePath: string, onError: (err: Error) => void): void {
     let text: string;
     try {
       text = readFileSync(filePath, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(asError(e));
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') onError(asError(e));
       return;
     }
     try {
@@ -196,12 +139,14 @@ export class ResponseStore {
       }
     } catch (e) {
       this.entries.clear();
-      this.onError(new Error(`response store ${filePath} ignored: ${asError(e).message}`));
+      onError(new Error(`response store ${filePath} ignored: ${asError(e).message}`));
     }
   }
 }
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+const isJsonObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function isStoreFile(v: unknown): v is StoreFile {
   if (!isJsonObject(v) || v.version !== 1 || !Array.isArray(v.messages) || !Array.isArray(v.entries)) return false;

@@ -3,8 +3,8 @@
  * Format-neutral (Chat Completions sends the same URLs).
  */
 import type { ImageSource } from '../../turn/types.js';
-import { checkImageMediaType, checkImageUrl } from '../anthropic/convert-image-source.js';
-import { invalidAt } from '../anthropic/read-fields.js';
+import { checkImageMediaType, checkImageUrl } from './convert-image-source.js';
+import { invalidAt } from './read-fields.js';
 
 export function imageSourceFromUrl(url: string, path: string): ImageSource {
   if (!/^data:/i.test(url)) return { type: 'url', url: checkImageUrl(url, path) };

@@ -3,7 +3,7 @@
  * then reported, never silently dropped: one debug log line and the response header
  * `x-maxproxy-ignored` (docs/decisions/033). Names are each API's own.
  */
-import type { TurnRequest } from '../turn/types.js';
+import type { TurnRequest } from '../../turn/types.js';
 
 export interface SamplingNames {
   temperature?: string;
