@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: the whole menu as one pure function of status, so every line of it is tested together.
 /**
  * The tray menu as a pure function of the live status, the user's preferences and the
  * clock. Nothing here touches the tray binary: `tray-process.ts` renders a MenuModel.

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the tray binary's whole line protocol and process life in one typed client;
+// finding the binary and its start errors live in tray-binary.ts and tray-start-error.ts.
 /**
  * A typed client for the tray program that systray2 2.1.4 ships (traybin/tray_*_release,
  * Go, getlantern/systray v1.1.0). We drive the binary directly and never load systray2's

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one class whose steps (prepare, open, configure, run, settle) share the
+// session bookkeeping; its pure parts live in conversation-index, turn-input, turn-record-builder, status-publisher.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
@@ -20,6 +22,7 @@ import { resourceFailure } from './resource-errors.js';
 import type { EngineSession, SessionFactory, SessionSpec } from './session-factory.js';
 import { SessionMap } from './session-map.js';
 import { SparePool } from './spare-pool.js';
+import { onceOnly, publishQueue, publishSession, trackStatus } from './status-publisher.js';
 import { countTokens } from './token-counter.js';
 import { ToolHttpHost } from './tool-http-host.js';
 import { loadToolsModule, type ToolsModule } from './tools-module.js';
@@ -113,7 +116,7 @@ export class Engine implements TurnEngine {
     });
     this.childEnv = buildChildEnv(opts.parentEnv ?? process.env, { explicit: opts.claudeEnv, maxRetries: opts.cliMaxRetries });
     this.newSession = factory ?? ((spec) => this.liveSession(spec));
-    this.limiter = new Limiter(opts.maxConcurrent, opts.maxQueue, () => this.publishQueue());
+    this.limiter = new Limiter(opts.maxConcurrent, opts.maxQueue, () => publishQueue(this.opts.status, this.limiter, opts.maxQueue));
     this.sweeper = setInterval(() => this.evictIdle(), Math.min(30_000, opts.sessionIdleMs)).unref();
     const fresh = () => fetchCliModels({ claudePath: opts.claudePath, cwd: this.cwd, env: this.childEnv, groups: this.groups, timeoutMs: 60_000 });
     this.modelLoader = new CliModelLoader(this.models, fresh, opts.log);
@@ -183,7 +186,7 @@ export class Engine implements TurnEngine {
         const { events, done } = slot.session.runTurn(withToolChoice(p.input, req), { signal: ctx.signal, requestId: ctx.requestId });
         const stream = await this.firstAttemptStream(slot, events, attempt, ctx);
         if (!stream) continue;
-        this.publish(slot, 'busy');
+        publishSession(this.opts.status, slot, 'busy');
         this.opts.log.debug({ requestId: ctx.requestId, sessionId: slot.session.id, pid: slot.session.pid, continuity }, 'turn started');
         void done.then((outcome) => {
           release();
@@ -205,7 +208,7 @@ export class Engine implements TurnEngine {
           this.settle(slot, p, outcome);
         });
         return {
-          events: this.track(slot, stream),
+          events: trackStatus(this.opts.status, slot, stream),
           outcome: done.then((o) => o.collected),
           sessionId: slot.session.id,
           continuity,
@@ -288,7 +291,7 @@ export class Engine implements TurnEngine {
         },
         prev,
       );
-      this.publish(slot, slot.session.state === 'waiting_tools' ? 'waiting_tools' : 'idle');
+      publishSession(this.opts.status, slot, slot.session.state === 'waiting_tools' ? 'waiting_tools' : 'idle');
       for (const s of this.index.evictOverflow(this.opts.maxLiveSessions))
         this.opts.log.debug({ sessionId: s.session.id, pid: s.session.pid }, 'evicted idle session (cap)');
     } else if (!outcome.closed) {
@@ -325,28 +328,6 @@ export class Engine implements TurnEngine {
       this.opts.onTurnRecord?.(record);
     } catch (e) {
       this.opts.log.error({ err: (e as Error).message, requestId: record.requestId }, 'turn record hook failed');
-    }
-  }
-
-  /** Counts tokens and rate limits as they pass, for status and the tray. */
-  private async *track(slot: EngineSlot, events: AsyncIterable<TurnEvent>): AsyncIterable<TurnEvent> {
-    for await (const ev of events) {
-      if (ev.type === 'stop') {
-        const u = ev.usage;
-        slot.inputTokens += u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens;
-        slot.outputTokens += u.outputTokens;
-        this.opts.status.addTokens(u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens + u.outputTokens);
-        this.opts.status.setClaude({ login: 'logged_in' });
-        this.opts.status.clearWarning('upstream-retry');
-      } else if (ev.type === 'keepalive') {
-        // The CLI is retrying upstream: visible in the tray and /health until a turn succeeds.
-        this.opts.status.setWarning({ id: 'upstream-retry', level: 'warning', message: `Anthropic API trouble: ${ev.reason}` });
-      } else if (ev.type === 'rate_limit') {
-        this.opts.status.recordRateLimit(ev.info);
-      } else if (ev.type === 'error' && ev.error.code === 'not_logged_in') {
-        this.opts.status.setClaude({ login: 'not_logged_in' });
-      }
-      yield ev;
     }
   }
 
@@ -444,32 +425,6 @@ export class Engine implements TurnEngine {
     return this.spares.started;
   }
 
-  private publishQueue(): void {
-    const { status, maxQueue } = this.opts;
-    status.setRequests({ active: this.limiter.running, queued: this.limiter.queued, oldestQueuedMs: this.limiter.oldestWaitMs });
-    if (this.limiter.queued >= maxQueue && maxQueue > 0)
-      status.setWarning({
-        id: 'queue-full',
-        level: 'warning',
-        message: `Queue full: ${this.limiter.running} running, ${this.limiter.queued} waiting; new requests get 503`,
-      });
-    else status.clearWarning('queue-full');
-  }
-
-  private publish(slot: EngineSlot, state: 'idle' | 'busy' | 'waiting_tools'): void {
-    this.opts.status.upsertSession({
-      id: slot.session.id,
-      client: slot.client,
-      model: slot.session.model,
-      turns: slot.session.turns,
-      inputTokens: slot.inputTokens,
-      outputTokens: slot.outputTokens,
-      lastActivity: Date.now(),
-      state,
-      pid: slot.session.pid,
-    });
-  }
-
   private evictIdle(): void {
     const now = Date.now();
     this.spares.evictIdle(now, this.opts.sessionIdleMs);
@@ -495,14 +450,4 @@ export class Engine implements TurnEngine {
     await this.groups.stopAll(graceMs);
     await this.toolHost?.close();
   }
-}
-
-/** A release that may be called from several places (turn end, failure) and runs once. */
-function onceOnly(fn: () => void): () => void {
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    fn();
-  };
 }

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one CLI process's life (spawn, turns, watchdog, tool hand-off, failure) shares
+// its state; the message translation, settings and errors live in their own modules.
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
