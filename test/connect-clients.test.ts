@@ -73,7 +73,9 @@ describe('opencode reads what connect wrote', () => {
     expect(shown.mcp.context7.url).toBe('https://mcp.context7.com/mcp');
 
     const listed = execFileSync(path.join(BIN, 'opencode'), ['models', 'maxproxy'], { env, cwd: project, encoding: 'utf8', timeout: 180_000 });
-    for (const id of ['sonnet', 'opus', 'haiku', 'claude-opus-4-8']) expect(listed.split('\n')).toContain(`maxproxy/${id}`);
+    // Every model the daemon serves (the aliases and what the pinned Claude Code reports).
+    expect(served).toEqual(expect.arrayContaining(['sonnet', 'opus', 'haiku']));
+    for (const id of served) expect(listed.split('\n')).toContain(`maxproxy/${id}`);
 
     connect(env, 'opencode', '--remove');
     expect(fs.readFileSync(file, 'utf8')).toBe(original);

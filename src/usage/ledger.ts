@@ -211,10 +211,18 @@ export class Ledger implements UsageReader {
     return this.sharesSync();
   }
 
-  /** Current windows and each client's share of them; cached for a second (admission asks per request). */
+  /**
+   * Current windows and each client's share of them. The shares are cached for a second
+   * (admission asks per request); the budgets are read on every call, so a budget changed
+   * in the settings shows and applies at once.
+   */
   sharesSync(): CurrentShares {
     const now = this.now();
-    if (this.cache && now - this.cache.at < 1_000) return this.cache.shares;
+    if (!this.cache || now - this.cache.at >= 1_000) this.cache = { at: now, shares: this.computeShares(now) };
+    return withBudgets(this.cache.shares, this.opts.budgets?.() ?? {});
+  }
+
+  private computeShares(now: number): CurrentShares {
     const h = this.h.current(now);
     const w = this.w.current(now);
     const startH = h ? (h.resetsAt - FIVE_HOUR_S) * 1000 : now - FIVE_HOUR_S * 1000;
@@ -228,11 +236,6 @@ export class Ledger implements UsageReader {
     for (let i = this.entries.length - 1; i >= 0 && this.entries[i].r.endedAt >= startH; i--) get(this.entries[i].r.client).turns++;
     if (h) for (const [client, share] of this.totals.h.get(h.resetsAt) ?? []) get(client).fiveHour += share;
     if (w) for (const [client, share] of this.totals.w.get(w.resetsAt) ?? []) get(client).weekly += share;
-    const budgets = this.opts.budgets?.() ?? {};
-    for (const [name, pct] of Object.entries(budgets)) {
-      const known = [...byClient.values()].find((c) => c.client.toLowerCase() === name.toLowerCase());
-      (known ?? get(name)).budgetPercent = pct;
-    }
     const clients = [...byClient.values()]
       .map((c) => ({ ...c, fiveHour: Math.round(c.fiveHour * 1e6) / 1e6, weekly: Math.round(c.weekly * 1e6) / 1e6 }))
       .sort((a, b) => b.fiveHour - a.fiveHour || b.weekly - a.weekly || b.turns - a.turns || a.client.localeCompare(b.client));
@@ -241,7 +244,6 @@ export class Ledger implements UsageReader {
       weekly: w ? { utilization: w.utilization, resetsAt: w.resetsAt } : {},
       clients,
     };
-    this.cache = { at: now, shares };
     return shares;
   }
 
@@ -304,4 +306,15 @@ function readCreatedAt(dir: string, create: boolean, now: number): number {
     writeFileAtomicSync(file, JSON.stringify({ createdAt: now, version: 1 }));
   }
   return now;
+}
+
+/** The shares with each client's budget (clients with a budget and no turns yet included), in any case. */
+function withBudgets(shares: CurrentShares, budgets: Record<string, number>): CurrentShares {
+  const clients = shares.clients.map((c) => ({ ...c }));
+  for (const [name, pct] of Object.entries(budgets)) {
+    let known = clients.find((c) => c.client.toLowerCase() === name.toLowerCase());
+    if (!known) clients.push((known = { client: name, turns: 0, fiveHour: 0, weekly: 0 }));
+    known.budgetPercent = pct;
+  }
+  return { ...shares, clients };
 }
