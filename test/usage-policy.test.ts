@@ -97,7 +97,8 @@ describe('extra usage: refuse, notify, allow', () => {
     await waitFor(() => daemon.ledger.summary().turnsToday === 1, 5_000);
     const [row] = await daemon.ledger.recentTurns({ limit: 5 });
     expect(row).toMatchObject({ billing: 'extra_usage', status: 'ok', client: 'Node' });
-    await sleep(50);
+    // The ledger's summary reaches the status store on its next publish (at most every 100 ms).
+    await waitFor(() => daemon.status.snapshot().ledger?.lastTurn !== undefined, 5_000);
     const menu = buildMenu(daemon.status.snapshot(), desktop.prefs(), Date.now());
     const item = (id: string) => menu.items.find((i) => i.id === id);
     expect(item('usage-last-billing')?.title).toMatch(/^Last turn billed to: EXTRA USAGE \(Node, /);
