@@ -168,9 +168,22 @@ describe('OpenAI chat tool calls', () => {
       ],
     });
     const text = await runner.finalContent();
-    expect(text).toBe('results: weather in C0: rain | time in C1: noon');
     const last = upstream.messageRequests.at(-1)!;
     expect(toolResults(last)).toHaveLength(2);
+    // Both results in one upstream message; the parallel (read-only) calls finish in any
+    // order and the CLI sends their results in that order.
+    const byName: Record<string, string> = { get_weather: 'weather in C0: rain', get_time: 'time in C1: noon' };
+    const names = Object.fromEntries(
+      last.body.messages
+        .flatMap((m: any) => (Array.isArray(m.content) ? m.content : []))
+        .filter((b: any) => b.type === 'tool_use')
+        .map((b: any) => [b.id, b.name.replace('mcp__client__', '')]),
+    );
+    expect(text).toBe(
+      `results: ${toolResults(last)
+        .map((r: any) => byName[names[r.tool_use_id]])
+        .join(' | ')}`,
+    );
     expect(upstream.messageRequests).toHaveLength(2);
   });
 
