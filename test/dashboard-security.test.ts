@@ -116,25 +116,29 @@ describe('dashboard with --api-key', () => {
       const p = await w.context.newPage();
       // What reached the daemon and what it answered, from the browser's network layer
       // (a page never sees the status of a request CORS refused).
-      const seen: Array<{ url: string; method: string; status: number }> = [];
       const cdp = await w.context.newCDPSession(p);
       const sent = new Map<string, { url: string; method: string }>();
+      const answered = new Map<string, number>();
       cdp.on('Network.requestWillBeSent', (e) => sent.set(e.requestId, { url: e.request.url, method: e.request.method }));
       // ExtraInfo: the raw answer, reported also for requests CORS then hid from the page.
-      cdp.on('Network.responseReceivedExtraInfo', (e) => {
-        const r = sent.get(e.requestId);
-        if (r?.url.startsWith(proxy.url)) seen.push({ url: r.url.slice(proxy.url.length), method: r.method, status: e.statusCode });
-      });
+      // Chromium may report it before or after the request itself, so the two are joined
+      // only once both are in.
+      cdp.on('Network.responseReceivedExtraInfo', (e) => answered.set(e.requestId, e.statusCode));
+      const seen = () =>
+        [...sent]
+          .filter(([id, r]) => r.url.startsWith(proxy.url) && answered.has(id))
+          .map(([id, r]) => ({ url: r.url.slice(proxy.url.length), method: r.method, status: answered.get(id) }));
       await cdp.send('Network.enable');
       await p.goto(other.url);
       await p.waitForFunction(() => document.title === 'done', null, { timeout: 30_000 });
       const result = await p.evaluate(() => (window as unknown as { result: Record<string, string> }).result);
       expect(result).toEqual({ live: 'blocked', status: 'blocked', json: 'blocked', end: 'blocked' });
       // The daemon itself refused each one (not only the browser hiding the answer).
-      expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(
-        expect.arrayContaining(['GET /dashboard/api/live', 'GET /status', 'POST /dashboard/api/settings']),
-      );
-      for (const s of seen) expect(s.status, `${s.method} ${s.url}`).toBe(403);
+      // The browser's reports of the last answers may trail the page's own end.
+      await expect
+        .poll(() => seen().map((s) => `${s.method} ${s.url}`), { timeout: 10_000 })
+        .toEqual(expect.arrayContaining(['GET /dashboard/api/live', 'GET /status', 'POST /dashboard/api/settings']));
+      for (const s of seen()) expect(s.status, `${s.method} ${s.url}`).toBe(403);
       expect(thresholdsOnDisk()).toBeUndefined();
       // Meanwhile the dashboard's own page still works with its session.
       const live = await w.page.evaluate(async () => (await fetch('/dashboard/api/live')).status);

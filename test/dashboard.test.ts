@@ -384,7 +384,7 @@ describe('settings from the page', () => {
   }, 180_000);
 
   // Failed 2 runs in 7 on a loaded 2-core machine with a cause not yet found (noted on issue 9/11): retried, not skipped.
-  it('moves the daemon to another port: the page follows, the old port is closed, the port persists', { retry: 2 }, async () => {
+  it('moves the daemon to another port: the page follows, the old port is closed, the port persists', async () => {
     const port = await freePort();
     const errorsBefore = w.errors.length;
     await w.page.fill('[data-setting="port"] input', String(port));
