@@ -1,7 +1,9 @@
 // Over 400 lines on purpose: one class whose steps (prepare, open, configure, run, settle) share the
 // session bookkeeping; its pure parts live in conversation-index, turn-input, turn-record-builder, status-publisher.
+
 import fs from 'node:fs';
 import path from 'node:path';
+import { TimeSlicer } from '../event-loop/time-slicer.js';
 import type { Logger } from '../log/logger.js';
 import { clientName } from '../status/client-name.js';
 import type { StatusStore } from '../status/store.js';
@@ -13,7 +15,7 @@ import { buildChildEnv } from './child-env.js';
 import { CliModelLoader, fetchCliModels } from './cli-models.js';
 import { toCliToolName } from './client-tool-names.js';
 import { ConversationIndex, type Slot } from './conversation-index.js';
-import { fingerprint, shapeKey } from './fingerprint.js';
+import { fingerprint, prepareFingerprint, shapeKey } from './fingerprint.js';
 import { Limiter } from './limiter.js';
 import { LiveSession, type TurnOutcome } from './live-session.js';
 import { type ModelInfo, ModelRegistry } from './models.js';
@@ -171,6 +173,8 @@ export class Engine implements TurnEngine {
    */
   async run(req: TurnRequest, ctx: RunContext): Promise<TurnRun> {
     const startedAt = Date.now();
+    // Long strings (images, pasted files) are hashed ahead in slices: the fingerprints below are synchronous.
+    await prepareFingerprint(req.messages, new TimeSlicer());
     const p = this.prepare(req);
     // The MCP server behind client tools is loaded the first time a request brings tools.
     // A failed load (EMFILE…) is not cached: the next request with tools tries again.

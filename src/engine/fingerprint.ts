@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import type { TimeSlicer } from '../event-loop/time-slicer.js';
 import { mergeTurns } from '../turn/merge-turns.js';
 import type { ContentBlock, ToolDef, TurnMessage } from '../turn/types.js';
+import { digestInSlices, digestOf, isRemembered, LONG_STRING } from './long-digests.js';
 
 /**
  * Conversation fingerprints: how a request is recognised as the continuation of a
@@ -24,9 +25,9 @@ export function stableJson(v: unknown): string {
     .join(',')}}`;
 }
 
-const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+type Hash = (s: string) => string;
 
-function blockKey(b: ContentBlock): string | undefined {
+function blockKey(b: ContentBlock, sha: Hash): string | undefined {
   switch (b.type) {
     case 'text':
       return undefined; // texts are joined per message below
@@ -35,7 +36,7 @@ function blockKey(b: ContentBlock): string | undefined {
     case 'tool_use':
       return `u:${normalizeToolId(b.id)}:${b.name}:${stableJson(b.input)}`;
     case 'tool_result': {
-      const c = typeof b.content === 'string' ? b.content : b.content.map((x) => (x.type === 'text' ? x.text : blockKey(x))).join('\n');
+      const c = typeof b.content === 'string' ? b.content : b.content.map((x) => (x.type === 'text' ? x.text : blockKey(x, sha))).join('\n');
       return `r:${normalizeToolId(b.tool_use_id)}:${b.is_error ? 1 : 0}:${c.trim()}`;
     }
     case 'thinking':
@@ -45,25 +46,39 @@ function blockKey(b: ContentBlock): string | undefined {
 }
 
 /** One normalised line per message, consecutive same-role messages merged. */
-export function normalizeMessages(messages: TurnMessage[]): string[] {
+export function normalizeMessages(messages: TurnMessage[], sha: Hash = digestOf): string[] {
   return mergeTurns(messages).map((m) => {
     const text = m.content
       .filter((b): b is Extract<ContentBlock, { type: 'text' }> => b.type === 'text')
       .map((b) => b.text.trim())
       .filter(Boolean)
       .join('\n');
-    const rest = m.content.map(blockKey).filter((k): k is string => k !== undefined);
+    const rest = m.content.map((b) => blockKey(b, sha)).filter((k): k is string => k !== undefined);
     return `${m.role}|${sha(text)}|${rest.map(sha).join(',')}`;
   });
 }
 
 /** What must match besides the history for a live process to be reusable. */
 export function shapeKey(system: string | undefined, tools: ToolDef[], outputSchema?: Record<string, unknown>): string {
-  return sha(
+  return digestOf(
     stableJson({ s: (system ?? '').trim(), t: tools.map((t) => ({ n: t.name, d: t.description ?? '', s: t.inputSchema })), o: outputSchema ?? null }),
   ).slice(0, 32);
 }
 
 export function fingerprint(shape: string, messages: TurnMessage[]): string {
-  return sha(`${shape}\n${normalizeMessages(messages).join('\n')}`).slice(0, 40);
+  return digestOf(`${shape}\n${normalizeMessages(messages).join('\n')}`).slice(0, 40);
+}
+
+/**
+ * Hashes ahead, in slices, every long string the fingerprint of `messages` will hash
+ * (images, long texts, large tool results), so the synchronous `fingerprint` that
+ * follows finds them remembered and the event loop is never held for a whole image.
+ */
+export async function prepareFingerprint(messages: TurnMessage[], slicer: TimeSlicer): Promise<void> {
+  const long: string[] = [];
+  normalizeMessages(messages, (s) => {
+    if (s.length >= LONG_STRING && !isRemembered(s)) long.push(s);
+    return '';
+  });
+  for (const s of long) await digestInSlices(s, slicer);
 }

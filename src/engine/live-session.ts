@@ -1,5 +1,6 @@
 // Over 400 lines on purpose: one CLI process's life (spawn, turns, watchdog, tool hand-off, failure) shares
 // its state; the message translation, settings and errors live in their own modules.
+
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -17,6 +18,7 @@ import type { CliModelInfo } from './models.js';
 import { offeredToolHooks } from './offered-tools.js';
 import type { ProcessGroups } from './process-group.js';
 import { resourceFailure } from './resource-errors.js';
+import { SlicedStdin } from './sliced-stdin.js';
 import type { ToolHttpHost } from './tool-http-host.js';
 import { transcriptPath } from './transcript.js';
 import { SettingsApplier, startOptions, type TurnSettings } from './turn-settings.js';
@@ -180,6 +182,8 @@ export class LiveSession {
             }
           }
         });
+        // Long message lines reach the pipe piece by piece (see SlicedStdin).
+        if (child.stdin) Object.defineProperty(child, 'stdin', { value: new SlicedStdin(child.stdin), configurable: true, writable: true });
         return child as never;
       },
     };

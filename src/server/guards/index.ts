@@ -55,7 +55,8 @@ export {
   type JsonBodyOptions,
   jsonBody,
 } from './json-body.js';
-export { jsonNestingDepth, jsonTooDeep } from './json-depth.js';
+export { parseJsonInSlices } from './json-in-slices.js';
+export { indexJson, JsonTooDeepError } from './json-structure.js';
 export {
   CORS_ALLOW_HEADER_PREFIXES,
   CORS_ALLOW_HEADERS,

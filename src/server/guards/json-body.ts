@@ -3,7 +3,9 @@
  * nesting-depth check, answering every failure through `respond` as a canonical error
  * instead of express's HTML error page. The daemon must never crash or hang on absurd
  * input: size is bounded while reading (also after gzip/deflate/br inflation, so a zip
- * bomb stops at the limit), depth is checked by an iterative byte scan before parsing.
+ * bomb stops at the limit), depth is checked by an iterative byte scan before parsing,
+ * and the parse runs in slices (json-in-slices.ts) so no body holds the event loop for
+ * more than a few milliseconds at a time.
  *
  * Content types (decided; many curl users forget `-H 'content-type: application/json'`,
  * and `curl -d` then sends `application/x-www-form-urlencoded`):
@@ -23,9 +25,10 @@
  * A request without a body (no Content-Length / Transfer-Encoding) leaves `req.body`
  * undefined; an empty body (Content-Length: 0) yields `{}` (body-parser's rule).
  */
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import type { TurnError } from '../../turn/types.js';
-import { jsonTooDeep } from './json-depth.js';
+import { parseJsonInSlices } from './json-in-slices.js';
+import { JsonTooDeepError } from './json-structure.js';
 import { quoteForMessage, type RespondError } from './respond.js';
 
 export interface JsonBodyOptions {
@@ -48,6 +51,9 @@ export const isJsonContentType = (contentType: string | undefined): boolean => {
   const t = mediaType(contentType);
   return t === '' || JSON_LIKE_TYPES.has(t) || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(t);
 };
+
+/** The charset parameter of a Content-Type header, lower-cased (undefined when absent). */
+const charsetOf = (contentType: string | undefined): string | undefined => /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1].toLowerCase();
 
 /** Same rule as body-parser (type-is): a body exists when either framing header does. */
 const hasBody = (headers: Record<string, string | string[] | undefined>): boolean =>
@@ -115,20 +121,22 @@ export const jsonBody = (opts: JsonBodyOptions): RequestHandler => {
   if (!Number.isFinite(opts.maxBodyBytes) || opts.maxBodyBytes <= 0) {
     throw new TypeError('jsonBody: maxBodyBytes must be a positive number');
   }
-  const parser = express.json({
-    limit: opts.maxBodyBytes,
-    strict: true,
-    inflate: true,
-    type: () => true, // the content-type policy is applied below, with its own error
-    verify: (_req, _res, buf, encoding) => {
-      if (encoding !== 'utf-8' && encoding !== 'utf8') {
-        throw Object.assign(new Error('unsupported charset'), { type: 'charset.unsupported', charset: encoding });
-      }
-      if (jsonTooDeep(buf, maxDepth)) {
-        throw Object.assign(new Error('JSON nested too deep'), { type: 'json.too.deep' });
-      }
-    },
-  });
+  // body-parser reads the bytes (size limit while reading, inflation, framing errors);
+  // the parse is ours, in slices, so a large body never holds the event loop for long.
+  const reader = express.raw({ limit: opts.maxBodyBytes, inflate: true, type: () => true });
+  const parse = async (req: Request): Promise<void> => {
+    const buf = req.body as unknown;
+    if (!Buffer.isBuffer(buf)) {
+      req.body = undefined; // no body at all
+      return;
+    }
+    try {
+      req.body = buf.length === 0 ? {} : await parseJsonInSlices(buf, { maxDepth });
+    } catch (e) {
+      if (e instanceof JsonTooDeepError) throw Object.assign(new Error(e.message), { type: 'json.too.deep' });
+      throw Object.assign(new Error((e as Error).message), { type: 'entity.parse.failed' });
+    }
+  };
 
   return (req, res, next) => {
     if (hasBody(req.headers) && !isJsonContentType(req.headers['content-type'])) {
@@ -143,8 +151,20 @@ export const jsonBody = (opts: JsonBodyOptions): RequestHandler => {
       if (err === undefined || err === null) next();
       else opts.respond(req, res, bodyErrorToTurnError(err, opts.maxBodyBytes, maxDepth));
     };
+    const charset = charsetOf(req.headers['content-type']);
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      done(Object.assign(new Error('unsupported charset'), { type: 'charset.unsupported', charset }));
+      return;
+    }
     try {
-      parser(req, res, done);
+      reader(req, res, (err?: unknown) => {
+        if (err !== undefined && err !== null) done(err);
+        else
+          parse(req).then(
+            () => next(),
+            (e: unknown) => done(e),
+          );
+      });
     } catch (err) {
       // Defensive: body-parser 2.4 reports through the callback, but a synchronous throw
       // must not reach express's HTML error page either.
