@@ -4,16 +4,11 @@
  * client tool hidden by tool_choice "none" are held back on all three APIs, streamed or
  * not; the CLI refuses them itself and the turn ends with the model's next answer.
  */
-import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clientTexts, MockUpstream, type RunningProxy, startProxy } from './harness.js';
+import type OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
+import { clientTexts } from './harness.js';
 import type { MockReply, RecordedRequest } from './mock-upstream.js';
-
-let upstream: MockUpstream;
-let proxy: RunningProxy;
-let openai: OpenAI;
-let anthropic: Anthropic;
+import { proxySuite } from './proxy-suite.js';
 
 const FOREIGN: Record<string, string> = { bash: 'Bash', ghost: 'mcp__client__ghost', bare: 'get_time', hidden: 'mcp__client__get_time' };
 
@@ -40,20 +35,7 @@ const responder = (r: RecordedRequest): MockReply => {
   };
 };
 
-beforeAll(async () => {
-  upstream = await new MockUpstream().start();
-  proxy = await startProxy({ upstream, args: ['--warm-spares', '0'] });
-  openai = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x', maxRetries: 0 });
-  anthropic = new Anthropic({ baseURL: proxy.url, apiKey: 'x', maxRetries: 0 });
-});
-afterAll(async () => {
-  await proxy?.stop();
-  await upstream?.stop();
-});
-beforeEach(() => {
-  upstream.reset();
-  upstream.setResponder(responder);
-});
+const suite = proxySuite({ args: ['--warm-spares', '0'], responder });
 
 const chatTools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
   { type: 'function', function: { name: 'get_time', description: 'Local time', parameters: { type: 'object', properties: {} } } },
@@ -62,7 +44,7 @@ const cases = Object.keys(FOREIGN).map((k) => [k, k === 'hidden' ? 'none' : 'aut
 
 /** The CLI refused the call itself: its next upstream request carries an error result for it. */
 function expectRefusedUpstream(kind: string): void {
-  const reqs = upstream.messageRequests;
+  const reqs = suite.upstream.messageRequests;
   const call = reqs.findIndex((r) => clientTexts(lastUser(r).content).join(' ').includes(`use:${kind}`));
   expect(call).toBeGreaterThanOrEqual(0);
   const next = reqs[call + 1];
@@ -73,7 +55,7 @@ function expectRefusedUpstream(kind: string): void {
 
 describe.each(cases)('%s (tool_choice %s)', (kind, choice) => {
   it('chat completions, non-streaming and streaming: no tool_calls, finish_reason stop', async () => {
-    const r = await openai.chat.completions.create({
+    const r = await suite.openai.chat.completions.create({
       model: 'sonnet',
       tools: chatTools,
       tool_choice: choice,
@@ -84,9 +66,9 @@ describe.each(cases)('%s (tool_choice %s)', (kind, choice) => {
     expect(r.choices[0].message.content).toContain('after refusal (error)');
     expectRefusedUpstream(kind);
 
-    upstream.reset();
-    upstream.setResponder(responder);
-    const s = await openai.chat.completions.create({
+    suite.upstream.reset();
+    suite.upstream.setResponder(responder);
+    const s = await suite.openai.chat.completions.create({
       model: 'sonnet',
       stream: true,
       tools: chatTools,
@@ -105,7 +87,7 @@ describe.each(cases)('%s (tool_choice %s)', (kind, choice) => {
   }, 120_000);
 
   it('messages: no tool_use block, stop_reason end_turn', async () => {
-    const m = await anthropic.messages.create({
+    const m = await suite.anthropic.messages.create({
       model: 'sonnet',
       max_tokens: 256,
       tools: [{ name: 'get_time', description: 'Local time', input_schema: { type: 'object', properties: {} } }],
@@ -119,7 +101,7 @@ describe.each(cases)('%s (tool_choice %s)', (kind, choice) => {
   }, 120_000);
 
   it('responses: no function_call item', async () => {
-    const r = await openai.responses.create({
+    const r = await suite.openai.responses.create({
       model: 'sonnet',
       tools: [{ type: 'function', name: 'get_time', description: 'Local time', parameters: { type: 'object', properties: {} }, strict: false }],
       tool_choice: choice,

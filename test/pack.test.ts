@@ -97,8 +97,13 @@ describe('global install from the npm tarball', () => {
     for (const f of ['installers/linux/install.sh', 'installers/linux/uninstall.sh', 'installers/macos/install.sh', 'installers/macos/uninstall.sh']) {
       expect(isExecutable(path.join(pkg, f)), `${f} is executable`).toBe(true);
     }
-    // The dashboard's page and its chart library are in dist/ (vendored at build time), not node_modules.
-    for (const f of ['dist/dashboard/web/index.html', 'dist/dashboard/web/app.js', 'dist/dashboard/web/vendor/uPlot.iife.min.js'])
+    // The dashboard's page, the modules it shares with the daemon and its chart library are in dist/ (copied at build time), not node_modules.
+    for (const f of [
+      'dist/dashboard/web/index.html',
+      'dist/dashboard/web/app.js',
+      'dist/dashboard/web/shared/relative-time.js',
+      'dist/dashboard/web/vendor/uPlot.iife.min.js',
+    ])
       expect(fs.existsSync(path.join(pkg, f)), f).toBe(true);
     // No dev dependencies at run time.
     for (const dev of ['typescript', 'vitest', 'tsx', 'openai', 'uplot', 'playwright-core'])

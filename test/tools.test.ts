@@ -3,16 +3,12 @@
  * tools (schemas intact, no built-ins), calls come back to the client, results go
  * back into the same waiting CLI turn.
  */
-import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { childClaudePids, clientTexts, MockUpstream, type RunningProxy, startProxy, systemText, waitFor } from './harness.js';
+import type Anthropic from '@anthropic-ai/sdk';
+import type OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
+import { childClaudePids, clientTexts, systemText, waitFor } from './harness.js';
 import type { MockReply, RecordedRequest } from './mock-upstream.js';
-
-let upstream: MockUpstream;
-let proxy: RunningProxy;
-let openai: OpenAI;
-let anthropic: Anthropic;
+import { proxySuite } from './proxy-suite.js';
 
 const weatherSchema = {
   type: 'object',
@@ -60,22 +56,9 @@ const toolResponder = (req: RecordedRequest): MockReply => {
   };
 };
 
-beforeAll(async () => {
-  upstream = await new MockUpstream().start();
-  // No warm spares: one test counts the CLI processes this proxy runs.
-  // The idle timeout must outlast a cold CLI start on a loaded machine (20 concurrent starts below).
-  proxy = await startProxy({ upstream, args: ['--idle-timeout-ms', '60000', '--warm-spares', '0', '--max-concurrent', '8'] });
-  openai = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'x', maxRetries: 0 });
-  anthropic = new Anthropic({ baseURL: proxy.url, apiKey: 'x', maxRetries: 0 });
-});
-afterAll(async () => {
-  await proxy?.stop();
-  await upstream?.stop();
-});
-beforeEach(() => {
-  upstream.reset();
-  upstream.setResponder(toolResponder);
-});
+// No warm spares: one test counts the CLI processes this proxy runs.
+// The idle timeout must outlast a cold CLI start on a loaded machine (20 concurrent starts below).
+const suite = proxySuite({ args: ['--idle-timeout-ms', '60000', '--warm-spares', '0', '--max-concurrent', '8'], responder: toolResponder });
 
 const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
   { type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: weatherSchema } },
@@ -88,7 +71,7 @@ const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
 describe('OpenAI chat tool calls', () => {
   it('round trip (non-streaming): schemas intact upstream, calls to the client, results into the same CLI turn', async () => {
     const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'call:get_weather' }];
-    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages, tools });
+    const r1 = await suite.openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages, tools });
     expect(r1.choices[0].finish_reason).toBe('tool_calls');
     const calls = r1.choices[0].message.tool_calls!;
     expect(calls).toHaveLength(1);
@@ -96,16 +79,16 @@ describe('OpenAI chat tool calls', () => {
     expect(calls[0].type === 'function' && JSON.parse(calls[0].function.arguments)).toEqual({ city: 'C0', unit: 'c' });
     expect(r1.choices[0].message.content).toBe('Let me check.');
 
-    const up1 = upstream.messageRequests[0].body;
+    const up1 = suite.upstream.messageRequests[0].body;
     const upTools = up1.tools.map((t: any) => t.name).sort();
     expect(upTools).toEqual(['mcp__client__get_time', 'mcp__client__get_weather']);
     expect(up1.tools.find((t: any) => t.name === 'mcp__client__get_weather').input_schema).toEqual(weatherSchema);
 
     messages.push(r1.choices[0].message, { role: 'tool', tool_call_id: calls[0].id, content: 'sunny, 21C' });
-    const r2 = await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages, tools });
+    const r2 = await suite.openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages, tools });
     expect(r2.choices[0].message.content).toBe('results: sunny, 21C');
     expect(r2.choices[0].finish_reason).toBe('stop');
-    const [u1, u2] = upstream.messageRequests;
+    const [u1, u2] = suite.upstream.messageRequests;
     expect(u2.headers['x-claude-code-session-id']).toBe(u1.headers['x-claude-code-session-id']);
     const tr = toolResults(u2);
     expect(tr).toHaveLength(1);
@@ -115,7 +98,7 @@ describe('OpenAI chat tool calls', () => {
   });
 
   it('streams parallel tool calls with ids and names first, then argument fragments', async () => {
-    const stream = await openai.chat.completions.create({
+    const stream = await suite.openai.chat.completions.create({
       model: 'claude-sonnet-4-6',
       messages: [{ role: 'user', content: 'call:get_weather,get_time' }],
       tools,
@@ -141,7 +124,7 @@ describe('OpenAI chat tool calls', () => {
   });
 
   it('runTools helper completes the loop with both results in one upstream message', async () => {
-    const runner = openai.chat.completions.runTools({
+    const runner = suite.openai.chat.completions.runTools({
       model: 'claude-sonnet-4-6',
       messages: [{ role: 'user', content: 'call:get_weather,get_time' }],
       tools: [
@@ -168,7 +151,7 @@ describe('OpenAI chat tool calls', () => {
       ],
     });
     const text = await runner.finalContent();
-    const last = upstream.messageRequests.at(-1)!;
+    const last = suite.upstream.messageRequests.at(-1)!;
     expect(toolResults(last)).toHaveLength(2);
     // Both results in one upstream message; the parallel (read-only) calls finish in any
     // order and the CLI sends their results in that order.
@@ -184,15 +167,15 @@ describe('OpenAI chat tool calls', () => {
         .map((r: any) => byName[names[r.tool_use_id]])
         .join(' | ')}`,
     );
-    expect(upstream.messageRequests).toHaveLength(2);
+    expect(suite.upstream.messageRequests).toHaveLength(2);
   });
 
   it('matches tool-call ids that a client rewrote (OpenClaw strips "_")', async () => {
-    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'call:get_time' }], tools });
+    const r1 = await suite.openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'call:get_time' }], tools });
     const call = r1.choices[0].message.tool_calls![0] as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall;
     const rewritten = call.id.replace(/_/g, '');
     expect(rewritten).not.toBe(call.id);
-    const r2 = await openai.chat.completions.create({
+    const r2 = await suite.openai.chat.completions.create({
       model: 'claude-sonnet-4-6',
       tools,
       messages: [
@@ -203,15 +186,15 @@ describe('OpenAI chat tool calls', () => {
       ],
     });
     expect(r2.choices[0].message.content).toBe('results: 12:00\ninternal context: none');
-    const [u1, u2] = upstream.messageRequests;
+    const [u1, u2] = suite.upstream.messageRequests;
     expect(u2.headers['x-claude-code-session-id']).toBe(u1.headers['x-claude-code-session-id']);
   });
 
   it('continues the waiting turn when the client drops the assistant text of the tool-call turn (content:null)', async () => {
-    const r1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'call:get_time' }], tools });
+    const r1 = await suite.openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'call:get_time' }], tools });
     expect(r1.choices[0].message.content).toBe('Let me check.');
     const call = r1.choices[0].message.tool_calls![0];
-    const r2 = await openai.chat.completions.create({
+    const r2 = await suite.openai.chat.completions.create({
       model: 'claude-sonnet-4-6',
       tools,
       messages: [
@@ -221,12 +204,12 @@ describe('OpenAI chat tool calls', () => {
       ],
     });
     expect(r2.choices[0].message.content).toBe('results: 07:15');
-    const [u1, u2] = upstream.messageRequests;
+    const [u1, u2] = suite.upstream.messageRequests;
     expect(u2.headers['x-claude-code-session-id']).toBe(u1.headers['x-claude-code-session-id']);
   });
 
   it('rebuilds a tool-call history the proxy never saw as structured tool_use/tool_result', async () => {
-    const r = await openai.chat.completions.create({
+    const r = await suite.openai.chat.completions.create({
       model: 'claude-sonnet-4-6',
       tools,
       messages: [
@@ -237,11 +220,11 @@ describe('OpenAI chat tool calls', () => {
       ],
     });
     expect(r.choices[0].message.content).toBe('results: 09:30');
-    const body = upstream.messageRequests[0].body;
+    const body = suite.upstream.messageRequests[0].body;
     expect(body.messages.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user']);
     const use = body.messages[1].content.find((b: any) => b.type === 'tool_use');
     expect(use).toMatchObject({ id: 'call_abc', name: 'mcp__client__get_time', input: { city: 'Oslo' } });
-    expect(toolResults(upstream.messageRequests[0])[0].tool_use_id).toBe('call_abc');
+    expect(toolResults(suite.upstream.messageRequests[0])[0].tool_use_id).toBe('call_abc');
     // The client's system prompt (not Claude Code's default agent prompt) even though the CLI
     // starts this turn by itself before the SDK's initialize request is applied.
     expect(systemText(body)).toContain('You are the rebuild test.');
@@ -253,7 +236,7 @@ describe('OpenAI chat tool calls', () => {
     // line, connected before that turn, so no request without them may reach the upstream.
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        openai.chat.completions.create({
+        suite.openai.chat.completions.create({
           model: 'claude-sonnet-4-6',
           tools,
           messages: [
@@ -266,26 +249,26 @@ describe('OpenAI chat tool calls', () => {
       ),
     );
     for (const [i, a] of answers.entries()) expect(a.choices[0].message.content).toBe(`results: r${i}`);
-    const up = upstream.messageRequests;
+    const up = suite.upstream.messageRequests;
     expect(up).toHaveLength(20);
     for (const r of up) expect(r.body.tools.map((t: any) => t.name).sort()).toEqual(['mcp__client__get_time', 'mcp__client__get_weather']);
     for (let i = 0; i < 20; i++) expect(up.filter((r) => systemText(r.body).endsWith(`race ${i}`))).toHaveLength(1);
     // No turn had to be started again for want of its tools.
-    expect(proxy.output()).not.toContain('client tools were not ready');
+    expect(suite.proxy.output()).not.toContain('client tools were not ready');
   }, 600_000);
 
   it('tool_choice none hides the tools for that turn', async () => {
-    await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'just chat' }], tools, tool_choice: 'none' });
-    expect(upstream.messageRequests[0].body.tools ?? []).toEqual([]);
+    await suite.openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'just chat' }], tools, tool_choice: 'none' });
+    expect(suite.upstream.messageRequests[0].body.tools ?? []).toEqual([]);
     // Hiding them is per turn and per process: the next conversation has its tools.
-    await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'chat with tools' }], tools });
-    expect(upstream.messageRequests[1].body.tools.map((t: any) => t.name)).toContain('mcp__client__get_time');
+    await suite.openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'chat with tools' }], tools });
+    expect(suite.upstream.messageRequests[1].body.tools.map((t: any) => t.name)).toContain('mcp__client__get_time');
   });
 
   it('ends the waiting turn and its process when the client never returns results', async () => {
-    const pid = proxy.child.pid!;
+    const pid = suite.proxy.child.pid!;
     const before = new Set(childClaudePids(pid));
-    await openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'call:get_time' }], tools });
+    await suite.openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'call:get_time' }], tools });
     const waiting = childClaudePids(pid).filter((p) => !before.has(p));
     expect(waiting).toHaveLength(1);
     // --idle-timeout-ms 60000: the suspended turn is given up and its process ends.
@@ -296,7 +279,7 @@ describe('OpenAI chat tool calls', () => {
 describe('Anthropic messages tool calls', () => {
   it('tool_use round trip with .stream() and finalMessage()', async () => {
     const atools: Anthropic.Tool[] = [{ name: 'get_weather', description: 'Weather', input_schema: weatherSchema as never }];
-    const s = anthropic.messages.stream({
+    const s = suite.anthropic.messages.stream({
       model: 'claude-sonnet-4-6',
       max_tokens: 1024,
       tools: atools,
@@ -307,7 +290,7 @@ describe('Anthropic messages tool calls', () => {
     const use = m1.content.find((b) => b.type === 'tool_use') as Anthropic.ToolUseBlock;
     expect(use.name).toBe('get_weather');
     expect(use.input).toEqual({ city: 'C0', unit: 'c' });
-    const m2 = await anthropic.messages.create({
+    const m2 = await suite.anthropic.messages.create({
       model: 'claude-sonnet-4-6',
       max_tokens: 1024,
       tools: atools,
@@ -318,9 +301,9 @@ describe('Anthropic messages tool calls', () => {
       ],
     });
     expect(m2.content).toEqual([{ type: 'text', text: 'results: hail' }]);
-    const tr = toolResults(upstream.messageRequests[1]);
+    const tr = toolResults(suite.upstream.messageRequests[1]);
     expect(tr[0].is_error).toBe(true);
-    expect(upstream.messageRequests[1].headers['x-claude-code-session-id']).toBe(upstream.messageRequests[0].headers['x-claude-code-session-id']);
+    expect(suite.upstream.messageRequests[1].headers['x-claude-code-session-id']).toBe(suite.upstream.messageRequests[0].headers['x-claude-code-session-id']);
   });
 });
 
@@ -329,11 +312,11 @@ describe('Responses API tool calls', () => {
     const rtools: OpenAI.Responses.Tool[] = [
       { type: 'function', name: 'get_time', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false },
     ];
-    const s1 = openai.responses.stream({ model: 'claude-sonnet-4-6', input: 'call:get_time', tools: rtools });
+    const s1 = suite.openai.responses.stream({ model: 'claude-sonnet-4-6', input: 'call:get_time', tools: rtools });
     const r1 = await s1.finalResponse();
     const fc = r1.output.find((o) => o.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
     expect(fc.name).toBe('get_time');
-    const s2 = openai.responses.stream({
+    const s2 = suite.openai.responses.stream({
       model: 'claude-sonnet-4-6',
       tools: rtools,
       input: [
@@ -345,6 +328,6 @@ describe('Responses API tool calls', () => {
     const r2 = await s2.finalResponse();
     expect(r2.output_text).toBe('results: 23:59');
     expect(r2.status).toBe('completed');
-    expect(upstream.messageRequests[1].headers['x-claude-code-session-id']).toBe(upstream.messageRequests[0].headers['x-claude-code-session-id']);
+    expect(suite.upstream.messageRequests[1].headers['x-claude-code-session-id']).toBe(suite.upstream.messageRequests[0].headers['x-claude-code-session-id']);
   });
 });

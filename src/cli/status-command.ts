@@ -1,5 +1,6 @@
 import type { Config } from '../config/defaults.js';
-import { formatAgo, formatIn, formatTokens, shortModel } from '../desktop/menu-model.js';
+import { formatTokens, shortModel } from '../desktop/menu-model.js';
+import { formatAgo, formatIn } from '../status/relative-time.js';
 import type { StatusSnapshot, UsageWindow } from '../status/types.js';
 import { readLock } from './instance-lock.js';
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/defaults.js';
-import { formatIn, formatTokens } from '../desktop/menu-model.js';
+import { formatTokens } from '../desktop/menu-model.js';
+import { formatIn } from '../status/relative-time.js';
 import { Ledger } from '../usage/ledger.js';
 import type { GroupBy, UsageGroup } from '../usage/reader.js';
 import type { Output } from './status-command.js';

@@ -10,6 +10,7 @@
  * stable for what an item means ('session-end:<id>', 'port:3456'); hidden slots get
  * placeholder ids that map to no action.
  */
+import { formatAgo, formatIn } from '../status/relative-time.js';
 import type { SessionInfo, StatusSnapshot, UsageWindow } from '../status/types.js';
 
 export type TrayIconName = 'idle' | 'serving' | 'warning' | 'error';
@@ -106,29 +107,6 @@ export function menuActions(id: string): MenuAction | null {
 
 // ---------------------------------------------------------------------------------------
 // Formatting helpers (exported for tests and for other renderers of the same status).
-
-/** "just now", "45s ago", "2m ago", "3h ago", "2d ago". */
-export function formatAgo(thenMs: number, nowMs: number): string {
-  const s = Math.floor((nowMs - thenMs) / 1000);
-  if (s < 10) return 'just now';
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
-  return `${Math.floor(s / 86400)}d ago`;
-}
-
-/** "in 2h 14m", "in 3d 4h", "in 5m", "in <1m"; "now" once passed. */
-export function formatIn(targetMs: number, nowMs: number): string {
-  const totalMin = Math.floor((targetMs - nowMs) / 60000);
-  if (targetMs <= nowMs) return 'now';
-  if (totalMin < 1) return 'in <1m';
-  const d = Math.floor(totalMin / 1440);
-  const h = Math.floor((totalMin % 1440) / 60);
-  const m = totalMin % 60;
-  if (d > 0) return h > 0 ? `in ${d}d ${h}h` : `in ${d}d`;
-  if (h > 0) return m > 0 ? `in ${h}h ${m}m` : `in ${h}h`;
-  return `in ${m}m`;
-}
 
 /** 950 → "950", 12345 → "12.3k", 123456 → "123k", 1234567 → "1.2M". */
 export function formatTokens(n: number): string {

@@ -1,21 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type TurnError, TurnFailure } from '../../turn/types.js';
+import { errorOf } from '../testing/turn-failure.js';
 import { parseCountTokensRequest, parseMessagesRequest } from './parse-messages-request.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`testdata/${name}`, import.meta.url), 'utf8'));
 const noHeaders = { headers: {} };
 const minimal = { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] };
-
-const errorOf = (fn: () => unknown): TurnError => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TurnFailure) return e.error;
-    throw e;
-  }
-  throw new Error('expected a TurnFailure');
-};
 
 describe('parseMessagesRequest', () => {
   it('translates an OpenClaw-style request exactly (fixture)', () => {

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type TurnError, TurnFailure, type TurnMessage } from '../../turn/types.js';
+import type { TurnMessage } from '../../turn/types.js';
+import { errorOf } from '../testing/turn-failure.js';
 import { convertInput, mergeTurns } from './convert-input-items.js';
 import type { IgnoredInput } from './prepare-tools.js';
 
-const errorOf = (fn: () => unknown): TurnError => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TurnFailure) return e.error;
-    throw e;
-  }
-  throw new Error('expected a TurnFailure');
-};
 const convert = (input: unknown, ignored: IgnoredInput[] = []) => convertInput(input, 'input', ignored);
 
 describe('convertInput', () => {

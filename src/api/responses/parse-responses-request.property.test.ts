@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TurnFailure } from '../../turn/types.js';
+import { acceptedOrRefused, countAccepted, looseJson, usuallyOr } from '../testing/parser-properties.js';
 import type { StoredConversation } from './history.js';
 import { parseResponsesRequest } from './parse-responses-request.js';
 
@@ -19,24 +19,18 @@ const stored: StoredConversation = {
 };
 const history = (id: string): StoredConversation | undefined => (id === 'resp_known' ? stored : undefined);
 
-/** True when the body was accepted. */
-function onlyCanonicalFailures(body: unknown): boolean {
+/** True when the body was accepted; asserts that a refusal is canonical. */
+function accepted(body: unknown): boolean {
   const before = JSON.stringify(stored);
   try {
-    parseResponsesRequest(body, ctx, history);
-    return true;
-  } catch (e) {
-    expect(e).toBeInstanceOf(TurnFailure);
-    const err = (e as TurnFailure).error;
-    expect(['invalid_request', 'not_found']).toContain(err.kind);
-    expect(err.message.length).toBeGreaterThan(0);
-    return false;
+    return acceptedOrRefused((b) => parseResponsesRequest(b, ctx, history), body, ['invalid_request', 'not_found']);
   } finally {
     expect(JSON.stringify(stored)).toBe(before); // history is never mutated
   }
 }
 
-const word = fc.constantFrom(
+/** Strings the parser looks for, to bias generated values towards. */
+const words = [
   'message',
   'function_call',
   'function_call_output',
@@ -74,41 +68,33 @@ const word = fc.constantFrom(
   'resp_known',
   'resp_unknown',
   '',
-);
-const leaf = fc.oneof(word, fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
-const loose = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('value'), { maxLength: 3 }), tie('object')),
-  object: fc.dictionary(
-    fc.constantFrom(
-      'type',
-      'role',
-      'content',
-      'text',
-      'image_url',
-      'file_id',
-      'url',
-      'call_id',
-      'name',
-      'namespace',
-      'arguments',
-      'output',
-      'refusal',
-      'tools',
-      'parameters',
-      'mode',
-      'effort',
-      'summary',
-      'format',
-      'schema',
-      'id',
-      '__proto__',
-    ),
-    tie('value'),
-    { maxKeys: 5 },
-  ),
-})).value;
-
-const usually = <T>(good: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ arbitrary: good, weight: 8 }, { arbitrary: loose, weight: 1 });
+];
+/** Object keys the parser reads. */
+const keys = [
+  'type',
+  'role',
+  'content',
+  'text',
+  'image_url',
+  'file_id',
+  'url',
+  'call_id',
+  'name',
+  'namespace',
+  'arguments',
+  'output',
+  'refusal',
+  'tools',
+  'parameters',
+  'mode',
+  'effort',
+  'summary',
+  'format',
+  'schema',
+  'id',
+  '__proto__',
+];
+const usually = usuallyOr(looseJson(words, keys), 8);
 
 const textPart = fc.record({ type: fc.constantFrom('input_text', 'output_text'), text: fc.string() });
 const part = fc.oneof(
@@ -191,22 +177,10 @@ const requestLike = fc.record(
 
 describe('parseResponsesRequest on arbitrary input', () => {
   it('throws nothing but canonical failures for any JSON value', () => {
-    fc.assert(
-      fc.property(fc.jsonValue(), (body) => {
-        onlyCanonicalFailures(body);
-      }),
-      { numRuns: 500 },
-    );
+    countAccepted(fc.jsonValue(), accepted, 500);
   });
 
   it('throws nothing but canonical failures for request-shaped bodies, and accepts many', () => {
-    let accepted = 0;
-    fc.assert(
-      fc.property(requestLike, (body) => {
-        if (onlyCanonicalFailures(body)) accepted++;
-      }),
-      { numRuns: 3000 },
-    );
-    expect(accepted).toBeGreaterThan(100);
+    expect(countAccepted(requestLike, accepted, 3000)).toBeGreaterThan(100);
   });
 });

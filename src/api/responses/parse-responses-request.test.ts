@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type TurnError, TurnFailure, type TurnMessage } from '../../turn/types.js';
+import type { TurnMessage } from '../../turn/types.js';
+import { errorOf } from '../testing/turn-failure.js';
 import type { StoredConversation } from './history.js';
 import { parseResponsesRequest } from './parse-responses-request.js';
 
@@ -8,16 +9,6 @@ const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`test
 const noHeaders = { headers: {} };
 const minimal = { model: 'gpt-5', input: 'hi' };
 const parse = (extra: object, history?: (id: string) => StoredConversation | undefined) => parseResponsesRequest({ ...minimal, ...extra }, noHeaders, history);
-
-const errorOf = (fn: () => unknown): TurnError => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TurnFailure) return e.error;
-    throw e;
-  }
-  throw new Error('expected a TurnFailure');
-};
 
 describe('parseResponsesRequest', () => {
   it('translates a Codex-style request exactly (fixture)', () => {

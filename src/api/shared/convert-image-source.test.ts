@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { TurnFailure } from '../../turn/types.js';
+import { errorOf } from '../testing/turn-failure.js';
 import { checkImageMediaType, convertImageSource } from './convert-image-source.js';
 
-const paramOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TurnFailure) return e.error.param;
-    throw e;
-  }
-  throw new Error('expected a TurnFailure');
-};
+const paramOf = (fn: () => unknown): string | undefined => errorOf(fn).param;
 
 describe('convertImageSource', () => {
   it('keeps base64 and url sources', () => {

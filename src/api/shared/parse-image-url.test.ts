@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type TurnError, TurnFailure } from '../../turn/types.js';
+import { errorOf } from '../testing/turn-failure.js';
 import { imageSourceFromUrl } from './parse-image-url.js';
-
-const errorOf = (fn: () => unknown): TurnError => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TurnFailure) return e.error;
-    throw e;
-  }
-  throw new Error('expected a TurnFailure');
-};
 
 describe('imageSourceFromUrl', () => {
   it('turns a base64 data URL into a base64 source (parameters allowed)', () => {

@@ -1,26 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { TurnFailure } from '../../turn/types.js';
+import { failureOf } from '../testing/turn-failure.js';
 import { describeJson, Fields, fieldPath, headerValue } from './read-fields.js';
-
-const failure = (fn: () => unknown): TurnFailure => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TurnFailure) return e;
-    throw e;
-  }
-  throw new Error('expected a TurnFailure');
-};
 
 describe('Fields', () => {
   it('rejects a body that is not an object, without a param', () => {
-    const e = failure(() => Fields.of([1], ''));
+    const e = failureOf(() => Fields.of([1], ''));
     expect(e.error).toEqual({ kind: 'invalid_request', message: 'request body: expected a JSON object, got an array' });
   });
 
   it('names nested fields by dotted path', () => {
     const f = Fields.of({ a: { b: 3 } }, '');
-    const e = failure(() => f.requiredObject('a').string('b'));
+    const e = failureOf(() => f.requiredObject('a').string('b'));
     expect(e.error).toMatchObject({ kind: 'invalid_request', param: 'a.b', message: 'a.b: expected a string, got a number' });
   });
 
@@ -28,7 +18,7 @@ describe('Fields', () => {
     const f = Fields.of({ t: null, s: null }, 'x');
     expect(f.number('t')).toBeUndefined();
     expect(f.has('t')).toBe(false);
-    expect(failure(() => f.requiredString('s')).error).toMatchObject({ param: 'x.s', message: 'x.s: field required' });
+    expect(failureOf(() => f.requiredString('s')).error).toMatchObject({ param: 'x.s', message: 'x.s: field required' });
   });
 
   it('reads only own properties', () => {
@@ -40,19 +30,19 @@ describe('Fields', () => {
 
   it('checks integers, ranges and enums', () => {
     const f = Fields.of({ n: 1.5, m: -1, e: 'x', big: 2 ** 60 }, '');
-    expect(failure(() => f.integer('n')).message).toBe('n: expected an integer, got a number');
-    expect(failure(() => f.integer('big')).message).toBe('big: expected an integer, got a number');
-    expect(failure(() => f.number('m', { min: 0 })).message).toBe('m: must be at least 0, got -1');
-    expect(failure(() => f.oneOf('e', ['a', 'b'])).message).toBe("e: must be one of 'a', 'b', got 'x'");
+    expect(failureOf(() => f.integer('n')).message).toBe('n: expected an integer, got a number');
+    expect(failureOf(() => f.integer('big')).message).toBe('big: expected an integer, got a number');
+    expect(failureOf(() => f.number('m', { min: 0 })).message).toBe('m: must be at least 0, got -1');
+    expect(failureOf(() => f.oneOf('e', ['a', 'b'])).message).toBe("e: must be one of 'a', 'b', got 'x'");
   });
 
   it('reports the element of a string array that is wrong', () => {
     const f = Fields.of({ s: ['a', 2] }, 'r');
-    expect(failure(() => f.stringArray('s')).error.param).toBe('r.s.1');
+    expect(failureOf(() => f.stringArray('s')).error.param).toBe('r.s.1');
   });
 
   it('requires non-empty strings where asked', () => {
-    expect(failure(() => Fields.of({ id: '' }, '').nonEmptyString('id')).message).toBe('id: must not be empty');
+    expect(failureOf(() => Fields.of({ id: '' }, '').nonEmptyString('id')).message).toBe('id: must not be empty');
   });
 });
 

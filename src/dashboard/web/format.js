@@ -8,26 +8,9 @@ export function tokens(n) {
   return `${(n / 1_000_000).toFixed(1).replace(/\.0$/, '')}M`;
 }
 
-export function ago(thenMs, nowMs) {
-  const s = Math.floor((nowMs - thenMs) / 1000);
-  if (s < 10) return 'just now';
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
-  return `${Math.floor(s / 86400)}d ago`;
-}
-
-export function inTime(targetMs, nowMs) {
-  if (targetMs <= nowMs) return 'now';
-  const totalMin = Math.floor((targetMs - nowMs) / 60000);
-  if (totalMin < 1) return 'in <1m';
-  const d = Math.floor(totalMin / 1440);
-  const h = Math.floor((totalMin % 1440) / 60);
-  const m = totalMin % 60;
-  if (d > 0) return h > 0 ? `in ${d}d ${h}h` : `in ${d}d`;
-  if (h > 0) return m > 0 ? `in ${h}h ${m}m` : `in ${h}h`;
-  return `in ${m}m`;
-}
+// The tray's wording, from src/status/relative-time.ts: `npm run build` puts its compiled
+// form in shared/.
+export { formatAgo, formatIn } from './shared/relative-time.js';
 
 export function ms(n) {
   if (n === undefined || n === null) return '–';

@@ -1,6 +1,6 @@
 // The live panel: server, Claude Code, requests, spares, windows, warnings and sessions.
 import { api } from './api.js';
-import { $, ago, el, inTime, pct, setText, shortModel, tokens } from './format.js';
+import { $, el, formatAgo, formatIn, pct, setText, shortModel, tokens } from './format.js';
 
 const STATE_WORDS = { starting: 'Starting', running: 'Running', paused: 'Paused', stopping: 'Stopping', error: 'Not running' };
 const SESSION_WORDS = { busy: 'answering', waiting_tools: 'waiting for client tools', idle: 'idle' };
@@ -24,7 +24,7 @@ function warnings(s) {
   ];
   for (const [name, w] of windows) {
     if (!w) continue;
-    const resets = typeof w.resetsAt === 'number' ? ` — resets ${inTime(w.resetsAt * 1000, s.now)}` : '';
+    const resets = typeof w.resetsAt === 'number' ? ` — resets ${formatIn(w.resetsAt * 1000, s.now)}` : '';
     if (w.status === 'rejected') out.push({ level: 'error', text: `${name} reached${resets}` });
     else if (typeof w.utilization === 'number' && w.utilization >= s.thresholds.critical)
       out.push({ level: 'warning', text: `${name} at ${pct(w.utilization)}, nearly used up${resets}` });
@@ -43,7 +43,7 @@ export function renderLive(s) {
   pill.className = `pill ${s.server.state}`;
   setText('version', `v${s.version}`);
   setText('live-server', STATE_WORDS[s.server.state] ?? s.server.state);
-  setText('live-url', s.server.state === 'error' ? (s.server.error ?? '') : `${location.host} · up ${ago(s.startedAt, s.now).replace(' ago', '')}`);
+  setText('live-url', s.server.state === 'error' ? (s.server.error ?? '') : `${location.host} · up ${formatAgo(s.startedAt, s.now).replace(' ago', '')}`);
   setText('live-claude', s.claude.version && s.claude.version !== 'unknown' ? s.claude.version : 'version unknown');
   const login = s.claude.login === 'logged_in' ? 'logged in' : s.claude.login === 'not_logged_in' ? 'NOT logged in' : 'login not checked yet';
   const loginEl = $('live-login');
@@ -61,7 +61,7 @@ export function renderLive(s) {
     const e = $(id);
     e.textContent = t.value;
     e.className = `big ${t.cls}`;
-    setText(`${id}-reset`, typeof w?.resetsAt === 'number' ? `resets ${inTime(w.resetsAt * 1000, s.now)}` : '');
+    setText(`${id}-reset`, typeof w?.resetsAt === 'number' ? `resets ${formatIn(w.resetsAt * 1000, s.now)}` : '');
   }
 
   const box = $('warnings');
@@ -85,7 +85,7 @@ function renderSessions(s) {
         el('td', { text: shortModel(x.model), title: x.model }),
         el('td', { class: 'num', text: String(x.turns) }),
         el('td', { class: 'num', text: tokens(x.inputTokens + x.outputTokens), title: `${x.inputTokens} in / ${x.outputTokens} out` }),
-        el('td', { text: ago(x.lastActivity, s.now) }),
+        el('td', { text: formatAgo(x.lastActivity, s.now) }),
         el('td', { text: SESSION_WORDS[x.state] ?? x.state }),
         el(
           'td',
