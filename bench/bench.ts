@@ -8,6 +8,7 @@ import { childClaudePids, sleep, tempDir, waitFor } from '../test/harness.js';
 import { MockUpstream } from '../test/mock-upstream.js';
 import { DirectSession, directEnv, directOneShot, PLAIN_CHAT_FLAGS, SYSTEM, streamChat } from './clients.js';
 import { cpuMs, health, rssMb, settle, settledRssMb, startDaemon, statusOf, stopDaemon, writeTap } from './daemon-helpers.js';
+import { benchEventLoop, eventLoopTarget } from './event-loop.js';
 import { benchLedger } from './ledger-bench.js';
 import { ledgerLines, ledgerTarget, type Report, upstreamSizes } from './report.js';
 import { type Dist, dist, ms, type TurnTiming } from './stats.js';
@@ -306,6 +307,14 @@ async function main(): Promise<void> {
   }
 
   report.ledger = await benchLedger(log);
+  {
+    const upstream2 = await new MockUpstream().start();
+    try {
+      report.eventLoop = await benchEventLoop(upstream2, log);
+    } finally {
+      await upstream2.stop();
+    }
+  }
 
   // ---------------------------------------------------------------- targets and output
   report.machine.loadAvgEnd = os.loadavg();
@@ -336,6 +345,7 @@ async function main(): Promise<void> {
       pass: report.upstream.maxproxy.systemPlusToolsBytes <= 2048,
     },
     ledgerTarget(report.ledger),
+    eventLoopTarget(report.eventLoop),
   ];
   report.targets = targets;
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
@@ -368,6 +378,12 @@ async function main(): Promise<void> {
     `  memory (VmRSS, without CLI children): daemon 2 s after start ${report.memory.daemonFreshMb.toFixed(1)} MB, idle ${report.memory.daemonIdleMb.toFixed(1)} MB (after ${(report.memory.idleAfterMs / 1000).toFixed(0)} s), idle after the run ${report.memory.daemonAfterRunMb.toFixed(1)} MB (after ${(report.memory.afterRunAfterMs / 1000).toFixed(0)} s); ` +
       `per live session ${report.memory.perLiveSessionMb.toFixed(0)} MB (${report.memory.liveSessions} sessions)${report.memory.perWarmSpareMb ? `; per warm spare ${report.memory.perWarmSpareMb.toFixed(0)} MB` : ''}`,
     ...ledgerLines(report.ledger),
+    '',
+    `  event loop, large and hostile bodies (daemon's longest block · longest /health gap · answer):`,
+    ...report.eventLoop.map(
+      (r) =>
+        `    ${`${r.label} (${r.mb.toFixed(1)} MB)`.padEnd(56)}${`${r.blockMs.toFixed(0)} ms`.padStart(8)}${`${r.healthGapMs.toFixed(0)} ms`.padStart(9)}   ${r.status}`,
+    ),
     '',
     '  target                                          goal        measured     ',
     ...targets.map((t) => `  ${t.name.padEnd(48)}${t.target.padEnd(12)}${t.value.padEnd(15)}${t.pass ? 'PASS' : t.value === 'not available' ? 'n/a' : 'FAIL'}`),

@@ -1,5 +1,6 @@
 /** The bench's report: its shape, the ledger's lines and target, upstream request sizes. */
 
+import type { EventLoopRow } from './event-loop.js';
 import type { LedgerBench } from './ledger-bench.js';
 import type { Dist } from './stats.js';
 
@@ -30,6 +31,7 @@ export interface Report {
     perWarmSpareMb?: number;
   };
   ledger: LedgerBench;
+  eventLoop: EventLoopRow[];
   targets: Array<{ name: string; target: string; value: string; pass: boolean }>;
 }
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openaiStreamSummary, rawRequest, slowWords } from './fault-kit.js';
 import { MAIN, MockUpstream, type RunningProxy, startProxy, tempDir } from './harness.js';
+import { noisePng } from './noise-png.js';
 
 const KEY = 'hardening-key-0123456789';
 let upstream: MockUpstream;
@@ -59,11 +60,18 @@ function watchHealth(url: string): { stop: () => Promise<string[]> } {
 
 describe('huge message counts (defect 1)', () => {
   const users = (n: number) => Array.from({ length: n }, (_, i) => ({ role: 'user', content: `u${i}` }));
-  const routes: Array<[string, (n: number) => unknown, (b: any) => void]> = [
+  // `named`: the error names the field (the message limit does; the value limit, met
+  // before the body is parsed, names none).
+  const routes: Array<[string, (n: number) => unknown, (b: any, named: boolean) => void]> = [
     [
       '/v1/chat/completions',
       (n) => ({ model: 'sonnet', messages: users(n) }),
-      (b) => expect(b.error).toMatchObject({ type: 'invalid_request_error', param: 'messages' }),
+      (b, named) =>
+        expect(b.error).toMatchObject({
+          type: 'invalid_request_error',
+          code: named ? 'too_many_messages' : 'json_too_many_values',
+          param: named ? 'messages' : null,
+        }),
     ],
     [
       '/v1/messages',
@@ -73,13 +81,23 @@ describe('huge message counts (defect 1)', () => {
     [
       '/v1/responses',
       (n) => ({ model: 'sonnet', input: users(n).map((m) => ({ type: 'message', ...m })) }),
-      (b) => expect(b.error).toMatchObject({ type: 'invalid_request_error', param: 'input' }),
+      (b, named) =>
+        expect(b.error).toMatchObject({
+          type: 'invalid_request_error',
+          code: named ? 'too_many_messages' : 'json_too_many_values',
+          param: named ? 'input' : null,
+        }),
     ],
   ];
 
-  it.each([20_000, 100_000])(
+  // 20,000 messages pass the body's value limit and meet the message limit; 100,000
+  // (300,000 values) are refused by the value limit while the body is still being indexed.
+  it.each([
+    [20_000, /at most 10000 per request/, true],
+    [100_000, /at most 250000/, false],
+  ])(
     '%i consecutive user messages on each route: a 400 in the route format, /health answering throughout',
-    async (n) => {
+    async (n, limit, named) => {
       const before = upstream.messageRequests.length;
       // Serialised before watching: the watcher shares this process's event loop.
       const payloads = routes.map(([route, body, check]) => [route, JSON.stringify(body(n)), check] as const);
@@ -89,8 +107,8 @@ describe('huge message counts (defect 1)', () => {
           const r = await fetch(`${proxy.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
           expect(r.status).toBe(400);
           const b = await r.json();
-          check(b);
-          expect(JSON.stringify(b)).toMatch(/at most 10000/);
+          check(b, named);
+          expect(JSON.stringify(b)).toMatch(limit);
         }
       } finally {
         expect(await watch.stop()).toEqual([]);
@@ -99,6 +117,59 @@ describe('huge message counts (defect 1)', () => {
     },
     120_000,
   );
+
+  it('one message of 400,000 text blocks: 400 json_too_many_values, nothing sent upstream', async () => {
+    const before = upstream.messageRequests.length;
+    const content = Array.from({ length: 400_000 }, (_, i) => ({ type: 'text', text: `b${i}` }));
+    const payload = JSON.stringify({ model: 'sonnet', max_tokens: 16, messages: [{ role: 'user', content }] });
+    const watch = watchHealth(proxy.url);
+    try {
+      const r = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
+      expect(r.status).toBe(400);
+      expect(await r.json()).toMatchObject({
+        type: 'error',
+        error: { type: 'invalid_request_error', message: expect.stringMatching(/more than 250000 JSON values/) },
+      });
+    } finally {
+      expect(await watch.stop()).toEqual([]);
+    }
+    expect(upstream.messageRequests.length).toBe(before);
+  }, 120_000);
+
+  it('an 11 MB image is answered and reaches the upstream as an image, /health answering throughout', async () => {
+    const png = noisePng(2000, 1400).toString('base64');
+    expect(png.length).toBeGreaterThan(11_000_000);
+    const payload = JSON.stringify({
+      model: 'sonnet',
+      max_tokens: 16,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'describe the noise' },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } },
+          ],
+        },
+      ],
+    });
+    const watch = watchHealth(proxy.url);
+    try {
+      const r = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
+      expect(r.status).toBe(200);
+      expect((await r.json()).content[0].text).toMatch(/^echo: describe the noise/);
+    } finally {
+      expect(await watch.stop()).toEqual([]);
+    }
+    // Claude Code re-encodes a large image before sending it (measured: a JPEG of ~0.6 MB).
+    const sent = upstream.messageRequests.at(-1)?.body as {
+      messages: Array<{ role: string; content: Array<{ type: string; text?: string; source?: { media_type: string; data: string } }> }>;
+    };
+    const last = sent.messages.filter((m) => m.role === 'user').at(-1);
+    expect(last?.content[0]).toMatchObject({ type: 'text', text: 'describe the noise' });
+    const image = last?.content.find((b) => b.type === 'image');
+    expect(image?.source?.media_type).toMatch(/^image\//);
+    expect(Buffer.from(image?.source?.data ?? '', 'base64').length).toBeGreaterThan(10_000);
+  }, 180_000);
 });
 
 describe('request receipt is bounded, responses are not (defect 5)', () => {

@@ -184,7 +184,7 @@ export class Engine implements TurnEngine {
     const release = onceOnly(await this.limiter.acquire(ctx.signal));
     try {
       for (let attempt = 1; ; attempt++) {
-        const { slot, continuity } = this.open(req, p);
+        const { slot, continuity } = await this.open(req, p);
         void this.ensureModels();
         await this.configure(slot, req, p);
         const { events, done } = slot.session.runTurn(withToolChoice(p.input, req), { signal: ctx.signal, requestId: ctx.requestId });
@@ -336,7 +336,7 @@ export class Engine implements TurnEngine {
   }
 
   /** Finds the session that continues the request's conversation, or starts one. */
-  private open(req: TurnRequest, p: Prepared): { slot: EngineSlot; continuity: Continuity } {
+  private async open(req: TurnRequest, p: Prepared): Promise<{ slot: EngineSlot; continuity: Continuity }> {
     const explicitId = req.conversation.explicitId;
     const plan = this.index.plan({ shape: p.shape, fpHistory: p.fpHistory, history: p.history, input: p.input, explicitId });
     if (plan.kind === 'live') return { slot: plan.slot, continuity: 'live' };
@@ -348,7 +348,9 @@ export class Engine implements TurnEngine {
       continuity = 'resumed';
     } else if (plan.kind === 'rebuild') {
       this.opts.log.info({ messages: plan.messages.length, toolResults: plan.autoContinue }, 'rebuilding the conversation for a new Claude Code session');
-      const resume = writeTranscript(plan.messages, this.childEnv, {
+      // Awaited: a concurrent request for this history would not find this process usable
+      // before its turn ends anyway (a busy slot is never a live match), so nothing races here.
+      const resume = await writeTranscript(plan.messages, this.childEnv, {
         cwd: this.cwd,
         version: this.opts.claudeVersion,
         model: p.model.cliModel,

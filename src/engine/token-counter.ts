@@ -25,7 +25,7 @@ export interface CountOptions {
  */
 export async function countTokens(req: TurnRequest, o: CountOptions): Promise<number> {
   const resume = req.messages.length
-    ? writeTranscript(req.messages, o.env, { cwd: o.cwd, version: o.claudeVersion, model: o.model, toolName: toCliToolName })
+    ? await writeTranscript(req.messages, o.env, { cwd: o.cwd, version: o.claudeVersion, model: o.model, toolName: toCliToolName })
     : undefined;
   const bridge = req.tools.length ? new (await loadToolsModule()).ClientToolBridge(req.tools) : undefined;
   const idle = (async function* () {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TimeSlicer } from '../event-loop/time-slicer.js';
 import type { ContentBlock, TurnMessage } from '../turn/types.js';
 import { toCliToolName } from './client-tool-names.js';
 import { buildTranscript, claudeConfigDir, projectDirName, transcriptPath, writeTranscript } from './transcript.js';
@@ -191,17 +192,28 @@ describe('writeTranscript', () => {
     for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
   });
 
-  it('writes the transcript where the CLI will look for it (owner-only) and returns a new session id', () => {
+  it('writes the transcript where the CLI will look for it (owner-only) and returns a new session id', async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'maxproxy-transcript-'));
     dirs.push(home);
     const env = { HOME: home };
-    const id = writeTranscript(HISTORY, env, { cwd: '/data/workdir', version: '2.1.330', model: 'sonnet', toolName: toCliToolName });
+    const id = await writeTranscript(HISTORY, env, { cwd: '/data/workdir', version: '2.1.330', model: 'sonnet', toolName: toCliToolName });
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     const file = transcriptPath(env, '/data/workdir', id);
     const entries = readJsonl(file);
     expect(entries).toHaveLength(4);
     expect(entries.every((e) => e.sessionId === id)).toBe(true);
     if (process.platform !== 'win32') expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-    expect(writeTranscript(HISTORY, env, { cwd: '/data/workdir', version: '2.1.330', model: 'sonnet' })).not.toBe(id);
+    expect(await writeTranscript(HISTORY, env, { cwd: '/data/workdir', version: '2.1.330', model: 'sonnet' })).not.toBe(id);
+    // Written in batches, yielding between them, the file is byte for byte what buildTranscript makes.
+    const long: TurnMessage[] = Array.from({ length: 40 }, (_, i) => ({
+      role: i % 2 ? 'assistant' : 'user',
+      content: [{ type: 'text', text: `${i}: ${'x'.repeat(100_000)} é😀` }],
+    }));
+    const batched = await writeTranscript(long, env, { cwd: '/data/workdir', version: '2.1.330', model: 'sonnet' }, new TimeSlicer(0));
+    const text = fs.readFileSync(transcriptPath(env, '/data/workdir', batched), 'utf8');
+    // Ids and times are new on every build.
+    const same = (t: string) => t.replace(/"(uuid|parentUuid|timestamp)":("[^"]*"|null)/g, '"$1":_').replace(/"id":"msg_[0-9a-f]+"/g, '"id":_');
+    expect(same(text)).toBe(same(buildTranscript(long, { sessionId: batched, cwd: '/data/workdir', version: '2.1.330', model: 'sonnet' })));
+    expect(text.split('\n')).toHaveLength(41);
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { TimeSlicer } from '../event-loop/time-slicer.js';
 import { mergeTurns } from '../turn/merge-turns.js';
 import type { ContentBlock, TurnMessage } from '../turn/types.js';
 
@@ -38,8 +39,8 @@ export interface TranscriptOptions {
   toolName?: (clientName: string) => string;
 }
 
-export function buildTranscript(history: TurnMessage[], opts: TranscriptOptions): string {
-  const lines: string[] = [];
+/** The transcript's lines (JSON, one entry each), produced one at a time. */
+function* transcriptLines(history: TurnMessage[], opts: TranscriptOptions): Generator<string> {
   let parent: string | null = null;
   const ts = new Date().toISOString();
   for (const m of mergeTurns(history)) {
@@ -77,17 +78,55 @@ export function buildTranscript(history: TurnMessage[], opts: TranscriptOptions)
               usage: { input_tokens: 0, output_tokens: 0 },
             },
           };
-    lines.push(JSON.stringify(entry));
+    yield JSON.stringify(entry);
     parent = uuid;
   }
-  return `${lines.join('\n')}\n`;
 }
 
-/** Writes a synthetic transcript for `history` and returns the session id to resume. */
-export function writeTranscript(history: TurnMessage[], childEnv: Record<string, string | undefined>, opts: Omit<TranscriptOptions, 'sessionId'>): string {
+export function buildTranscript(history: TurnMessage[], opts: TranscriptOptions): string {
+  return `${[...transcriptLines(history, opts)].join('\n')}\n`;
+}
+
+/** Lines gathered into one write. */
+const WRITE_BATCH_CHARS = 1024 * 1024;
+
+/**
+ * Writes a synthetic transcript for `history` and returns the session id to resume. A long
+ * history (megabytes of pasted files) is serialised a batch at a time with yields between
+ * batches and written asynchronously, so it never holds the event loop in one block.
+ */
+export async function writeTranscript(
+  history: TurnMessage[],
+  childEnv: Record<string, string | undefined>,
+  opts: Omit<TranscriptOptions, 'sessionId'>,
+  slicer = new TimeSlicer(),
+): Promise<string> {
   const sessionId = randomUUID();
   const file = transcriptPath(childEnv, opts.cwd, sessionId);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, buildTranscript(history, { ...opts, sessionId }), { mode: 0o600 });
+  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  const out = await fs.promises.open(file, 'w', 0o600);
+  try {
+    let batch: string[] = [];
+    let chars = 0;
+    let written = false;
+    const flush = async () => {
+      written = true;
+      await out.write(`${batch.join('\n')}\n`);
+      batch = [];
+      chars = 0;
+    };
+    for (const line of transcriptLines(history, { ...opts, sessionId })) {
+      batch.push(line);
+      chars += line.length;
+      if (chars >= WRITE_BATCH_CHARS || slicer.spent()) {
+        await flush();
+        await slicer.pause();
+      }
+    }
+    // An empty history is written as buildTranscript writes it: one newline.
+    if (batch.length || !written) await flush();
+  } finally {
+    await out.close();
+  }
   return sessionId;
 }

@@ -25,6 +25,15 @@ describe('upstreamErrorFromTranscript', () => {
     expect(upstreamErrorFromTranscript(`${file}.missing`, ENTRY.uuid)).toBeUndefined();
   });
 
+  it('finds it at the end of a long transcript, reading only the end', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'upe-')), 's.jsonl');
+    const history = Array.from({ length: 60 }, (_, i) => JSON.stringify({ type: 'user', uuid: `u${i}`, message: { content: 'x'.repeat(100_000) } }));
+    fs.writeFileSync(file, `${JSON.stringify({ ...ENTRY, uuid: 'far' })}\n${history.join('\n')}\n${JSON.stringify(ENTRY)}\n`);
+    expect(upstreamErrorFromTranscript(file, ENTRY.uuid)).toBe('prompt is too long: 212345 tokens > 200000 maximum');
+    // An entry 6 MB from the end is out of reach: the CLI's own words stand.
+    expect(upstreamErrorFromTranscript(file, 'far')).toBeUndefined();
+  });
+
   it('reads plain-text details too', () => {
     expect(upstreamMessageOf('529 Overloaded')).toBe('Overloaded');
     expect(upstreamMessageOf('{"message":"x"}')).toBe('x');

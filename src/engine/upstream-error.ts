@@ -8,13 +8,9 @@ import fs from 'node:fs';
  * (measured with 2.1.330). Returns undefined when the entry or its details are missing.
  */
 export function upstreamErrorFromTranscript(file: string, uuid: string): string | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // The entry is among the last lines; scan from the end.
+  const text = tailOf(file, TAIL_BYTES);
+  if (text === undefined) return undefined;
+  // The entry is among the last lines; scan from the end (the first line may be cut).
   const lines = text.split('\n');
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i];
@@ -28,6 +24,29 @@ export function upstreamErrorFromTranscript(file: string, uuid: string): string 
     }
   }
   return undefined;
+}
+
+/**
+ * How much of the transcript's end is read: the error entry is its last line and small,
+ * while the whole file can be tens of MB for a long conversation (read whole, it held the
+ * event loop ~200 ms on the test machine).
+ */
+const TAIL_BYTES = 256 * 1024;
+
+function tailOf(file: string, bytes: number): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const size = fs.fstatSync(fd).size;
+    const start = Math.max(0, size - bytes);
+    const buf = Buffer.alloc(size - start);
+    fs.readSync(fd, buf, 0, buf.length, start);
+    return buf.toString('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 /** `errorDetails` is "<status> <JSON body>" (or plain text): the body's error.message, else the text. */

@@ -56,7 +56,7 @@ export {
   jsonBody,
 } from './json-body.js';
 export { parseJsonInSlices } from './json-in-slices.js';
-export { indexJson, JsonTooDeepError } from './json-structure.js';
+export { indexJson, JsonTooDeepError, JsonTooManyItemsError } from './json-structure.js';
 export {
   CORS_ALLOW_HEADER_PREFIXES,
   CORS_ALLOW_HEADERS,

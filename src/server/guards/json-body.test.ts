@@ -149,15 +149,38 @@ describe('jsonBody over HTTP', () => {
     expect(res.json().error).toMatchObject({ kind: 'invalid_request', code: 'json_too_deep' });
   });
 
-  it('refuses absurd nesting fast and stays up', async () => {
-    const t0 = performance.now();
+  it('refuses absurd nesting and stays up', async () => {
     const res = await post('['.repeat(LIMIT - 1), { 'content-type': 'application/json' });
     expect(res.status).toBe(400);
     expect(res.json().error.code).toBe('json_too_deep');
     const deepObjects = await post(`${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`, {});
     expect(deepObjects.status).toBe(400);
-    expect(performance.now() - t0).toBeLessThan(2000);
     expect((await post('{"still":"alive"}', {})).json()).toEqual({ body: { still: 'alive' } });
+  });
+
+  it('refuses a body with more values than its limit with 400 json_too_many_values', async () => {
+    const app = express();
+    app.use(jsonBody({ maxBodyBytes: LIMIT, maxItems: 100, respond: testRespond }));
+    app.all('/echo', (req, res) => res.json({ body: req.body }));
+    const small = await listen(app);
+    try {
+      const send = (n: number) =>
+        rawRequest({
+          port: small.port,
+          method: 'POST',
+          path: '/echo',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ a: Array(n).fill(1) }),
+        });
+      // One object, one array and the commas between its n values: 2 + (n - 1).
+      expect((await send(99)).json()).toEqual({ body: { a: Array(99).fill(1) } });
+      const res = await send(100);
+      expect(res.status).toBe(400);
+      expect(res.json().error).toMatchObject({ kind: 'invalid_request', code: 'json_too_many_values' });
+      expect(res.json().error.message).toMatch(/at most 100\b/);
+    } finally {
+      await small.close();
+    }
   });
 
   it('truncates long parse details', async () => {

@@ -1,5 +1,5 @@
 /**
- * JSON request bodies: express.json() with a size limit, a content-type policy and a
+ * JSON request bodies: read with a size limit, a content-type policy and a
  * nesting-depth check, answering every failure through `respond` as a canonical error
  * instead of express's HTML error page. The daemon must never crash or hang on absurd
  * input: size is bounded while reading (also after gzip/deflate/br inflation, so a zip
@@ -19,16 +19,18 @@
  * - charset must be UTF-8 (or absent) → else 400, code `unsupported_charset`.
  *
  * Errors: too large → `too_large` (413); malformed JSON, top-level scalar → 400
- * "malformed JSON: <detail>"; deeper than `maxDepth` → 400 code `json_too_deep`;
+ * "malformed JSON: <detail>"; deeper than `maxDepth` → 400 code `json_too_deep`; more
+ * than `maxItems` values → 400 code `json_too_many_values`;
  * unknown Content-Encoding or a corrupt compressed body → 400.
  *
  * A request without a body (no Content-Length / Transfer-Encoding) leaves `req.body`
  * undefined; an empty body (Content-Length: 0) yields `{}` (body-parser's rule).
  */
-import express, { type Request, type RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { TurnError } from '../../turn/types.js';
 import { parseJsonInSlices } from './json-in-slices.js';
-import { JsonTooDeepError } from './json-structure.js';
+import { JsonTooDeepError, JsonTooManyItemsError } from './json-structure.js';
+import { hasBody, readBody } from './read-body.js';
 import { quoteForMessage, type RespondError } from './respond.js';
 
 export interface JsonBodyOptions {
@@ -36,10 +38,20 @@ export interface JsonBodyOptions {
   maxBodyBytes: number;
   /** Deepest accepted nesting of arrays/objects; default 64. */
   maxDepth?: number;
+  /** Most values a body may hold (containers plus commas); default DEFAULT_MAX_JSON_ITEMS. */
+  maxItems?: number;
   respond: RespondError;
 }
 
 export const DEFAULT_MAX_JSON_DEPTH = 64;
+
+/**
+ * Most JSON values one body may hold. Parsing is sliced, but millions of small values
+ * still cost the event loop in garbage collection and in the API parsers that follow;
+ * a real conversation at the 10,000-message limit with tool calls is ~100,000
+ * (docs/decisions/049-request-bodies-in-slices.md).
+ */
+export const DEFAULT_MAX_JSON_ITEMS = 250_000;
 
 const JSON_LIKE_TYPES = new Set(['application/json', 'text/plain', 'application/x-www-form-urlencoded']);
 
@@ -54,10 +66,6 @@ export const isJsonContentType = (contentType: string | undefined): boolean => {
 
 /** The charset parameter of a Content-Type header, lower-cased (undefined when absent). */
 const charsetOf = (contentType: string | undefined): string | undefined => /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1].toLowerCase();
-
-/** Same rule as body-parser (type-is): a body exists when either framing header does. */
-const hasBody = (headers: Record<string, string | string[] | undefined>): boolean =>
-  headers['transfer-encoding'] !== undefined || !Number.isNaN(Number(headers['content-length']));
 
 interface BodyParserError {
   type?: string;
@@ -74,7 +82,7 @@ const detail = (s: string | undefined, max = 200): string => {
 };
 
 /** One place that maps body-parser/raw-body errors (and ours) to canonical errors. */
-export const bodyErrorToTurnError = (e: unknown, maxBodyBytes: number, maxDepth = DEFAULT_MAX_JSON_DEPTH): TurnError => {
+export const bodyErrorToTurnError = (e: unknown, maxBodyBytes: number, maxDepth = DEFAULT_MAX_JSON_DEPTH, maxItems = DEFAULT_MAX_JSON_ITEMS): TurnError => {
   const err = (typeof e === 'object' && e !== null ? e : {}) as BodyParserError;
   switch (err.type) {
     case 'entity.too.large':
@@ -85,6 +93,12 @@ export const bodyErrorToTurnError = (e: unknown, maxBodyBytes: number, maxDepth 
       };
     case 'entity.parse.failed':
       return { kind: 'invalid_request', message: `malformed JSON: ${detail(err.message)}`, code: 'invalid_json' };
+    case 'json.too.many.items':
+      return {
+        kind: 'invalid_request',
+        message: `request body holds more than ${maxItems} JSON values; maxproxy accepts at most ${maxItems}`,
+        code: 'json_too_many_values',
+      };
     case 'json.too.deep':
       return {
         kind: 'invalid_request',
@@ -118,22 +132,22 @@ export const bodyErrorToTurnError = (e: unknown, maxBodyBytes: number, maxDepth 
 
 export const jsonBody = (opts: JsonBodyOptions): RequestHandler => {
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  const maxItems = opts.maxItems ?? DEFAULT_MAX_JSON_ITEMS;
   if (!Number.isFinite(opts.maxBodyBytes) || opts.maxBodyBytes <= 0) {
     throw new TypeError('jsonBody: maxBodyBytes must be a positive number');
   }
-  // body-parser reads the bytes (size limit while reading, inflation, framing errors);
-  // the parse is ours, in slices, so a large body never holds the event loop for long.
-  const reader = express.raw({ limit: opts.maxBodyBytes, inflate: true, type: () => true });
+  // Reading (read-body.ts) and parsing (json-in-slices.ts) both keep each block of work
+  // on the event loop short, so a large body never stalls other requests.
   const parse = async (req: Request): Promise<void> => {
-    const buf = req.body as unknown;
-    if (!Buffer.isBuffer(buf)) {
+    const buf = await readBody(req, opts.maxBodyBytes);
+    if (buf === undefined) {
       req.body = undefined; // no body at all
       return;
     }
     try {
-      req.body = buf.length === 0 ? {} : await parseJsonInSlices(buf, { maxDepth });
+      req.body = buf.length === 0 ? {} : await parseJsonInSlices(buf, { maxDepth, maxItems });
     } catch (e) {
-      if (e instanceof JsonTooDeepError) throw Object.assign(new Error(e.message), { type: 'json.too.deep' });
+      if (e instanceof JsonTooDeepError || e instanceof JsonTooManyItemsError) throw Object.assign(new Error(e.message), { type: e.type });
       throw Object.assign(new Error((e as Error).message), { type: 'entity.parse.failed' });
     }
   };
@@ -149,26 +163,16 @@ export const jsonBody = (opts: JsonBodyOptions): RequestHandler => {
     }
     const done = (err?: unknown): void => {
       if (err === undefined || err === null) next();
-      else opts.respond(req, res, bodyErrorToTurnError(err, opts.maxBodyBytes, maxDepth));
+      else opts.respond(req, res, bodyErrorToTurnError(err, opts.maxBodyBytes, maxDepth, maxItems));
     };
     const charset = charsetOf(req.headers['content-type']);
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
       done(Object.assign(new Error('unsupported charset'), { type: 'charset.unsupported', charset }));
       return;
     }
-    try {
-      reader(req, res, (err?: unknown) => {
-        if (err !== undefined && err !== null) done(err);
-        else
-          parse(req).then(
-            () => next(),
-            (e: unknown) => done(e),
-          );
-      });
-    } catch (err) {
-      // Defensive: body-parser 2.4 reports through the callback, but a synchronous throw
-      // must not reach express's HTML error page either.
-      done(err ?? new Error('body parser failed'));
-    }
+    parse(req).then(
+      () => next(),
+      (e: unknown) => done(e),
+    );
   };
 };

@@ -19,6 +19,8 @@ import { indexJson, type JsonIndex, type LongString } from './json-structure.js'
 
 export interface SlicedParseOptions {
   maxDepth: number;
+  /** Most values (containers and the commas between values) a body may hold. */
+  maxItems?: number;
   /** Largest text handed to one JSON.parse, and the piece size of long strings (default 64 KiB). */
   slice?: number;
   /** Work between two yields, in ms (default 8). */
@@ -222,7 +224,7 @@ export async function parseJsonInSlices(body: Buffer, opts: SlicedParseOptions):
   const slice = opts.slice ?? DEFAULT_SLICE_BYTES;
   const slicer = new TimeSlicer(opts.budgetMs);
   const from = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
-  const index = await indexJson(body, { slice, maxDepth: opts.maxDepth, from, slicer });
+  const index = await indexJson(body, { slice, maxDepth: opts.maxDepth, maxItems: opts.maxItems, from, slicer });
   const parser = new SlicedParser(body, index, slicer, slice);
   const p = parser.skipSpace(from, body.length);
   if (body[p] !== 0x7b && body[p] !== 0x5b) {

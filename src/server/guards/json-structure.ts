@@ -34,6 +34,15 @@ export interface JsonIndex {
   strings: Map<number, LongString>;
   /** The deepest nesting seen (`{}` is 1; scanning stops once it passes the limit). */
   depth: number;
+  /** Values in containers, counted as the containers plus the commas between values. */
+  items: number;
+}
+
+export class JsonTooManyItemsError extends Error {
+  readonly type = 'json.too.many.items';
+  constructor(readonly maxItems: number) {
+    super(`JSON has more than ${maxItems} values`);
+  }
 }
 
 export class JsonTooDeepError extends Error {
@@ -49,10 +58,15 @@ const STEP = 256 * 1024;
 /**
  * Indexes `bytes` from `from`. `slice` is the size above which a container or string is
  * indexed (and the distance between cuts of a long string). Throws JsonTooDeepError past
- * `maxDepth`. With a `slicer` it yields between steps; without, it runs in one go.
+ * `maxDepth` and JsonTooManyItemsError past `maxItems`. With a `slicer` it yields between steps; without, it runs in one go.
  */
-export async function indexJson(bytes: Uint8Array, opts: { slice: number; maxDepth: number; from?: number; slicer?: TimeSlicer }): Promise<JsonIndex> {
+export async function indexJson(
+  bytes: Uint8Array,
+  opts: { slice: number; maxDepth: number; maxItems?: number; from?: number; slicer?: TimeSlicer },
+): Promise<JsonIndex> {
   const { slice, maxDepth } = opts;
+  const maxItems = opts.maxItems ?? Number.POSITIVE_INFINITY;
+  let items = 0;
   const containers = new Map<number, number>();
   const strings = new Map<number, LongString>();
   const opens = new Int32Array(maxDepth + 1);
@@ -107,6 +121,9 @@ export async function indexJson(bytes: Uint8Array, opts: { slice: number; maxDep
         if (depth > deepest) deepest = depth;
         if (depth > maxDepth) throw new JsonTooDeepError(maxDepth);
         opens[depth] = i;
+        if (++items > maxItems) throw new JsonTooManyItemsError(maxItems);
+      } else if (c === 0x2c) {
+        if (++items > maxItems) throw new JsonTooManyItemsError(maxItems);
       } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
         if (depth > 0) {
           const start = opens[depth];
@@ -117,5 +134,5 @@ export async function indexJson(bytes: Uint8Array, opts: { slice: number; maxDep
     }
     await opts.slicer?.pause();
   }
-  return { containers, strings, depth: deepest };
+  return { containers, strings, depth: deepest, items };
 }
