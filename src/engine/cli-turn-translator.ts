@@ -97,12 +97,9 @@ export class CliTurnTranslator {
   private failure: Partial<CliFailure> = {};
   private synthetic = false;
   private syntheticUuid?: string;
-  /** The uuid of the last assistant message: a point `resumeSessionAt` can cut the transcript at. */
-  lastAssistantUuid?: string;
   done = false;
   /** The turn ended in an error (its CLI history now holds a synthetic error message). */
   failed = false;
-  sawOutput = false;
 
   constructor(
     private readonly sessionId: string,
@@ -124,7 +121,6 @@ export class CliTurnTranslator {
           const text = (m.message.content ?? []).map((b) => (b.type === 'text' ? b.text : '')).join('');
           if (text) this.failure.message = text;
         } else {
-          if (typeof m.uuid === 'string') this.lastAssistantUuid = m.uuid;
           // After a failed stream the CLI retries without streaming: that answer arrives only
           // as an assistant message whose id was never streamed. Replay it as stream events.
           if (typeof m.message?.id === 'string' && !this.streamedIds.has(m.message.id)) return this.replayUnstreamed(m.message);
@@ -152,11 +148,6 @@ export class CliTurnTranslator {
     }
   }
 
-  /** Everything the translator knows about a failure so far (for a turn cut short by us). */
-  failureSoFar(): Partial<CliFailure> {
-    return { ...this.failure };
-  }
-
   private streamEvent(e: StreamEventLike): TurnEvent[] {
     if (!e || typeof e.type !== 'string') return [];
     switch (e.type) {
@@ -176,7 +167,6 @@ export class CliTurnTranslator {
         const index = this.indexBase + e.index;
         this.maxIndexThisMessage = Math.max(this.maxIndexThisMessage, e.index);
         const cb = e.content_block ?? {};
-        this.sawOutput = true;
         if (this.hooks.structuredOutput && (cb.type === 'text' || (cb.type === 'tool_use' && cb.name === STRUCTURED_OUTPUT_TOOL))) {
           this.hidden.add(index);
           if (cb.type === 'tool_use') this.foreignToolThisMessage = true;

@@ -52,8 +52,13 @@ export function responsesApi(store: ResponseStore): FormatAdapter<responses.Pars
     encodeError: responses.encodeResponsesError,
     encodeResult: (result, meta, p) =>
       responses.encodeResponse(result, { id: meta.id, createdAt: meta.created, model: meta.model, echo: p.echo, namespacedTools: p.namespacedTools }),
-    stream: (events, sink, meta, p) =>
-      responses.streamResponses(events, sink, { id: meta.id, createdAt: meta.created, model: meta.model, echo: p.echo, namespacedTools: p.namespacedTools }),
+    stream: (events, sink, meta, p, outcome) =>
+      responses.streamResponses(
+        events,
+        sink,
+        { id: meta.id, createdAt: meta.created, model: meta.model, echo: p.echo, namespacedTools: p.namespacedTools },
+        outcome,
+      ),
     finished: (result, meta, p) => {
       if (p.echo.store !== false) store.record(meta.id, p.conversation, result);
     },

@@ -7,7 +7,7 @@ import type { TurnEngine } from '../engine/turn-engine.js';
 import type { Logger } from '../log/logger.js';
 import { clientName } from '../status/client-name.js';
 import type { StatusStore } from '../status/store.js';
-import type { TurnResult } from '../turn/collect.js';
+import type { CollectOutcome, TurnResult } from '../turn/collect.js';
 import { rejoin } from '../turn/rejoin.js';
 import type { Endpoint } from '../turn/turn-record.js';
 import { promptTokens, type TurnError, type TurnEvent, TurnFailure, type TurnRequest } from '../turn/types.js';
@@ -32,7 +32,8 @@ export interface FormatAdapter<X> {
   parse(body: unknown, ctx: WireContext): { request: TurnRequest; ignored: string[]; extra: X };
   encodeError(err: TurnError): WireError;
   encodeResult(result: TurnResult, meta: TurnMeta, extra: X): unknown;
-  stream(events: AsyncIterable<TurnEvent>, sink: SseSink, meta: TurnMeta, extra: X): Promise<unknown>;
+  /** `outcome` is the engine's one fold of the turn, for encoders whose last event needs the whole turn. */
+  stream(events: AsyncIterable<TurnEvent>, sink: SseSink, meta: TurnMeta, extra: X, outcome: Promise<CollectOutcome>): Promise<unknown>;
   /** Called with the finished turn (streamed or not), e.g. to store it for previous_response_id. */
   finished?(result: TurnResult, meta: TurnMeta, extra: X): void;
 }
@@ -184,7 +185,7 @@ async function runTurn<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps, scope:
   if (!started) return;
   const { run, events } = started;
   if (request.stream) {
-    await streamTurn(adapter, scope, events, meta, extra);
+    await streamTurn(adapter, scope, events, meta, extra, run.outcome);
     const collected = await run.outcome;
     turn.outcome = collected.ok ? { ok: true, result: collected.result } : { ok: false, error: collected.error };
   } else {
@@ -232,13 +233,20 @@ async function startAndPeek<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps, s
   return { run, events: untilShutdown(rejoin(peek.first ? [...peek.head, peek.first] : peek.head, peek.pending, it), deps.shutdown) };
 }
 
-async function streamTurn<X>(adapter: FormatAdapter<X>, scope: Scope, events: AsyncIterable<TurnEvent>, meta: TurnMeta, extra: X): Promise<void> {
+async function streamTurn<X>(
+  adapter: FormatAdapter<X>,
+  scope: Scope,
+  events: AsyncIterable<TurnEvent>,
+  meta: TurnMeta,
+  extra: X,
+  outcome: Promise<CollectOutcome>,
+): Promise<void> {
   const sink = new HttpSseSink(scope.res);
   sink.start();
   // Comments keep proxies and clients from timing out while the CLI waits or retries.
   const heartbeat = setInterval(() => sink.comment('keep-alive'), 15_000);
   try {
-    await adapter.stream(events, sink, meta, extra);
+    await adapter.stream(events, sink, meta, extra, outcome);
   } finally {
     clearInterval(heartbeat);
     sink.end();

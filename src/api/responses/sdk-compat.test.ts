@@ -6,7 +6,7 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import type { TurnError, TurnEvent, Usage } from '../../turn/types.js';
-import { eventsOf, MemorySink } from '../shared/testdata/sse-helpers.js';
+import { eventsOf, MemorySink, outcomeOf } from '../shared/testdata/sse-helpers.js';
 import { encodeResponse, type ResponseMeta } from './encode-response.js';
 import { encodeResponsesError } from './encode-responses-error.js';
 import { streamResponses } from './stream-responses.js';
@@ -34,7 +34,7 @@ const turn: TurnEvent[] = [
 describe('openai SDK reads our Responses stream', () => {
   it('accumulates the events into the final response we send', async () => {
     const sink = new MemorySink();
-    const result = await streamResponses(eventsOf(turn), sink, meta);
+    const result = await streamResponses(eventsOf(turn), sink, meta, outcomeOf(turn));
     const client = clientAnswering(200, sink.toText(), { 'content-type': 'text/event-stream' });
 
     const stream = client.responses.stream({ model: 'gpt-5', input: 'hi' });
@@ -50,7 +50,7 @@ describe('openai SDK reads our Responses stream', () => {
 
   it('reads the non-streaming response', async () => {
     const sink = new MemorySink();
-    const result = await streamResponses(eventsOf(turn), sink, meta);
+    const result = await streamResponses(eventsOf(turn), sink, meta, outcomeOf(turn));
     const body = JSON.stringify(encodeResponse(result!, meta));
     const client = clientAnswering(200, body, { 'content-type': 'application/json' });
     const response = await client.responses.create({ model: 'gpt-5', input: 'hi' });

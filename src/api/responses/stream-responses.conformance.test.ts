@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { TurnEvent, Usage } from '../../turn/types.js';
-import { eventsOf, MemorySink, parseSse, type SseFrame, subsetProblems } from '../shared/testdata/sse-helpers.js';
+import { eventsOf, MemorySink, outcomeOf, parseSse, type SseFrame, subsetProblems } from '../shared/testdata/sse-helpers.js';
 import { parseResponsesRequest } from './parse-responses-request.js';
 import { streamResponses } from './stream-responses.js';
 
@@ -60,12 +60,17 @@ describe('docs-text-streaming.sse (API reference, create a response, streaming)'
       { type: 'stop', stopReason: 'end_turn', usage: usage(37, 11) },
     ];
     const sink = new MemorySink();
-    await streamResponses(eventsOf(events), sink, {
-      id: 'resp_67c9fdcecf488190bdd9a0409de3a1ec07b8b0ad4e5eb654',
-      createdAt: 1741290958,
-      model: 'gpt-4.1-2025-04-14',
-      echo: parsed.echo,
-    });
+    await streamResponses(
+      eventsOf(events),
+      sink,
+      {
+        id: 'resp_67c9fdcecf488190bdd9a0409de3a1ec07b8b0ad4e5eb654',
+        createdAt: 1741290958,
+        model: 'gpt-4.1-2025-04-14',
+        echo: parsed.echo,
+      },
+      outcomeOf(events),
+    );
     expectConformance(sink.frames, documented);
   });
 });
@@ -91,7 +96,7 @@ describe('docs-function-call-streaming.jsonl (function calling guide, streaming)
       { type: 'stop', stopReason: 'tool_use', usage: usage(60, 18) },
     ];
     const sink = new MemorySink();
-    await streamResponses(eventsOf(events), sink, { id: 'resp_1234xyz', createdAt: 1741290958, model: 'gpt-4.1' });
+    await streamResponses(eventsOf(events), sink, { id: 'resp_1234xyz', createdAt: 1741290958, model: 'gpt-4.1' }, outcomeOf(events));
     const names = sink.frames.map((f) => f.event);
     expect(names.slice(0, 2)).toEqual(['response.created', 'response.in_progress']);
     expect(names.at(-1)).toBe('response.completed');

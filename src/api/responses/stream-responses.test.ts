@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { collectTurn } from '../../turn/collect.js';
 import { type TurnEvent, TurnFailure, type Usage } from '../../turn/types.js';
-import { eventsOf, MemorySink } from '../shared/testdata/sse-helpers.js';
+import { eventsOf, MemorySink, noOutcome, outcomeOf } from '../shared/testdata/sse-helpers.js';
 import { encodeResponse, type ResponseMeta, responseObject } from './encode-response.js';
 import { streamResponses } from './stream-responses.js';
 
@@ -22,7 +22,7 @@ const wireUsage = {
 };
 
 const run = async (events: TurnEvent[], sink = new MemorySink()) => {
-  const result = await streamResponses(eventsOf(events), sink, meta);
+  const result = await streamResponses(eventsOf(events), sink, meta, outcomeOf(events));
   return { sink, result, types: sink.frames.map((f) => f.event) };
 };
 
@@ -260,7 +260,7 @@ describe('streamResponses', () => {
       yield start;
       yield { type: 'stop', stopReason: 'end_turn', usage };
     }
-    const done = streamResponses(slow(), sink, meta);
+    const done = streamResponses(slow(), sink, meta, outcomeOf([start, { type: 'stop', stopReason: 'end_turn', usage }]));
     await Promise.resolve();
     expect(sink.frames.map((f) => f.event)).toEqual(['response.created', 'response.in_progress']);
     release();
@@ -280,7 +280,8 @@ describe('streamResponses', () => {
       yield { type: 'stop', stopReason: 'end_turn', usage };
     }
     const sink = new MemorySink(5);
-    const result = await streamResponses(source(), sink, meta);
+    // The outcome never comes: the encoder must not wait for it once the client is gone.
+    const result = await streamResponses(source(), sink, meta, noOutcome());
     expect(result).toBeUndefined();
     expect(sink.frames).toHaveLength(5);
     expect(pulled).toBe(2);
@@ -292,7 +293,7 @@ describe('streamResponses', () => {
       throw new TurnFailure({ kind: 'timeout', message: 'no answer in 300 s' });
     }
     const a = new MemorySink();
-    expect(await streamResponses(failing(), a, meta)).toBeUndefined();
+    expect(await streamResponses(failing(), a, meta, noOutcome())).toBeUndefined();
     expect(a.frames.at(-1)!.data).toMatchObject({
       type: 'response.failed',
       response: { error: { code: 'server_error', message: 'no answer in 300 s' } },
@@ -303,7 +304,7 @@ describe('streamResponses', () => {
       throw new TypeError('bug');
     }
     const b = new MemorySink();
-    await expect(streamResponses(buggy(), b, meta)).rejects.toThrow('bug');
+    await expect(streamResponses(buggy(), b, meta, noOutcome())).rejects.toThrow('bug');
     expect(b.frames.at(-1)!.data).toMatchObject({
       type: 'response.failed',
       response: { error: { code: 'server_error', message: 'internal error: bug' } },

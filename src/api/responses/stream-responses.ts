@@ -17,13 +17,15 @@
  *   response.completed | response.incomplete (max_tokens, refusal) with the full
  *   response and usage, or response.failed with `response.error {code, message}`.
  *
- * Keep-alives are SSE comments. The turn is folded with collectTurn, so the result
- * returned (for ResponseStore) is exactly what the non-streaming path would store;
- * undefined when the turn failed or the client went away first. A TurnFailure thrown by
- * the source becomes response.failed; any other exception does too and is rethrown for
- * the caller to log (the caller must not write to the sink afterwards).
+ * Keep-alives are SSE comments. The closing event needs the whole turn (stop reason,
+ * usage): it comes from `outcome`, the one fold of the turn the engine already makes, so
+ * the events are not folded a second time here. Returns that result (what ResponseStore
+ * keeps); undefined when the turn failed or the client went away first (then `outcome`
+ * is not waited for). A TurnFailure thrown by the source becomes response.failed; any
+ * other exception does too and is rethrown for the caller to log (the caller must not
+ * write to the sink afterwards).
  */
-import { collectTurn, type TurnResult } from '../../turn/collect.js';
+import type { CollectOutcome, TurnResult } from '../../turn/collect.js';
 import { type BlockStart, type TurnError, type TurnEvent, TurnFailure } from '../../turn/types.js';
 import type { SseSink } from '../wire.js';
 import { functionCallItem, itemId, messageItem, reasoningItem } from './build-output-items.js';
@@ -32,17 +34,23 @@ import { type ResponseMeta, responseObject, statusForStop } from './encode-respo
 import { encodeResponseFailure } from './encode-responses-error.js';
 import type { OutputItem, ResponsesStreamEvent, UnnumberedEvent } from './wire-types.js';
 
-export async function streamResponses(events: AsyncIterable<TurnEvent>, sink: SseSink, meta: ResponseMeta): Promise<TurnResult | undefined> {
+export async function streamResponses(
+  events: AsyncIterable<TurnEvent>,
+  sink: SseSink,
+  meta: ResponseMeta,
+  turn: Promise<CollectOutcome>,
+): Promise<TurnResult | undefined> {
   const enc = new ResponsesStreamEncoder(sink, meta);
   enc.begin();
-  let outcome: Awaited<ReturnType<typeof collectTurn>>;
   try {
-    outcome = await collectTurn(enc.tap(events));
+    for await (const _ of enc.tap(events));
   } catch (e) {
     enc.fail(e instanceof TurnFailure ? e.error : internalError(e));
     if (e instanceof TurnFailure) return undefined;
     throw e;
   }
+  if (sink.closed) return undefined;
+  const outcome = await turn;
   if (!outcome.ok) {
     enc.fail(outcome.error);
     return undefined;
@@ -81,12 +89,13 @@ class ResponsesStreamEncoder {
     this.emit({ type: 'response.in_progress', response });
   }
 
-  /** Passes events on to collectTurn, writing SSE for each on the way; ends when the client goes. */
+  /** Passes events on, writing SSE for each on the way; ends at an error or when the client goes. */
   async *tap(events: AsyncIterable<TurnEvent>): AsyncGenerator<TurnEvent> {
     for await (const ev of events) {
       if (this.sink.closed) return;
       this.handle(ev);
       yield ev;
+      if (ev.type === 'error') return; // the turn is over: nothing after it is read
     }
   }
 
@@ -167,7 +176,7 @@ class ResponsesStreamEncoder {
       case 'start':
       case 'signature_delta':
       case 'rate_limit':
-      case 'error': // collectTurn ends the turn; fail() writes response.failed
+      case 'error': // the turn's outcome is then a failure; fail() writes response.failed
         break;
     }
   }

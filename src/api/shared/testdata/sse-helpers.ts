@@ -1,4 +1,5 @@
 /** Test helpers: an in-memory SseSink, an SSE text parser, and an event source. */
+import { type CollectOutcome, collectTurn } from '../../../turn/collect.js';
 import type { TurnEvent } from '../../../turn/types.js';
 import type { SseSink } from '../../wire.js';
 
@@ -54,6 +55,12 @@ export function parseSse(text: string): SseFrame[] {
 export async function* eventsOf(events: TurnEvent[]): AsyncGenerator<TurnEvent> {
   for (const ev of events) yield ev;
 }
+
+/** The turn's outcome as the engine hands it to a stream encoder: its one fold of these events. */
+export const outcomeOf = (events: TurnEvent[]): Promise<CollectOutcome> => collectTurn(eventsOf(events));
+
+/** An outcome that never comes: for encoders that must not wait for it. */
+export const noOutcome = (): Promise<CollectOutcome> => new Promise(() => {});
 
 export interface SubsetOptions {
   /** Keys `actual` may have beyond `expected`. */
