@@ -120,6 +120,7 @@ export async function benchEventLoop(upstream: MockUpstream, log: (s: string) =>
     })();
     const t0 = performance.now();
     let status = 'no answer in 120 s';
+    let answer = '';
     try {
       const r = await fetch(`${proxy.url}${route}`, {
         method: 'POST',
@@ -128,7 +129,7 @@ export async function benchEventLoop(upstream: MockUpstream, log: (s: string) =>
         signal: AbortSignal.timeout(120_000),
       });
       status = String(r.status);
-      await r.arrayBuffer();
+      answer = await r.text();
     } catch {
       /* timed out */
     }
@@ -144,7 +145,8 @@ export async function benchEventLoop(upstream: MockUpstream, log: (s: string) =>
       tookMs: took,
       blockMs: lag,
       healthGapMs: worst,
-      refused: status === '400' || status === '413',
+      // Refused by the body limits, before any CLI (a 400 from Claude Code does not count).
+      refused: /json_too_many_values|too_many_messages|request_too_large|json_too_deep/.test(answer),
     };
     rows.push(row);
     log(eventLoopLine(row));

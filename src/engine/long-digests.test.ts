@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { TimeSlicer } from '../event-loop/time-slicer.js';
 import type { TurnMessage } from '../turn/types.js';
 import { fingerprint, prepareFingerprint, shapeKey } from './fingerprint.js';
-import { digestInSlices, digestOf, forgetDigests, isRemembered } from './long-digests.js';
+import { digestInSlices, digestOf, expireDigests, forgetDigests, isRemembered } from './long-digests.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const MB = 1024 * 1024;
@@ -54,6 +54,26 @@ describe('long digests', () => {
     await prepareFingerprint(messages, new TimeSlicer());
     expect(isRemembered(image)).toBe(true);
     expect(fingerprint(shape, messages)).toBe(plain);
+  });
+
+  it('forgets long strings unused for five minutes', () => {
+    const t0 = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'], now: t0 });
+    try {
+      const old = 'o'.repeat(100_000);
+      const recent = 'r'.repeat(100_000);
+      digestOf(old);
+      digestOf(recent);
+      vi.setSystemTime(t0 + 4 * 60_000);
+      expireDigests(Date.now());
+      expect(isRemembered(old)).toBe(true);
+      digestOf(recent); // used again at +4 min
+      expireDigests(t0 + 5 * 60_000 + 1_000);
+      expect(isRemembered(old)).toBe(false);
+      expect(isRemembered(recent)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('forgets the oldest long strings past its bound', () => {

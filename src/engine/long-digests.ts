@@ -7,33 +7,52 @@ import type { TimeSlicer } from '../event-loop/time-slicer.js';
  * result is remembered so the synchronous fingerprint (engine.ts) finds it. A 30 MB
  * image hashed in one go blocked the daemon for ~100 ms per fingerprint, and each turn
  * takes two. The memo holds the strings themselves (a digest must never be taken for
- * another string's), so it is bounded: the most recent ones up to MAX_CHARS in all.
+ * another string's), so it is bounded: the most recent ones up to MAX_CHARS in all, and
+ * none kept longer than KEEP_MS after its last use (the next turn of a conversation
+ * usually comes within minutes; an idle daemon should not hold a large image).
  */
 export const LONG_STRING = 64 * 1024;
 const PIECE = 1024 * 1024;
 const MAX_CHARS = 48 * 1024 * 1024;
+const KEEP_MS = 5 * 60_000;
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 class DigestMemo {
-  private readonly byString = new Map<string, string>();
+  private readonly byString = new Map<string, { digest: string; usedAt: number }>();
   private chars = 0;
+  private sweep?: NodeJS.Timeout;
 
   get(s: string): string | undefined {
-    const d = this.byString.get(s);
-    if (d !== undefined) {
-      this.byString.delete(s);
-      this.byString.set(s, d); // most recent last
-    }
-    return d;
+    const e = this.byString.get(s);
+    if (e === undefined) return undefined;
+    this.byString.delete(s);
+    e.usedAt = Date.now();
+    this.byString.set(s, e); // most recent last
+    return e.digest;
   }
 
   set(s: string, digest: string): void {
     if (s.length > MAX_CHARS || this.byString.has(s)) return;
-    this.byString.set(s, digest);
+    this.byString.set(s, { digest, usedAt: Date.now() });
     this.chars += s.length;
-    for (const k of this.byString.keys()) {
-      if (this.chars <= MAX_CHARS) break;
+    this.forget((k) => this.chars > MAX_CHARS);
+    this.sweep ??= setInterval(() => this.expire(), KEEP_MS / 5).unref();
+  }
+
+  /** Drops entries unused for KEEP_MS (least recent first); stops sweeping once empty. */
+  expire(now = Date.now()): void {
+    this.forget((_, e) => now - e.usedAt > KEEP_MS);
+    if (this.byString.size === 0 && this.sweep) {
+      clearInterval(this.sweep);
+      this.sweep = undefined;
+    }
+  }
+
+  /** Removes from the least recent while `drop` holds. */
+  private forget(drop: (k: string, e: { digest: string; usedAt: number }) => boolean): void {
+    for (const [k, e] of this.byString) {
+      if (!drop(k, e)) break;
       this.byString.delete(k);
       this.chars -= k.length;
     }
@@ -46,6 +65,7 @@ class DigestMemo {
   clear(): void {
     this.byString.clear();
     this.chars = 0;
+    this.expire();
   }
 }
 
@@ -84,3 +104,6 @@ export const isRemembered = (s: string): boolean => memo.has(s);
 
 /** For tests: forget every digest. */
 export const forgetDigests = (): void => memo.clear();
+
+/** For tests: run the expiry as if at `now`. */
+export const expireDigests = (now: number): void => memo.expire(now);
