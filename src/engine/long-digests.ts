@@ -36,7 +36,7 @@ class DigestMemo {
     if (s.length > MAX_CHARS || this.byString.has(s)) return;
     this.byString.set(s, { digest, usedAt: Date.now() });
     this.chars += s.length;
-    this.forget((k) => this.chars > MAX_CHARS);
+    this.forget(() => this.chars > MAX_CHARS);
     this.sweep ??= setInterval(() => this.expire(), KEEP_MS / 5).unref();
   }
 
