@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { countTurns } from '../event-loop/testing/turn-counter.js';
 import { TimeSlicer } from '../event-loop/time-slicer.js';
 import type { TurnMessage } from '../turn/types.js';
 import { fingerprint, prepareFingerprint, shapeKey } from './fingerprint.js';
@@ -21,15 +22,9 @@ describe('long digests', () => {
 
   it('gives the event loop turns while it hashes', async () => {
     const s = 'x'.repeat(16 * MB);
-    let turns = 0;
-    let hashing = true;
-    const tick = () => {
-      turns++;
-      if (hashing) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const counter = countTurns();
     const d = await digestInSlices(s, new TimeSlicer(0));
-    hashing = false;
+    const turns = counter.stop();
     expect(d).toBe(sha(s));
     expect(turns).toBeGreaterThanOrEqual(15);
   });

@@ -1,5 +1,6 @@
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { countTurns } from '../event-loop/testing/turn-counter.js';
 import { SLICED_WRITE_CHARS, SlicedStdin } from './sliced-stdin.js';
 
 const collect = (target: PassThrough): Promise<Buffer> =>
@@ -25,15 +26,9 @@ describe('SlicedStdin', () => {
     const target = new PassThrough();
     const got = collect(target);
     const stdin = new SlicedStdin(target, 0);
-    let turns = 0;
-    let writing = true;
-    const tick = () => {
-      turns++;
-      if (writing) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const counter = countTurns();
     await new Promise<void>((resolve, reject) => stdin.write('x'.repeat(40 * SLICED_WRITE_CHARS), (e) => (e ? reject(e) : resolve())));
-    writing = false;
+    const turns = counter.stop();
     stdin.end();
     expect((await got).length).toBe(40 * SLICED_WRITE_CHARS);
     // A zero budget yields after every piece.

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { countTurns } from '../../event-loop/testing/turn-counter.js';
 import { NotAnObjectError, parseJsonInSlices } from './json-in-slices.js';
 import { JsonTooDeepError } from './json-structure.js';
 
@@ -108,16 +109,10 @@ describe('parseJsonInSlices', () => {
 
   it('gives the event loop turns while it works on a large body', async () => {
     const text = JSON.stringify({ items: Array.from({ length: 200_000 }, (_, i) => ({ i, s: `item ${i}` })), big: 'x'.repeat(4_000_000) });
-    let turns = 0;
-    let parsing = true;
-    const tick = () => {
-      turns++;
-      if (parsing) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const counter = countTurns();
     const parsed = parseJsonInSlices(Buffer.from(text), { maxDepth: 64, budgetMs: 0 });
     const got = (await parsed) as { items: unknown[]; big: string };
-    parsing = false;
+    const turns = counter.stop();
     expect(got.items).toHaveLength(200_000);
     expect(got.big).toHaveLength(4_000_000);
     // A zero budget yields at every slice: the 4 MB string alone is 61 pieces.

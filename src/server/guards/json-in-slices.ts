@@ -40,6 +40,15 @@ const setOwn = (o: Record<string, unknown>, k: string, v: unknown): void => {
   else o[k] = v;
 };
 
+/** One member of a container: a value, or for an object a key and its value. */
+interface Member {
+  start: number;
+  end: number;
+  large: boolean;
+  keyEnd?: number;
+  valueStart?: number;
+}
+
 class SlicedParser {
   constructor(
     private readonly b: Buffer,
@@ -140,81 +149,95 @@ class SlicedParser {
     return pieces.join('');
   }
 
-  private async array(start: number, end: number): Promise<unknown[]> {
+  /**
+   * Walks the members of a large container: runs of small members (up to a slice of text)
+   * go to `run` as one text for one native parse, large ones to `large` one at a time.
+   */
+  private async walk(
+    start: number,
+    end: number,
+    close: number,
+    member: (p: number, last: number) => Member,
+    run: (text: string, at: number) => void,
+    large: (m: Member) => Promise<void>,
+  ): Promise<void> {
     const b = this.b;
-    if (b[end - 1] !== 0x5d) this.fail(end - 1, 'Expected "]"');
-    const out: unknown[] = [];
+    const closer = String.fromCharCode(close);
+    if (b[end - 1] !== close) this.fail(end - 1, `Expected "${closer}"`);
     const last = end - 1;
     let p = this.skipSpace(start + 1, last);
-    if (p === last) return out;
+    if (p === last) return;
     let runStart = -1;
     let runEnd = -1;
     const flush = async () => {
       if (runStart < 0) return;
       await this.slicer.pause();
-      const items = this.native(`[${this.b.toString('utf8', runStart, runEnd)}]`, runStart) as unknown[];
-      for (const v of items) out.push(v);
+      run(this.b.toString('utf8', runStart, runEnd), runStart);
       runStart = -1;
     };
     for (;;) {
-      if (p >= last) this.fail(p, 'Expected a value');
-      const q = this.endOf(p, last);
-      if (this.isLarge(p)) {
+      const m = member(p, last);
+      if (m.large) {
         await flush();
-        out.push(await this.value(p, q));
+        await large(m);
       } else {
         if (runStart < 0) runStart = p;
-        runEnd = q;
+        runEnd = m.end;
         if (runEnd - runStart >= this.slice) await flush();
       }
-      p = this.skipSpace(q, last);
+      p = this.skipSpace(m.end, last);
       if (p === last) break;
-      if (b[p] !== 0x2c) this.fail(p, 'Expected "," or "]"');
+      if (b[p] !== 0x2c) this.fail(p, `Expected "," or "${closer}"`);
       p = this.skipSpace(p + 1, last);
     }
     await flush();
+  }
+
+  private async array(start: number, end: number): Promise<unknown[]> {
+    const out: unknown[] = [];
+    await this.walk(
+      start,
+      end,
+      0x5d,
+      (p, last) => {
+        if (p >= last) this.fail(p, 'Expected a value');
+        return { start: p, end: this.endOf(p, last), large: this.isLarge(p) };
+      },
+      (text, at) => {
+        for (const v of this.native(`[${text}]`, at) as unknown[]) out.push(v);
+      },
+      async (m) => {
+        out.push(await this.value(m.start, m.end));
+      },
+    );
     return out;
   }
 
   private async object(start: number, end: number): Promise<Record<string, unknown>> {
     const b = this.b;
-    if (b[end - 1] !== 0x7d) this.fail(end - 1, 'Expected "}"');
     const out: Record<string, unknown> = {};
-    const last = end - 1;
-    let p = this.skipSpace(start + 1, last);
-    if (p === last) return out;
-    let runStart = -1;
-    let runEnd = -1;
-    const flush = async () => {
-      if (runStart < 0) return;
-      await this.slicer.pause();
-      const members = this.native(`{${this.b.toString('utf8', runStart, runEnd)}}`, runStart) as Record<string, unknown>;
-      for (const k of Object.keys(members)) setOwn(out, k, members[k]);
-      runStart = -1;
-    };
-    for (;;) {
-      if (p >= last || b[p] !== 0x22) this.fail(p, 'Expected a string key');
-      const keyEnd = this.endOf(p, last);
-      let v = this.skipSpace(keyEnd, last);
-      if (b[v] !== 0x3a) this.fail(v, 'Expected ":"');
-      v = this.skipSpace(v + 1, last);
-      if (v >= last) this.fail(v, 'Expected a value');
-      const q = this.endOf(v, last);
-      if (this.isLarge(p) || this.isLarge(v)) {
-        await flush();
-        const key = (await this.value(p, keyEnd)) as string;
-        setOwn(out, key, await this.value(v, q));
-      } else {
-        if (runStart < 0) runStart = p;
-        runEnd = q;
-        if (runEnd - runStart >= this.slice) await flush();
-      }
-      p = this.skipSpace(q, last);
-      if (p === last) break;
-      if (b[p] !== 0x2c) this.fail(p, 'Expected "," or "}"');
-      p = this.skipSpace(p + 1, last);
-    }
-    await flush();
+    await this.walk(
+      start,
+      end,
+      0x7d,
+      (p, last) => {
+        if (p >= last || b[p] !== 0x22) this.fail(p, 'Expected a string key');
+        const keyEnd = this.endOf(p, last);
+        let v = this.skipSpace(keyEnd, last);
+        if (b[v] !== 0x3a) this.fail(v, 'Expected ":"');
+        v = this.skipSpace(v + 1, last);
+        if (v >= last) this.fail(v, 'Expected a value');
+        return { start: p, end: this.endOf(v, last), large: this.isLarge(p) || this.isLarge(v), keyEnd, valueStart: v };
+      },
+      (text, at) => {
+        const members = this.native(`{${text}}`, at) as Record<string, unknown>;
+        for (const k of Object.keys(members)) setOwn(out, k, members[k]);
+      },
+      async (m) => {
+        const key = (await this.value(m.start, m.keyEnd as number)) as string;
+        setOwn(out, key, await this.value(m.valueStart as number, m.end));
+      },
+    );
     return out;
   }
 }
