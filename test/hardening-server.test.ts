@@ -58,6 +58,16 @@ function watchHealth(url: string): { stop: () => Promise<string[]> } {
   };
 }
 
+/** Whether the server closes the socket within `ms`. */
+const closedWithin = (sock: net.Socket, ms: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    sock.once('close', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+
 describe('huge message counts (defect 1)', () => {
   const users = (n: number) => Array.from({ length: n }, (_, i) => ({ role: 'user', content: `u${i}` }));
   // `named`: the error names the field (the message limit does; the value limit, met
@@ -181,13 +191,7 @@ describe('request receipt is bounded, responses are not (defect 5)', () => {
       `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"model":`,
     );
     const t0 = Date.now();
-    const closed = await new Promise<boolean>((resolve) => {
-      const t = setTimeout(() => resolve(false), 30_000);
-      sock.once('close', () => {
-        clearTimeout(t);
-        resolve(true);
-      });
-    });
+    const closed = await closedWithin(sock, 30_000);
     sock.destroy();
     expect(closed).toBe(true);
     expect(Date.now() - t0).toBeLessThan(30_000);
@@ -217,13 +221,7 @@ describe('Connection: close (defect 7)', () => {
       `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
     // keepAliveTimeout is 65 s: a socket kept open after the stream would still be open at 30 s.
-    const closed = await new Promise<boolean>((resolve) => {
-      const t = setTimeout(() => resolve(false), 30_000);
-      sock.once('close', () => {
-        clearTimeout(t);
-        resolve(true);
-      });
-    });
+    const closed = await closedWithin(sock, 30_000);
     sock.destroy();
     expect(closed).toBe(true);
     expect(got).toMatch(/\r\nconnection: close\r\n/i);
