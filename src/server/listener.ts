@@ -41,7 +41,13 @@ export class Listener {
   async listen(port: number): Promise<number> {
     const bodyTimeoutMs = this.limits.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
     // Checked this often: a stalled request is cut within its limit plus this.
-    const server = http.createServer({ connectionsCheckingInterval: Math.min(1_000, bodyTimeoutMs) }, this.app);
+    const server: http.Server = http.createServer({ connectionsCheckingInterval: Math.min(1_000, bodyTimeoutMs) }, (req, res) => {
+      if (this.retired.has(server)) {
+        req.socket.destroy();
+        return;
+      }
+      this.app(req, res);
+    });
     // Receiving a request (headers and body) is bounded; what happens after it is not:
     // Node stops this clock once the body is in, so long streams and long CLI turns go on.
     server.requestTimeout = bodyTimeoutMs;
@@ -51,6 +57,7 @@ export class Listener {
     // keep-alive sockets are closed to make room, so requests and the CLI's pipes still get one.
     server.maxConnections = this.limits.maxConnections ?? defaultMaxConnections();
     server.on('drop', () => server.closeIdleConnections?.());
+    this.track(server);
     await new Promise<void>((resolve, reject) => {
       const onError = (e: Error) => reject(e);
       server.once('error', onError);
@@ -66,10 +73,31 @@ export class Listener {
     return this.port;
   }
 
-  /** Stops accepting on a server; its in-flight requests finish on their own. */
+  /**
+   * Stops accepting on a server; its in-flight requests finish on their own, and then
+   * their connections close. A client may still send a new request on a kept-alive
+   * connection to the old port: it is cut without an answer (the old port is gone),
+   * never served, where the Host check would refuse it with a misleading 403.
+   */
   private retire(server: http.Server): void {
     server.close();
     server.closeIdleConnections?.();
+    this.retired.add(server);
+    for (const res of this.inFlight.get(server) ?? []) if (!res.headersSent) res.setHeader('connection', 'close');
+  }
+
+  private readonly retired = new WeakSet<http.Server>();
+
+  /** Responses not yet finished, per server (to close their connections when it retires). */
+  private readonly inFlight = new WeakMap<http.Server, Set<http.ServerResponse>>();
+
+  private track(server: http.Server): void {
+    const open = new Set<http.ServerResponse>();
+    this.inFlight.set(server, open);
+    server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      open.add(res);
+      res.once('close', () => open.delete(res));
+    });
   }
 
   /**
