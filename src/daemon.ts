@@ -6,6 +6,7 @@ import { SettingsControl } from './dashboard/settings-control.js';
 import { claudeVersion, findClaude } from './engine/claude-binary.js';
 import { Engine } from './engine/engine.js';
 import type { TurnEngine } from './engine/turn-engine.js';
+import { KeyStore } from './keys/key-store.js';
 import type { Logger } from './log/logger.js';
 import { createApp } from './server/app.js';
 import { Listener } from './server/listener.js';
@@ -46,12 +47,19 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
       return { activeSessions: s.liveSessions, queueDepth: s.queued, liveProcesses: s.liveProcesses };
     },
   });
+  // Named client keys (docs/decisions/090): re-read from disk when `maxproxy keys` changes them.
+  const keys = new KeyStore(config.dataDir);
+  if (keys.error) log.warn(keys.error);
   // The usage ledger: every ended turn, stored in <data-dir>/usage (survives restarts).
   const ledger = new Ledger({
     dataDir: config.dataDir,
     retentionDays: config.usageRetentionDays,
     log,
-    budgets: () => config.clientBudgets,
+    // Budgets the tray and dashboard show next to each share: a key's own, else --client-budget's.
+    budgets: () => ({
+      ...config.clientBudgets,
+      ...Object.fromEntries(keys.list().flatMap((k) => (k.budgetPercent !== undefined && k.revokedAt === undefined ? [[k.name, k.budgetPercent]] : []))),
+    }),
     latest: () => {
       const u = status.usageStatus();
       const extra = activeExtraUsage(u.extraUsage, Date.now());
@@ -180,10 +188,12 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     allowedHosts: config.allowedHosts,
     allowedOrigins: config.allowedOrigins,
     apiKey: config.apiKey,
+    keys,
+    requireKeys: () => config.requireKeys,
     maxBodyBytes: config.maxBodyBytes,
     isPaused: () => daemon.paused,
     dashboard: dashboard.router(),
-    admit: (client) => admission.check(client),
+    admit: (client, key) => admission.check(client, key),
     shutdown: graceOut.signal,
     health: () => ({ claude: { ...status.snapshot().claude, source: bin.source }, host: config.host, port: listener.port, dataDir: config.dataDir }),
   });

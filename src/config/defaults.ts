@@ -45,6 +45,8 @@ export interface Config {
   clientBudgets: Record<string, number>;
   /** Days of single turns the usage ledger keeps; older days are kept as daily totals. */
   usageRetentionDays: number;
+  /** Refuse model API requests without a client key (`maxproxy keys add`; docs/decisions/090). */
+  requireKeys: boolean;
 }
 
 /** The platform's per-user application data directory. */
@@ -89,5 +91,6 @@ export const defaults = (): Omit<Config, 'dataDir'> => ({
   portPresets: [3456, 8080, 8787, 11434],
   extraUsage: 'refuse',
   clientBudgets: {},
+  requireKeys: false,
   usageRetentionDays: 90,
 });

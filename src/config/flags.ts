@@ -24,6 +24,13 @@ export interface CommandFlags {
   remove?: boolean;
   json?: boolean;
   offline?: boolean;
+  /** connect: keep today's placeholder key instead of a client key. */
+  noKey?: boolean;
+  /** keys add: limits of the new key. */
+  budget?: string;
+  weeklyBudget?: string;
+  models?: string;
+  expires?: string;
 }
 
 const EXTRA_USAGE = ['refuse', 'notify', 'allow'] as const;
@@ -112,6 +119,9 @@ export const usage = `Usage: maxproxy [serve] [options]
        maxproxy connect openclaw|opencode|codex [--set-default] [--dry-run] [--remove]
                                            add maxproxy to that tool's own config file
        maxproxy doctor [--json] [--offline] check every link of the setup and say how to fix it
+       maxproxy keys add NAME [--budget PCT] [--weekly-budget PCT] [--models ID,ID] [--expires DATE]
+       maxproxy keys list | revoke NAME | rotate NAME
+                                           named client keys: who a request is, its budget and models
 
 Connect options:
   --set-default              make a maxproxy model the tool's default (OpenClaw: with no fallbacks)
@@ -121,6 +131,7 @@ Connect options:
   --url URL                  maxproxy's address (default: the running daemon's)
   --dry-run                  print the change as a diff, write nothing
   --remove                   take maxproxy out of the tool's config again
+  --no-key                   write a placeholder key instead of a client key named after the tool
   (no tool named: update every tool connected before, e.g. after a port change)
 
 Options:
@@ -147,6 +158,7 @@ Options:
   --log-level LEVEL          fatal|error|warn|info|debug|trace
   --extra-usage POLICY       refuse (default) | notify | allow answers billed as extra usage
   --client-budget NAME=PCT   cap a client at PCT % of the 5-hour window (repeatable)
+  --require-keys             refuse model API requests without a client key (maxproxy keys add)
   --usage-retention-days N   days of single turns kept in the usage ledger (default 90)
   -h, --help / -v, --version`;
 
@@ -180,6 +192,12 @@ export function parseFlags(argv: string[]): ParsedCommand {
       'extra-usage': { type: 'string' },
       'client-budget': { type: 'string', multiple: true },
       'usage-retention-days': { type: 'string' },
+      'require-keys': { type: 'boolean' },
+      'no-key': { type: 'boolean' },
+      budget: { type: 'string' },
+      'weekly-budget': { type: 'string' },
+      models: { type: 'string' },
+      expires: { type: 'string' },
       since: { type: 'string' },
       by: { type: 'string' },
       config: { type: 'string' },
@@ -230,6 +248,7 @@ export function parseFlags(argv: string[]): ParsedCommand {
   if (values['extra-usage'] !== undefined) o.extraUsage = extraUsage('--extra-usage', values['extra-usage']);
   if (values['client-budget']) o.clientBudgets = clientBudgets(values['client-budget'], '--client-budget');
   n('usage-retention-days', 'usageRetentionDays');
+  if (values['require-keys']) o.requireKeys = true;
   const command = values.help ? 'help' : values.version ? 'version' : (positionals[0] ?? 'serve');
   const commandFlags: CommandFlags = {
     config: values.config,
@@ -241,6 +260,11 @@ export function parseFlags(argv: string[]): ParsedCommand {
     remove: values.remove,
     json: values.json,
     offline: values.offline,
+    noKey: values['no-key'],
+    budget: values.budget,
+    weeklyBudget: values['weekly-budget'],
+    models: values.models,
+    expires: values.expires,
   };
   return { command, args: positionals.slice(1), overrides: o, commandFlags, usage: { since: values.since, by: values.by, json: values.json === true } };
 }
@@ -268,6 +292,7 @@ export function envOverrides(env: NodeJS.ProcessEnv): Partial<Config> {
   if (env.MAXPROXY_API_KEY !== undefined) o.apiKey = checkApiKey('MAXPROXY_API_KEY', env.MAXPROXY_API_KEY);
   if (env.MAXPROXY_LOG_LEVEL) o.logLevel = env.MAXPROXY_LOG_LEVEL;
   if (env.MAXPROXY_HEADLESS === '1' || env.MAXPROXY_HEADLESS === 'true') o.headless = true;
+  if (env.MAXPROXY_REQUIRE_KEYS === '1' || env.MAXPROXY_REQUIRE_KEYS === 'true') o.requireKeys = true;
   const map: Array<[string, keyof Config]> = [
     ['MAXPROXY_MAX_CONCURRENT', 'maxConcurrent'],
     ['MAXPROXY_MAX_QUEUE', 'maxQueue'],

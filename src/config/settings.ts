@@ -34,6 +34,7 @@ export type Settings = Partial<
     | 'extraUsage'
     | 'clientBudgets'
     | 'usageRetentionDays'
+    | 'requireKeys'
   >
 > & {
   /** Client configs `maxproxy connect` wrote, per client, so port moves and `doctor` can find them. */
@@ -94,6 +95,7 @@ export const settingsSchema = {
   extraUsage: { enum: ['refuse', 'notify', 'allow'] },
   clientBudgets: { type: 'object', additionalProperties: { type: 'number', minimum: 0, maximum: 100 } },
   usageRetentionDays: int(1, 3650),
+  requireKeys: { type: 'boolean' },
   connections: {
     type: 'object',
     properties: { openclaw: connection, opencode: connection, codex: connection },

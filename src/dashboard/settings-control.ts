@@ -53,6 +53,11 @@ export const FIELDS: FieldMeta[] = [
     mapKeyLabel: 'Client',
     mapValueLabel: 'Budget (% of 5-hour window)',
   },
+  {
+    key: 'requireKeys',
+    label: 'Require client keys',
+    help: 'Refuse model API requests that carry no client key (401 naming `maxproxy keys add`). Off: unkeyed clients work as before, named by their User-Agent.',
+  },
 ];
 
 export interface SettingField extends FieldMeta {

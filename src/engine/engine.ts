@@ -185,6 +185,8 @@ export class Engine implements TurnEngine {
     try {
       for (let attempt = 1; ; attempt++) {
         const { slot, continuity } = await this.open(req, p);
+        // A conversation is billed to whoever sends this turn (the server decided who: decision 090).
+        if (req.conversation.client) slot.client = req.conversation.client;
         void this.ensureModels();
         await this.configure(slot, req, p);
         const { events, done } = slot.session.runTurn(withToolChoice(p.input, req), { signal: ctx.signal, requestId: ctx.requestId });
@@ -373,7 +375,7 @@ export class Engine implements TurnEngine {
       session,
       shape: p.shape,
       fp: fresh ? undefined : p.fpHistory,
-      client: clientName(req.conversation.userAgent),
+      client: req.conversation.client ?? clientName(req.conversation.userAgent),
       explicitId,
       inputTokens: 0,
       outputTokens: 0,

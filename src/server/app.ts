@@ -2,12 +2,15 @@ import express, { type Request, type Response } from 'express';
 import * as anthropic from '../api/anthropic/index.js';
 import * as openai from '../api/openai/index.js';
 import type { TurnEngine } from '../engine/turn-engine.js';
+import type { KeyStore } from '../keys/key-store.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusStore } from '../status/store.js';
 import type { ResponseStore } from '../store/response-store.js';
 import { type TurnError, TurnFailure } from '../turn/types.js';
+import type { KeyBudgets } from '../usage/admission.js';
+import { modelAllowed, modelRefusal } from './client-identity.js';
 import { anthropicMessages, chatCompletions, responsesApi } from './formats.js';
-import { guards } from './guards/index.js';
+import { guards, identityOf } from './guards/index.js';
 import { tooManyMessages } from './guards/message-limit.js';
 import type { Metrics } from './metrics.js';
 import { sendWireError, turnRoute } from './turn-route.js';
@@ -22,6 +25,10 @@ export interface AppDeps {
   allowedHosts: string[];
   allowedOrigins: string[];
   apiKey?: string;
+  /** Named client keys (docs/decisions/090); absent = the single --api-key check only. */
+  keys?: KeyStore;
+  /** Refuse unkeyed model API requests (the `require keys` setting, read per request). */
+  requireKeys?: () => boolean;
   maxBodyBytes: number;
   isPaused: () => boolean;
   /** Extra fields for /health (binary path, version...). */
@@ -30,7 +37,7 @@ export interface AppDeps {
   /** The dashboard (`GET /`, `/dashboard/*`): mounted before the API guards, it brings its own. */
   dashboard?: express.Router;
   /** Admission before each turn (server/turn-route.ts). */
-  admit?: (client: string) => TurnError | undefined;
+  admit?: (client: string, key?: KeyBudgets) => TurnError | undefined;
   /** Fires when the shutdown grace has run out. */
   shutdown?: AbortSignal;
 }
@@ -57,6 +64,8 @@ export function createApp(d: AppDeps): express.Express {
       allowedHosts: d.allowedHosts,
       allowedOrigins: d.allowedOrigins,
       apiKey: d.apiKey,
+      keys: d.keys,
+      requireKeys: d.requireKeys,
       maxBodyBytes: d.maxBodyBytes,
       respond: respondError,
     }),
@@ -85,16 +94,21 @@ export function createApp(d: AppDeps): express.Express {
   app.get('/status', (_req, res) => res.json(d.status.snapshot()));
   app.get('/metrics', d.metrics.handler());
 
-  const models = () => d.engine.listModels();
+  const resolve = (m: string) => d.engine.resolveModel(m);
+  // A client key limited to some models sees only those.
+  const models = (res: Response) => {
+    const allowed = identityOf(res.locals).key?.models;
+    return d.engine.listModels().filter((m) => modelAllowed(allowed, m.id, resolve));
+  };
   app.get('/v1/models', async (req, res) => {
     // The list is what the pinned Claude Code reports, read once on first need; a slow CLI
     // start does not hold the answer (the aliases are served until the list is in).
     await d.engine.ensureModels(5_000);
-    if (isAnthropicClient(req)) res.json(anthropic.encodeModelsList(models().map((m) => ({ id: m.id, displayName: m.displayName }))));
+    if (isAnthropicClient(req)) res.json(anthropic.encodeModelsList(models(res).map((m) => ({ id: m.id, displayName: m.displayName }))));
     else
       res.json(
         openai.encodeModelsList(
-          models().map((m) => ({ id: m.id, displayName: m.displayName })),
+          models(res).map((m) => ({ id: m.id, displayName: m.displayName })),
           Math.floor(d.status.snapshot().startedAt / 1000),
         ),
       );
@@ -102,6 +116,8 @@ export function createApp(d: AppDeps): express.Express {
   app.get('/v1/models/:id', (req, res) => {
     try {
       const m = d.engine.resolveModel(req.params.id);
+      const refused = modelRefusal(identityOf(res.locals), req.params.id, resolve);
+      if (refused) return respondError(req, res, refused);
       if (isAnthropicClient(req)) res.json({ type: 'model', id: m.id, display_name: m.displayName, created_at: '1970-01-01T00:00:00Z' });
       else res.json({ id: m.id, object: 'model', created: Math.floor(d.status.snapshot().startedAt / 1000), owned_by: 'anthropic' });
     } catch (e) {
@@ -117,6 +133,7 @@ export function createApp(d: AppDeps): express.Express {
     isPaused: d.isPaused,
     commitAfterMs: d.commitAfterMs,
     admit: d.admit,
+    isKeyName: d.keys ? (name: string) => d.keys?.get(name) !== undefined : undefined,
     shutdown: d.shutdown,
   };
   app.post('/v1/chat/completions', turnRoute(chatCompletions, deps));

@@ -5,14 +5,16 @@ import type { SseSink, WireContext, WireError } from '../api/wire.js';
 import { resourceFailure } from '../engine/resource-errors.js';
 import type { TurnEngine } from '../engine/turn-engine.js';
 import type { Logger } from '../log/logger.js';
-import { clientName } from '../status/client-name.js';
 import type { StatusStore } from '../status/store.js';
 import type { CollectOutcome, TurnResult } from '../turn/collect.js';
 import { rejoin } from '../turn/rejoin.js';
 import type { Endpoint } from '../turn/turn-record.js';
 import { promptTokens, type TurnError, type TurnEvent, TurnFailure, type TurnRequest } from '../turn/types.js';
+import type { KeyBudgets } from '../usage/admission.js';
+import { clientLabel, modelRefusal } from './client-identity.js';
 import { untilShutdown } from './cut-on-shutdown.js';
 import { peekFirst } from './first-event.js';
+import { identityOf } from './guards/client-key-guard.js';
 import { tooManyMessages } from './guards/message-limit.js';
 import type { Metrics } from './metrics.js';
 import { HttpSseSink } from './sse.js';
@@ -47,7 +49,9 @@ export interface TurnRouteDeps {
   commitAfterMs?: number;
   isPaused: () => boolean;
   /** Decides before the turn starts whether a client may run one (extra-usage policy, budgets); an error refuses it. */
-  admit?: (client: string) => TurnError | undefined;
+  admit?: (client: string, key?: KeyBudgets) => TurnError | undefined;
+  /** Whether a name is a client key's (unkeyed requests using it are labelled apart, client-identity.ts). */
+  isKeyName?: (name: string) => boolean;
   /** Fires when the shutdown grace has run out: running turns end with their API's error event. */
   shutdown?: AbortSignal;
 }
@@ -167,9 +171,16 @@ function parse<X>(adapter: FormatAdapter<X>, scope: Scope): Parsed<X> | undefine
   return parsed;
 }
 
-/** Step 1b: the admission check (extra-usage policy, client budgets); false once refused in the format. */
+/**
+ * Step 1b: who the client is (its key's name, else its User-Agent's; carried by the
+ * request to the engine, the ledger and the tray), then the key's models (403) and the
+ * admission check (extra-usage policy, budgets: 429); false once refused in the format.
+ */
 function admitted(deps: TurnRouteDeps, scope: Scope, request: TurnRequest): boolean {
-  const refusal = deps.admit?.(clientName(request.conversation.userAgent));
+  const identity = identityOf(scope.res.locals);
+  request.conversation.client = clientLabel(identity, request.conversation.userAgent, deps.isKeyName ?? (() => false));
+  const refusal =
+    modelRefusal(identity, request.model, (m) => deps.engine.resolveModel(m)) ?? deps.admit?.(request.conversation.client, identity.key);
   if (!refusal) return true;
   scope.log.info({ code: refusal.code, retryAfterSeconds: refusal.retryAfterSeconds }, 'turn refused before it started');
   scope.reportIgnored([]);
@@ -270,7 +281,7 @@ function failThrown(scope: Scope, turn: TurnState, e: unknown): void {
 
 /** Step 4: metrics, the timeout notice and the one log line per request. */
 function finish(deps: TurnRouteDeps, scope: Scope, request: TurnRequest, turn: TurnState): void {
-  const { res, req, log } = scope;
+  const { res, log } = scope;
   const { outcome, ttftMs, sessionId, pid } = turn;
   const durationMs = performance.now() - scope.t0;
   const u = outcome.result?.usage;
@@ -280,10 +291,11 @@ function finish(deps: TurnRouteDeps, scope: Scope, request: TurnRequest, turn: T
   if (u) deps.metrics.addUsage(u);
   if (outcome.error?.kind === 'timeout') {
     deps.metrics.watchdogStop();
-    deps.status.notify({ kind: 'timeout', client: clientName(req.headers['user-agent']), sessionId, afterMs: durationMs });
+    deps.status.notify({ kind: 'timeout', client: request.conversation.client ?? 'unknown', sessionId, afterMs: durationMs });
   }
   log.info(
     {
+      client: request.conversation.client,
       model: request.model,
       sessionId,
       pid,

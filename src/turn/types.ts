@@ -75,6 +75,11 @@ export interface ConversationHints {
   explicitId?: string;
   /** The client's user-agent, used for display and to separate clients in the session map. */
   userAgent?: string;
+  /**
+   * Who the turn is for, set by the server's turn route: a client key's name, else the
+   * User-Agent's readable name (docs/decisions/090). The ledger, tray and metrics show it.
+   */
+  client?: string;
   /** Which wire format the request came in on (for logs and status only). */
   api?: 'openai-chat' | 'anthropic-messages' | 'openai-responses';
 }

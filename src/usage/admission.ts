@@ -3,6 +3,13 @@ import type { ExtraUsageInfo } from '../status/types.js';
 import type { TurnError } from '../turn/types.js';
 import type { CurrentShares } from './reader.js';
 
+/** The limits a client key carries (src/keys/key-store.ts KeyInfo fits). */
+export interface KeyBudgets {
+  name: string;
+  budgetPercent?: number;
+  weeklyBudgetPercent?: number;
+}
+
 export type ExtraUsagePolicy = 'refuse' | 'notify' | 'allow';
 export const EXTRA_USAGE_POLICIES: readonly ExtraUsagePolicy[] = ['refuse', 'notify', 'allow'];
 
@@ -40,7 +47,7 @@ export class Admission {
     this.now = o.now ?? Date.now;
   }
 
-  check(client: string): TurnError | undefined {
+  check(client: string, key?: KeyBudgets): TurnError | undefined {
     const now = this.now();
     const extra = activeExtraUsage(this.o.status.usageStatus().extraUsage, now);
     if (extra && this.o.policy() === 'refuse') {
@@ -57,25 +64,42 @@ export class Admission {
           `or "extraUsage": "allow" in settings.json, or check "Allow extra usage" in the tray menu.`,
       };
     }
+    if (key) return this.keyBudget(client, key, now);
     const budgets = this.o.budgets();
     const names = Object.keys(budgets);
     if (!names.length) return undefined;
     const budgetKey = names.find((n) => n.toLowerCase() === client.toLowerCase());
     if (budgetKey === undefined) return undefined;
-    const budget = budgets[budgetKey];
+    return this.overBudget(client, 'fiveHour', budgets[budgetKey], now, `--client-budget ${budgetKey}=${budgets[budgetKey]}`);
+  }
+
+  /** A client key's own budgets (docs/decisions/090): its name is the client, whatever its User-Agent says. */
+  private keyBudget(client: string, key: KeyBudgets, now: number): TurnError | undefined {
+    if (key.budgetPercent !== undefined) {
+      const r = this.overBudget(client, 'fiveHour', key.budgetPercent, now, `key ${key.name}, --budget ${key.budgetPercent}`);
+      if (r) return r;
+    }
+    if (key.weeklyBudgetPercent !== undefined) {
+      return this.overBudget(client, 'weekly', key.weeklyBudgetPercent, now, `key ${key.name}, --weekly-budget ${key.weeklyBudgetPercent}`);
+    }
+    return undefined;
+  }
+
+  private overBudget(client: string, window: 'fiveHour' | 'weekly', budget: number, now: number, source: string): TurnError | undefined {
     const shares = this.o.shares();
-    const resetsAt = shares.fiveHour.resetsAt;
+    const resetsAt = shares[window].resetsAt;
     if (resetsAt === undefined || resetsAt * 1000 <= now) return undefined;
     const mine = shares.clients.find((c) => c.client.toLowerCase() === client.toLowerCase());
-    const used = (mine?.fiveHour ?? 0) * 100;
+    const used = (mine?.[window] ?? 0) * 100;
     if (used <= budget + 1e-9) return undefined;
+    const name = window === 'fiveHour' ? '5-hour' : 'weekly';
     return {
       kind: 'rate_limit',
       code: 'client_budget_exceeded',
       retryAfterSeconds: Math.max(1, Math.ceil(resetsAt - now / 1000)),
       message:
-        `${mine?.client ?? client} has used ${used.toFixed(1)}% of the current 5-hour window, over its budget of ${budget}% ` +
-        `(--client-budget ${budgetKey}=${budget}); the window resets at ${at(resetsAt)}. Other clients are not affected.`,
+        `${mine?.client ?? client} has used ${used.toFixed(1)}% of the current ${name} window, over its budget of ${budget}% ` +
+        `(${source}); the window resets at ${at(resetsAt)}. Other clients are not affected.`,
     };
   }
 }

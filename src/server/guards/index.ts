@@ -4,7 +4,8 @@
  *   1. host    — DNS-rebinding defence (Host must be loopback:boundPort or configured)
  *   2. origin  — browsers: refuse foreign Origins, answer CORS preflights for allowed ones
  *                (before the key: browsers send no credentials on a preflight)
- *   3. api key — when configured; every route except GET/HEAD /health
+ *   3. api key — when configured; every route except GET/HEAD /health; with named client
+ *                keys, client-key-guard.ts (who the caller is, on the model API)
  *   4. body    — JSON body with size, content-type and depth limits
  *                (after the key, so unauthenticated clients cannot make us read bodies;
  *                after origin, which is what makes accepting text/plain JSON safe)
@@ -14,7 +15,9 @@
  * endpoint's wire format. No message ever contains the API key or a presented key.
  */
 import type { RequestHandler } from 'express';
+import type { KeyStore } from '../../keys/key-store.js';
 import { apiKeyGuard } from './api-key-guard.js';
+import { clientKeyGuard } from './client-key-guard.js';
 import { hostGuard } from './host-guard.js';
 import { jsonBody } from './json-body.js';
 import { originGuard } from './origin-guard.js';
@@ -29,6 +32,10 @@ export interface GuardsOptions {
   allowedOrigins: readonly string[];
   /** Shared secret clients must present; undefined = no key check. An empty string is refused (TypeError). */
   apiKey?: string;
+  /** Named client keys (with them, the key check below becomes client-key-guard.ts). */
+  keys?: KeyStore;
+  /** Refuse unkeyed model API requests (read per request). */
+  requireKeys?: () => boolean;
   /** Largest JSON body in bytes (after decompression). */
   maxBodyBytes: number;
   /** Deepest JSON nesting; default 64. */
@@ -41,12 +48,14 @@ export const guards = (opts: GuardsOptions): RequestHandler[] => {
     hostGuard({ port: opts.port, allowedHosts: opts.allowedHosts, respond: opts.respond }),
     originGuard({ allowedOrigins: opts.allowedOrigins, respond: opts.respond }),
   ];
-  if (opts.apiKey !== undefined) chain.push(apiKeyGuard({ apiKey: opts.apiKey, respond: opts.respond }));
+  if (opts.keys) chain.push(clientKeyGuard({ apiKey: opts.apiKey, keys: opts.keys, requireKeys: opts.requireKeys ?? (() => false), respond: opts.respond }));
+  else if (opts.apiKey !== undefined) chain.push(apiKeyGuard({ apiKey: opts.apiKey, respond: opts.respond }));
   chain.push(jsonBody({ maxBodyBytes: opts.maxBodyBytes, maxDepth: opts.maxJsonDepth, respond: opts.respond }));
   return chain;
 };
 
 export { type ApiKeyGuardOptions, apiKeyGuard, isKeyExempt, presentedKeys } from './api-key-guard.js';
+export { type ClientKeyGuardOptions, clientKeyGuard, type Identity, identityOf } from './client-key-guard.js';
 export { type HostGuardOptions, hostGuard, isAllowedHost, splitHost } from './host-guard.js';
 export {
   bodyErrorToTurnError,
