@@ -57,6 +57,10 @@ async function main(argv: string[]): Promise<number> {
     const { connectCommand } = await import('./cli/connect/connect-command.js');
     return connectCommand(parsed.args, parsed.commandFlags, { config, settings });
   }
+  if (parsed.command === 'keys') {
+    const { keysCommand } = await import('./cli/keys-command.js');
+    return keysCommand(parsed.args, parsed.commandFlags, config);
+  }
   if (parsed.command === 'doctor') {
     const { doctorCommand } = await import('./cli/doctor/doctor-command.js');
     return doctorCommand(parsed.commandFlags, { config, settings });
