@@ -5,6 +5,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { childClaudePids, clientTexts, systemText, waitFor } from './harness.js';
 import type { MockReply, RecordedRequest } from './mock-upstream.js';
@@ -95,6 +96,33 @@ describe('OpenAI chat tool calls', () => {
     expect(tr[0].tool_use_id).toBe(calls[0].id);
     expect(JSON.stringify(tr[0].content)).toContain('sunny, 21C');
     expect(r2.usage?.prompt_tokens).toBe(30);
+  });
+
+  it("keeps the tool server's token off the CLI's command line (a 0600 file holds it)", async () => {
+    const r1 = await suite.openai.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'call:get_time' }], tools });
+    expect(r1.choices[0].finish_reason).toBe('tool_calls');
+    // The process waits for the tool result: it is alive, its command line is readable.
+    const pids = childClaudePids(suite.proxy.child.pid!);
+    expect(pids.length).toBeGreaterThan(0);
+    let files = 0;
+    for (const pid of pids) {
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(argv.join(' ')).not.toMatch(/\/mcp\/[0-9a-f]{32}/);
+      const i = argv.indexOf('--mcp-config');
+      if (i < 0) continue;
+      const file = argv[i + 1];
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(fs.readFileSync(file, 'utf8')).toMatch(/"url":"http:\/\/127\.0\.0\.1:\d+\/mcp\/[0-9a-f]{32}"/);
+      files++;
+    }
+    expect(files).toBeGreaterThan(0);
+    const calls = r1.choices[0].message.tool_calls!;
+    const r2 = await suite.openai.chat.completions.create({
+      model: 'claude-sonnet-4-6',
+      messages: [{ role: 'user', content: 'call:get_time' }, r1.choices[0].message, { role: 'tool', tool_call_id: calls[0].id, content: '12:00' }],
+      tools,
+    });
+    expect(r2.choices[0].message.content).toBe('results: 12:00');
   });
 
   it('streams parallel tool calls with ids and names first, then argument fragments', async () => {

@@ -33,6 +33,21 @@ function systemPromptFile(cwd: string, id: string, text: string): string {
   return file;
 }
 
+/**
+ * The client tools' MCP config in a file only this user can read, named on the command line
+ * instead of the config itself: the URL carries the tool server's token, and a command
+ * line is readable by every local user in /proc/<pid>/cmdline (docs/decisions/090). The
+ * CLI reads `--mcp-config FILE` at start-up exactly as it reads the inline JSON.
+ */
+function mcpConfigFile(cwd: string, id: string, url: string): string {
+  const dir = path.join(path.dirname(cwd), 'mcp');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, `${id}.json`);
+  const config = { mcpServers: { [CLIENT_SERVER]: { type: 'http', url, alwaysLoad: true, timeout: 86_400_000 } } };
+  fs.writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+  return file;
+}
+
 /** How long a process may take to start before the first turn's watchdog applies (a cold start on 2 busy cores took seconds). */
 const STARTUP_ALLOWANCE_MS = 60_000;
 
@@ -143,18 +158,12 @@ export class LiveSession {
       // system prompt) is applied: give it the prompt on the command line, from a file.
       extraArgs: {
         'disable-slash-commands': null,
+        ...(toolUrl ? { 'mcp-config': mcpConfigFile(opts.cwd, this.id, toolUrl) } : {}),
         ...(opts.autoContinue ? { 'system-prompt-file': systemPromptFile(opts.cwd, this.id, opts.system ?? '') } : {}),
       },
-      ...(toolUrl
-        ? {
-            // On the command line, connected before the first turn (alwaysLoad + MCP_CONNECTION_NONBLOCKING=false);
-            // a suspended call waits for the client as long as our own watchdog allows, not the CLI's 5 minutes.
-            mcpServers: { [CLIENT_SERVER]: { type: 'http', url: toolUrl, alwaysLoad: true, timeout: 86_400_000 } },
-            allowedTools: [`mcp__${CLIENT_SERVER}`],
-          }
-        : {}),
-      // The URL's token is on the command line (readable by local users, like the loopback port itself);
-      // delivery by initialize would bring back the race this server exists to remove.
+      // On the command line by file (connected before the first turn: alwaysLoad + MCP_CONNECTION_NONBLOCKING=false);
+      // a suspended call waits for the client as long as our own watchdog allows, not the CLI's 5 minutes.
+      ...(toolUrl ? { allowedTools: [`mcp__${CLIENT_SERVER}`] } : {}),
       mcpServersDelivery: 'argv',
       ...(opts.resume ? { resume: opts.resume } : { sessionId: this.id }),
       spawnClaudeCodeProcess: (o) => {
@@ -404,6 +413,7 @@ export class LiveSession {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.unmountTools?.();
+    if (this.bridge) fs.rm(path.join(path.dirname(this.opts.cwd), 'mcp', `${this.id}.json`), { force: true }, () => undefined);
     if (this.opts.autoContinue) fs.rm(path.join(path.dirname(this.opts.cwd), 'prompts', `${this.id}.txt`), { force: true }, () => undefined);
     this.input.end();
     try {
