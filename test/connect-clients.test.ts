@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import JSON5 from 'json5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN, MockUpstream, ROOT, type RunningProxy, startProxy, tempDir } from './harness.js';
+import { MAIN, MockUpstream, ROOT, type RunningProxy, startProxy, tempDir, waitFor } from './harness.js';
 
 const BIN = path.join(ROOT, 'node_modules', '.bin');
 const testdata = path.join(ROOT, 'src', 'cli', 'connect', 'testdata');
@@ -39,6 +39,18 @@ function toolEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv
 const connect = (env: NodeJS.ProcessEnv, ...args: string[]) =>
   execFileSync(process.execPath, [MAIN, 'connect', ...args, '--data-dir', proxy.dataDir], { env, encoding: 'utf8', timeout: 60_000 });
 
+/** The key connect wrote works, and the turn it pays for is the tool's, by the key's name (decision 090). */
+async function keyedTurn(key: string, name: string): Promise<void> {
+  expect(key).toMatch(new RegExp(`^mp-${name}-[A-Za-z0-9]{32}$`));
+  const r = await fetch(`${proxy.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'user-agent': 'something-else/1.0' },
+    body: JSON.stringify({ model: 'sonnet', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  expect(r.status).toBe(200);
+  await waitFor(async () => ((await (await fetch(`${proxy.url}/status`)).json()) as any).ledger?.lastTurn?.client === name, 20_000);
+}
+
 beforeAll(async () => {
   upstream = await new MockUpstream().start();
   proxy = await startProxy({ upstream, auth: 'oauth' });
@@ -52,7 +64,7 @@ afterAll(async () => {
 });
 
 describe('opencode reads what connect wrote', () => {
-  it('sees the maxproxy provider with every served model, and the rest of the config as it was', () => {
+  it('sees the maxproxy provider with every served model, and the rest of the config as it was', async () => {
     const home = tempDir('maxproxy-opencode-');
     const file = path.join(home, '.config', 'opencode', 'opencode.jsonc');
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -66,6 +78,11 @@ describe('opencode reads what connect wrote', () => {
     expect(shown.provider.maxproxy.npm).toBe('@ai-sdk/openai-compatible');
     expect(shown.provider.maxproxy.options.baseURL).toBe(proxy.baseURL);
     expect(Object.keys(shown.provider.maxproxy.models)).toEqual(served);
+    // opencode shows the key masked; the file holds it.
+    expect(shown.provider.maxproxy.options.apiKey).not.toMatch(/^mp-/);
+    await keyedTurn(JSON5.parse(fs.readFileSync(file, 'utf8')).provider.maxproxy.options.apiKey, 'opencode');
+    // A second run reuses the key the config holds.
+    expect(connect(env, 'opencode')).toContain('already up to date');
     // Everything else as the user wrote it.
     expect(shown.autoupdate).toBe(false);
     expect(shown.model).toBe('ollama/qwen3:8b');
@@ -83,7 +100,7 @@ describe('opencode reads what connect wrote', () => {
 });
 
 describe('Codex reads what connect wrote', () => {
-  it('loads the config with maxproxy as its provider and model, and reaches the daemon over HTTP', () => {
+  it('loads the config with maxproxy as its provider and model, and reaches the daemon over HTTP', async () => {
     const home = tempDir('maxproxy-codex-');
     const codexHome = path.join(home, '.codex');
     fs.mkdirSync(codexHome, { recursive: true });
@@ -100,6 +117,8 @@ describe('Codex reads what connect wrote', () => {
     expect(load.details['model provider']).toBe('maxproxy');
     expect(load.details.model).toBe('opus');
     expect(JSON.stringify(report.checks['network.provider_reachability'].details)).toContain(`maxproxy API`);
+    const token = /experimental_bearer_token = "([^"]+)"/.exec(fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8'))![1];
+    await keyedTurn(token, 'codex');
 
     // --set-default replaced the user's model; --remove puts it back where it was.
     expect(connect(env, 'codex', '--remove')).toContain('default is model gpt-5.5 again');
@@ -109,7 +128,7 @@ describe('Codex reads what connect wrote', () => {
 });
 
 describe('OpenClaw file (read with json5 2.2.3, as OpenClaw 2026.9.6 reads it)', () => {
-  it('routes the agents through maxproxy with no fallback after --set-default', () => {
+  it('routes the agents through maxproxy with no fallback after --set-default', async () => {
     const home = tempDir('maxproxy-openclaw-');
     const file = path.join(home, '.openclaw', 'openclaw.json');
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -121,5 +140,9 @@ describe('OpenClaw file (read with json5 2.2.3, as OpenClaw 2026.9.6 reads it)',
     expect(cfg.models.providers.maxproxy.models.map((m: { id: string }) => m.id)).toEqual(served);
     expect(cfg.agents.defaults.model).toEqual({ primary: 'maxproxy/sonnet', fallbacks: [] });
     expect(cfg.gateway.auth.token).toBe('replace-me');
+    await keyedTurn(cfg.models.providers.maxproxy.apiKey, 'openclaw');
+    // --no-key: the placeholder of before.
+    connect(toolEnv(home), 'openclaw', '--no-key');
+    expect(JSON5.parse(fs.readFileSync(file, 'utf8')).models.providers.maxproxy.apiKey).toBe('maxproxy');
   }, 120_000);
 });

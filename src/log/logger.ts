@@ -37,6 +37,8 @@ export function createLogger(opts: LoggerOptions): Logger {
         paths: [
           'apiKey',
           '*.apiKey',
+          'key',
+          '*.key',
           'headers.authorization',
           'headers["x-api-key"]',
           '*.headers.authorization',

@@ -196,11 +196,12 @@ export const codex: ClientFormat & { profile(target: Target): string; profilePat
   },
   inspect(text, file): ProviderView | undefined {
     const config = parseToml(text, file);
-    const p = (config.model_providers as Obj | undefined)?.[PROVIDER] as { base_url?: unknown } | undefined;
+    const p = (config.model_providers as Obj | undefined)?.[PROVIDER] as { base_url?: unknown; experimental_bearer_token?: unknown } | undefined;
     if (!p) return undefined;
     const baseUrl = typeof p.base_url === 'string' ? p.base_url : undefined;
     const model = config.model_provider === PROVIDER && typeof config.model === 'string' ? config.model : undefined;
-    return { baseUrl, root: baseUrl ? rootOf(baseUrl) : undefined, models: model ? [model] : [], defaultModel: model };
+    const apiKey = typeof p.experimental_bearer_token === 'string' ? p.experimental_bearer_token : undefined;
+    return { baseUrl, root: baseUrl ? rootOf(baseUrl) : undefined, models: model ? [model] : [], defaultModel: model, apiKey };
   },
   profilePath(configFile) {
     return path.join(path.dirname(configFile), `${PROVIDER}.config.toml`);

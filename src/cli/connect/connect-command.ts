@@ -13,6 +13,7 @@ import type { Config } from '../../config/defaults.js';
 import type { CommandFlags } from '../../config/flags.js';
 import type { Connections, SettingsStore } from '../../config/settings.js';
 import { type LoginItemStatus, loginItemStatus } from '../../desktop/login-item.js';
+import { KeyStore } from '../../keys/key-store.js';
 import { codex } from './codex.js';
 import { FORMATS } from './formats.js';
 import { configuredUrl, daemonModels, isServed, registryModels, runningUrl } from './served-models.js';
@@ -126,14 +127,40 @@ function loginItemLine(s: LoginItemStatus | undefined): string {
   return 'maxproxy does not start at login, so the tool finds nothing after a reboot: run `maxproxy login-item enable` (Linux: add --systemd to have it restarted after a crash).';
 }
 
-async function target(ctx: ConnectContext, flags: CommandFlags, io: Io, api: 'openai' | 'anthropic'): Promise<Target> {
+/**
+ * The client key a tool gets (docs/decisions/090): the one its config already holds when
+ * that is still the current key named after the tool, else a new one (a key of that name
+ * whose secret is not in the config is rotated: maxproxy cannot read it back). A dry run
+ * makes no key.
+ */
+function clientKey(ctx: ConnectContext, id: ClientId, format: ClientFormat, file: string, dryRun: boolean, io: Io): string {
+  const store = new KeyStore(ctx.config.dataDir);
+  const text = readOrUndefined(file);
+  let held: string | undefined;
+  try {
+    held = text === undefined ? undefined : format.inspect(text, file)?.apiKey;
+  } catch {
+    held = undefined;
+  }
+  if (held && store.holds(id, held)) return held;
+  if (dryRun) return `mp-${id}-<new key>`;
+  const existing = store.get(id);
+  if (existing && existing.revokedAt === undefined) {
+    io.out(`  rotated the client key "${id}" (its secret is not in ${file}); the previous key no longer works.\n`);
+    return store.rotate(id).key;
+  }
+  io.out(`  made the client key "${id}" for it (see \`maxproxy keys list\`; --no-key writes a placeholder instead).\n`);
+  return store.add(id).key;
+}
+
+async function target(ctx: ConnectContext, flags: CommandFlags, io: Io, api: 'openai' | 'anthropic', key?: string): Promise<Target> {
   const { config } = ctx;
   const running = runningUrl(config);
   const url = (flags.url ?? running ?? configuredUrl(config)).replace(/\/+$/, '').replace(/\/v1$/, '');
   let models = registryModels(config);
   if (flags.url || running) {
     try {
-      models = await daemonModels(url, config.apiKey);
+      models = await daemonModels(url, key ?? config.apiKey);
     } catch (e) {
       io.err(`maxproxy: could not ask ${url} for its models (${(e as Error).message}); using the built-in list.\n`);
     }
@@ -144,7 +171,7 @@ async function target(ctx: ConnectContext, flags: CommandFlags, io: Io, api: 'op
   if (defaultModel && !models.some((m) => m.id === defaultModel) && !isServed(config, defaultModel)) {
     throw new Error(`--default-model ${defaultModel} is not a model maxproxy serves (${models.map((m) => m.id).join(', ')})`);
   }
-  return { url, apiKey: config.apiKey, models, api, defaultModel };
+  return { url, apiKey: key ?? config.apiKey, models, api, defaultModel };
 }
 
 export async function connectCommand(args: string[], flags: CommandFlags, ctx: ConnectContext): Promise<number> {
@@ -174,9 +201,10 @@ export async function connectCommand(args: string[], flags: CommandFlags, ctx: C
   }
   let code = 0;
   const targets = new Map<string, Promise<Target>>();
-  const targetFor = (api: 'openai' | 'anthropic') => {
-    if (!targets.has(api)) targets.set(api, target(ctx, flags, io, api));
-    return targets.get(api)!;
+  const targetFor = (api: 'openai' | 'anthropic', key?: string) => {
+    const k = `${api}|${key ?? ''}`;
+    if (!targets.has(k)) targets.set(k, target(ctx, flags, io, api, key));
+    return targets.get(k)!;
   };
   const connections: Connections = { ...remembered };
   for (const id of clients) {
@@ -184,7 +212,8 @@ export async function connectCommand(args: string[], flags: CommandFlags, ctx: C
     const file = path.resolve(flags.config ?? remembered[id]?.config ?? format.defaultPath(env, home));
     const api = (flags.api ?? remembered[id]?.api ?? 'openai') as 'openai' | 'anthropic';
     try {
-      const t = flags.remove ? undefined : await targetFor(api);
+      const key = flags.remove || flags.noKey ? undefined : clientKey(ctx, id, format, file, flags.dryRun === true, io);
+      const t = flags.remove ? undefined : await targetFor(api, key);
       const { changes, notes, previousDefault } = plan(format, file, t, remembered[id]?.previousDefault);
       const changed = changes.filter((c) => c.before !== c.after);
       if (flags.dryRun) {

@@ -105,7 +105,7 @@ export const openclaw: ClientFormat = {
   },
   inspect(text, file): ProviderView | undefined {
     const config = parseConfig(text, file, 'json5');
-    const p = getPath(config, PROVIDER_PATH) as { baseUrl?: unknown; models?: unknown } | undefined;
+    const p = getPath(config, PROVIDER_PATH) as { baseUrl?: unknown; models?: unknown; apiKey?: unknown } | undefined;
     if (!p || typeof p !== 'object') return undefined;
     const baseUrl = typeof p.baseUrl === 'string' ? p.baseUrl : undefined;
     const models = Array.isArray(p.models) ? p.models.map((m) => String((m as { id?: unknown })?.id)) : [];
@@ -115,6 +115,7 @@ export const openclaw: ClientFormat = {
       root: baseUrl ? rootOf(baseUrl) : undefined,
       models,
       defaultModel: primary?.startsWith(`${PROVIDER}/`) ? primary.slice(PROVIDER.length + 1) : undefined,
+      apiKey: typeof p.apiKey === 'string' ? p.apiKey : undefined,
     };
   },
 };

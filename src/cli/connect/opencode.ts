@@ -62,7 +62,7 @@ export const opencode: ClientFormat = {
   },
   inspect(text, file): ProviderView | undefined {
     const config = parseConfig(text, file, 'jsonc');
-    const p = getPath(config, PROVIDER_PATH) as { options?: { baseURL?: unknown }; models?: unknown } | undefined;
+    const p = getPath(config, PROVIDER_PATH) as { options?: { baseURL?: unknown; apiKey?: unknown }; models?: unknown } | undefined;
     if (!p || typeof p !== 'object') return undefined;
     const baseUrl = typeof p.options?.baseURL === 'string' ? p.options.baseURL : undefined;
     const model = getPath(config, ['model']);
@@ -71,6 +71,7 @@ export const opencode: ClientFormat = {
       root: baseUrl ? rootOf(baseUrl) : undefined,
       models: p.models && typeof p.models === 'object' ? Object.keys(p.models) : [],
       defaultModel: typeof model === 'string' && model.startsWith(`${PROVIDER}/`) ? model.slice(PROVIDER.length + 1) : undefined,
+      apiKey: typeof p.options?.apiKey === 'string' ? p.options.apiKey : undefined,
     };
   },
 };

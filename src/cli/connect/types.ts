@@ -33,6 +33,8 @@ export interface ProviderView {
   models: string[];
   /** The client's default model ref when it points at maxproxy. */
   defaultModel?: string;
+  /** The key the provider entry holds (connect reuses a client key it already holds; never printed). */
+  apiKey?: string;
 }
 
 /** A client config that could not be read; carries the line so the user can find it. */
