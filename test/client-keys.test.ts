@@ -84,13 +84,24 @@ describe('client keys', () => {
   it('401 for an unknown key on all three APIs and /v1/models, before anything reaches the upstream', async () => {
     const fake = `mp-alpha-${'x'.repeat(32)}`;
     const before = upstream.messageRequests.length;
-    for (const e of [await chat(oa(fake)).catch((x) => x), await resp(oa(fake)).catch((x) => x), await oa(fake).models.list().catch((x) => x)]) {
+    for (const e of [
+      await chat(oa(fake)).catch((x) => x),
+      await resp(oa(fake)).catch((x) => x),
+      await oa(fake)
+        .models.list()
+        .catch((x) => x),
+    ]) {
       expect(e).toBeInstanceOf(OpenAI.AuthenticationError);
       expect(e.status).toBe(401);
       expect(e.message).toContain('unknown client key');
       expect(e.message).not.toContain(fake);
     }
-    for (const e of [await msg(an(fake)).catch((x) => x), await an(fake).models.list().catch((x) => x)]) {
+    for (const e of [
+      await msg(an(fake)).catch((x) => x),
+      await an(fake)
+        .models.list()
+        .catch((x) => x),
+    ]) {
       expect(e).toBeInstanceOf(Anthropic.AuthenticationError);
       expect(e.status).toBe(401);
     }

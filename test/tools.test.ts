@@ -3,9 +3,10 @@
  * tools (schemas intact, no built-ins), calls come back to the client, results go
  * back into the same waiting CLI turn.
  */
+
+import fs from 'node:fs';
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
-import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { childClaudePids, clientTexts, systemText, waitFor } from './harness.js';
 import type { MockReply, RecordedRequest } from './mock-upstream.js';

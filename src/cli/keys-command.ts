@@ -86,7 +86,11 @@ export async function keysCommand(args: string[], flags: CommandFlags, config: C
     const keys = store.list();
     const shares = new Ledger({ dataDir: config.dataDir, retentionDays: config.usageRetentionDays, readOnly: true, budgets: () => ({}) }).sharesSync();
     const usage = (n: string) => shares.clients.find((c) => c.client.toLowerCase() === n.toLowerCase());
-    const rows = keys.map((k) => ({ ...k, state: state(k, now), usage: { turns: usage(k.name)?.turns ?? 0, fiveHour: usage(k.name)?.fiveHour ?? 0, weekly: usage(k.name)?.weekly ?? 0 } }));
+    const rows = keys.map((k) => ({
+      ...k,
+      state: state(k, now),
+      usage: { turns: usage(k.name)?.turns ?? 0, fiveHour: usage(k.name)?.fiveHour ?? 0, weekly: usage(k.name)?.weekly ?? 0 },
+    }));
     if (flags.json) {
       io.out(`${JSON.stringify({ keys: rows }, null, 2)}\n`);
       return 0;
@@ -107,7 +111,16 @@ export async function keysCommand(args: string[], flags: CommandFlags, config: C
     ]);
     const all = [head, ...table];
     const widths = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-    io.out(`${all.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n')}\n`);
+    io.out(
+      `${all
+        .map((r) =>
+          r
+            .map((c, i) => c.padEnd(widths[i]))
+            .join('  ')
+            .trimEnd(),
+        )
+        .join('\n')}\n`,
+    );
     return 0;
   } catch (e) {
     if (!(e instanceof KeyError)) throw e;

@@ -179,8 +179,7 @@ function parse<X>(adapter: FormatAdapter<X>, scope: Scope): Parsed<X> | undefine
 function admitted(deps: TurnRouteDeps, scope: Scope, request: TurnRequest): boolean {
   const identity = identityOf(scope.res.locals);
   request.conversation.client = clientLabel(identity, request.conversation.userAgent, deps.isKeyName ?? (() => false));
-  const refusal =
-    modelRefusal(identity, request.model, (m) => deps.engine.resolveModel(m)) ?? deps.admit?.(request.conversation.client, identity.key);
+  const refusal = modelRefusal(identity, request.model, (m) => deps.engine.resolveModel(m)) ?? deps.admit?.(request.conversation.client, identity.key);
   if (!refusal) return true;
   scope.log.info({ code: refusal.code, retryAfterSeconds: refusal.retryAfterSeconds }, 'turn refused before it started');
   scope.reportIgnored([]);

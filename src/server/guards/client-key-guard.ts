@@ -67,8 +67,10 @@ export const clientKeyGuard = (opts: ClientKeyGuardOptions): RequestHandler => {
       res.locals.identity = { key: found.key } satisfies Identity;
       return next();
     }
-    if (found.kind === 'revoked') return refuse('revoked_api_key', `the client key for "${found.name}" was revoked; ask for a new one (maxproxy keys add or rotate)`);
-    if (found.kind === 'expired') return refuse('expired_api_key', `the client key for "${found.name}" has expired; make a new one with \`maxproxy keys rotate ${found.name}\``);
+    if (found.kind === 'revoked')
+      return refuse('revoked_api_key', `the client key for "${found.name}" was revoked; ask for a new one (maxproxy keys add or rotate)`);
+    if (found.kind === 'expired')
+      return refuse('expired_api_key', `the client key for "${found.name}" has expired; make a new one with \`maxproxy keys rotate ${found.name}\``);
     if (masterOk) {
       res.locals.identity = { master: true } satisfies Identity;
       return next();
@@ -76,10 +78,7 @@ export const clientKeyGuard = (opts: ClientKeyGuardOptions): RequestHandler => {
     if (presented.some(looksLikeKey)) return refuse('invalid_api_key', 'unknown client key (never issued by this maxproxy, or rotated since)');
     if (master) return refuse(presented.length ? 'invalid_api_key' : 'missing_api_key', presented.length ? 'invalid API key' : `missing API key: ${HOW}`);
     if (opts.requireKeys()) {
-      return refuse(
-        'client_key_required',
-        `this maxproxy requires a client key: create one with \`maxproxy keys add NAME\` (or on the dashboard) and ${HOW}`,
-      );
+      return refuse('client_key_required', `this maxproxy requires a client key: create one with \`maxproxy keys add NAME\` (or on the dashboard) and ${HOW}`);
     }
     next();
   };
