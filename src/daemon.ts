@@ -128,6 +128,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
     settings: settingsControl,
     usage: () => daemon.ledger,
     apiKey: config.apiKey,
+    keys,
     port: () => listener.port,
     allowedHosts: config.allowedHosts,
     thresholds: () => config.thresholds,

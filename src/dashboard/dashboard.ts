@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
 import type { TurnEngine } from '../engine/turn-engine.js';
+import { KeyError, type KeyStore, parseExpiry } from '../keys/key-store.js';
 import type { Logger } from '../log/logger.js';
 import { hostGuard } from '../server/guards/host-guard.js';
 import type { StatusStore } from '../status/store.js';
@@ -25,6 +26,8 @@ export interface DashboardDeps {
   /** The usage ledger; absent → the usage panels say there is no usage data. */
   usage?: () => UsageReader | undefined;
   apiKey?: string;
+  /** Named client keys (docs/decisions/090): listed with usage, created (shown once), revoked. */
+  keys?: KeyStore;
   port: () => number;
   allowedHosts: readonly string[];
   /** Fractions 0..1, as in the settings. */
@@ -102,6 +105,7 @@ export class Dashboard {
     this.liveRoutes(api);
     this.usageRoutes(api);
     this.settingsRoutes(api);
+    this.keysRoutes(api);
     api.use((req, res) => sendError(res, { status: 404, code: 'unknown_route', message: `no dashboard route for ${req.method} ${req.path}` }));
     api.use((err: unknown, _req: Request, res: Response, _next: express.NextFunction) => {
       const e = err as { type?: string; status?: number; message?: string };
@@ -226,6 +230,58 @@ export class Dashboard {
       const since = Date.now() - 90 * DAY;
       const [turns, groups] = await Promise.all([reader.recentTurns({ limit, client, status }), reader.groups({ sinceMs: since, by: 'client' })]);
       res.json({ available: true, turns, clients: groups.map((g) => g.key).sort((a, b) => a.localeCompare(b)) });
+    });
+  }
+
+  /** Client keys: never the key or its hash, except the new key in the answer that creates it. */
+  private keysRoutes(api: Router): void {
+    const store = this.d.keys;
+    if (!store) return;
+    api.get('/keys', async (_req, res) => {
+      const shares = await this.d.usage?.()?.shares();
+      const now = Date.now();
+      const keys = store.list().map((k) => {
+        const u = shares?.clients.find((c) => c.client.toLowerCase() === k.name.toLowerCase());
+        const state = k.revokedAt !== undefined ? 'revoked' : k.expiresAt !== undefined && k.expiresAt <= now ? 'expired' : 'active';
+        return { ...k, state, usage: { turns: u?.turns ?? 0, fiveHour: u?.fiveHour ?? 0, weekly: u?.weekly ?? 0 } };
+      });
+      res.json({ keys, error: store.error });
+    });
+    api.post('/keys', (req, res) => {
+      const b = (req.body ?? {}) as { name?: unknown; budgetPercent?: unknown; weeklyBudgetPercent?: unknown; models?: unknown; expires?: unknown };
+      const num = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : Number(v));
+      try {
+        if (typeof b.name !== 'string') throw new KeyError('give the key a name');
+        const models = Array.isArray(b.models)
+          ? b.models.map(String).filter(Boolean)
+          : typeof b.models === 'string'
+            ? b.models
+                .split(',')
+                .map((m) => m.trim())
+                .filter(Boolean)
+            : undefined;
+        const created = store.add(b.name.trim(), {
+          budgetPercent: num(b.budgetPercent),
+          weeklyBudgetPercent: num(b.weeklyBudgetPercent),
+          models,
+          expiresAt: typeof b.expires === 'string' && b.expires !== '' ? parseExpiry(b.expires) : undefined,
+        });
+        this.d.log.info({ name: created.info.name }, 'client key created from the dashboard');
+        res.json({ key: created.key, info: created.info });
+      } catch (e) {
+        if (!(e instanceof KeyError)) throw e;
+        sendError(res, { status: 400, code: 'invalid_key', message: e.message });
+      }
+    });
+    api.post('/keys/:name/revoke', (req, res) => {
+      try {
+        const k = store.revoke(String(req.params.name));
+        this.d.log.info({ name: k.name }, 'client key revoked from the dashboard');
+        res.json({ revoked: k.name });
+      } catch (e) {
+        if (!(e instanceof KeyError)) throw e;
+        sendError(res, { status: 404, code: 'key_not_found', message: e.message });
+      }
     });
   }
 

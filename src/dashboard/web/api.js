@@ -38,4 +38,7 @@ export const api = {
   endSession: (id) => call('POST', `/sessions/${encodeURIComponent(id)}/end`, {}),
   settings: () => call('GET', '/settings'),
   saveSettings: (patch) => call('POST', '/settings', patch),
+  keys: () => call('GET', '/keys'),
+  createKey: (body) => call('POST', '/keys', body),
+  revokeKey: (name) => call('POST', `/keys/${encodeURIComponent(name)}/revoke`, {}),
 };

@@ -3,6 +3,7 @@
 import { ApiError, api } from './api.js';
 import { charts, drawStacked, drawWindows, resizeCharts } from './charts.js';
 import { $ } from './format.js';
+import { refreshKeys, wireKeys } from './keys.js';
 import { renderLive } from './live.js';
 import { loadSettings } from './settings.js';
 import { renderShares, renderTurns } from './tables.js';
@@ -29,7 +30,7 @@ async function start() {
   state.live = await api.live();
   renderLive(state.live);
   connect();
-  await Promise.all([refreshUsage(), refreshTurns(), loadSettings(portMoved, () => refreshUsage().catch(failed))]);
+  await Promise.all([refreshUsage(), refreshTurns(), refreshKeys(), loadSettings(portMoved, () => refreshUsage().catch(failed))]);
   document.body.dataset.ready = 'true';
 }
 
@@ -91,7 +92,7 @@ function scheduleRefresh() {
   // Turns first (a small query); the charts after, so the table is not held up by them.
   refreshTimer = setTimeout(() => {
     refreshTurns()
-      .then(() => refreshUsage())
+      .then(() => Promise.all([refreshUsage(), refreshKeys()]))
       .catch(failed);
   }, 100);
 }
@@ -146,6 +147,7 @@ $('logout').addEventListener('click', async () => {
   await api.logout().catch(() => undefined);
   showLogin();
 });
+wireKeys();
 $('filter-client').addEventListener('change', (ev) => {
   filters.client = ev.target.value;
   refreshTurns().catch(failed);
