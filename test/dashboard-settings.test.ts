@@ -76,7 +76,7 @@ describe('dashboard settings through the tray’s actions', () => {
   it('lists the tray’s settings and the ledger’s, each with its schema and value, and nothing security-sensitive', async () => {
     const res = await fetch(`${daemon.url}/dashboard/api/settings`);
     const { fields } = (await res.json()) as { fields: Array<{ key: string; value: unknown; schema: unknown }> };
-    expect(fields.map((f) => f.key)).toEqual(['port', 'notifications', 'startAtLogin', 'thresholds', 'extraUsage', 'clientBudgets']);
+    expect(fields.map((f) => f.key)).toEqual(['port', 'notifications', 'startAtLogin', 'thresholds', 'extraUsage', 'clientBudgets', 'requireKeys']);
     expect(fields.find((f) => f.key === 'port')?.value).toBe(daemon.port);
     expect(fields.find((f) => f.key === 'extraUsage')).toMatchObject({ value: 'refuse', schema: { enum: ['refuse', 'notify', 'allow'] } });
     const refused = await post({ apiKey: 'sk-from-a-browser-123' });
