@@ -210,6 +210,20 @@ describe('client keys', () => {
     expect((await fetch(`${proxy.url}/health`)).status).toBe(200);
   }, 120_000);
 
+  it('no key appears in doctor output, even with a connected config holding one', async () => {
+    const home = tempDir('maxproxy-keys-home-');
+    const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') };
+    await run(process.execPath, [MAIN, 'connect', 'opencode', '--data-dir', proxy.dataDir], { env, timeout: 60_000 });
+    const cfg = fs.readFileSync(path.join(home, '.config', 'opencode', 'opencode.json'), 'utf8');
+    const written = /"(mp-opencode-[A-Za-z0-9]{32})"/.exec(cfg)![1];
+    const r = await run(process.execPath, [MAIN, 'doctor', '--json', '--data-dir', proxy.dataDir], { env, timeout: 120_000 }).catch((e) => e);
+    const out = `${r.stdout}${r.stderr}`;
+    expect(out).toContain('"checks"');
+    expect(out).toContain('opencode');
+    for (const key of [...Object.values(k), written]) expect(out).not.toContain(key.slice(3));
+    k.opencode = written;
+  }, 180_000);
+
   it('no key appears in the log (run at --log-level trace)', async () => {
     const logDir = path.join(proxy.dataDir, 'logs');
     await waitFor(() => fs.existsSync(path.join(logDir, 'maxproxy.log')), 10_000);
