@@ -176,18 +176,23 @@ export class Engine implements TurnEngine {
     // Long strings (images, pasted files) are hashed ahead in slices: the fingerprints below are synchronous.
     await prepareFingerprint(req.messages, new TimeSlicer());
     const p = this.prepare(req);
+    ctx.phases?.mark('prepared');
     // The MCP server behind client tools is loaded the first time a request brings tools.
     // A failed load (EMFILE…) is not cached: the next request with tools tries again.
     if (req.tools.length && !this.toolsModule) this.toolsModule = await loadToolsModule().catch((e: unknown) => Promise.reject(resourceFailure(e) ?? e));
     // Client tools are served over loopback HTTP from the CLI's start (no race with the first turn).
     if (req.tools.length && !this.toolHost) this.toolHost = await (this.toolHostStarting ??= ToolHttpHost.start(this.opts.log));
+    ctx.phases?.mark('toolsReady');
     const release = onceOnly(await this.limiter.acquire(ctx.signal));
+    ctx.phases?.mark('admittedByLimiter');
     try {
       for (let attempt = 1; ; attempt++) {
         const { slot, continuity } = await this.open(req, p);
+        ctx.phases?.mark('sessionMatched');
         void this.ensureModels();
         await this.configure(slot, req, p);
-        const { events, done } = slot.session.runTurn(withToolChoice(p.input, req), { signal: ctx.signal, requestId: ctx.requestId });
+        ctx.phases?.mark('configured');
+        const { events, done } = slot.session.runTurn(withToolChoice(p.input, req), { signal: ctx.signal, requestId: ctx.requestId, phases: ctx.phases });
         const stream = await this.firstAttemptStream(slot, events, attempt, ctx);
         if (!stream) continue;
         publishSession(this.opts.status, slot, 'busy');

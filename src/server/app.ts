@@ -11,6 +11,7 @@ import { guards } from './guards/index.js';
 import { tooManyMessages } from './guards/message-limit.js';
 import type { Metrics } from './metrics.js';
 import { sendWireError, turnRoute } from './turn-route.js';
+import { phaseMarks } from '../turn/phase-marks.js';
 
 export interface AppDeps {
   engine: TurnEngine;
@@ -49,6 +50,8 @@ export function createApp(d: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // The bench's phase timestamps start here, before the guards read the body.
+  if (phaseMarks()) app.use((_req, res, next) => ((res.locals.phases = phaseMarks())?.mark('arrived'), next()));
   app.use(d.metrics.track());
   if (d.dashboard) app.use(d.dashboard);
   app.use(
