@@ -64,6 +64,9 @@ export interface EngineOptions {
 
 type EngineSlot = Slot<EngineSession>;
 
+/** A spare starts this long after the turn that used up the last one (a quick follow-up turn keeps the cores). */
+const SPARE_AFTER_TURN_MS = 1_000;
+
 /** A request reduced to what finding its conversation needs. */
 interface Prepared {
   model: ModelInfo;
@@ -199,6 +202,7 @@ export class Engine implements TurnEngine {
         this.opts.log.debug({ requestId: ctx.requestId, sessionId: slot.session.id, pid: slot.session.pid, continuity }, 'turn started');
         void done.then((outcome) => {
           release();
+          this.startDeferredSpare(slot.session);
           this.emitRecord(
             buildTurnRecord({
               requestId: ctx.requestId,
@@ -368,9 +372,11 @@ export class Engine implements TurnEngine {
       const spareKey = `${p.shape}|${p.model.cliModel}`;
       session = this.takeSpare(spareKey);
       continuity = session ? 'warm' : 'new';
-      // The next conversation of this shape starts warm too.
+      // The next conversation of this shape starts warm too, once this turn is over: a CLI
+      // starting up takes ~1 s of CPU, and on 2 cores it slowed the turn it was started beside
+      // (bench: the CLI's own stdin → first delta 127 → 53 ms on the next turn, docs/performance.md).
       // A spare is shared by the shape: it starts with default settings and gets the request's when claimed.
-      this.replenish(spareKey, { ...spec, settings: undefined });
+      this.deferredSpares.set(session ?? (session = this.newSession(spec)), () => this.replenish(spareKey, { ...spec, settings: undefined }));
       session ??= this.newSession(spec);
     }
     const fresh = continuity === 'new' || continuity === 'warm';
@@ -422,6 +428,16 @@ export class Engine implements TurnEngine {
   private toolsModule?: ToolsModule;
   private toolHost?: ToolHttpHost;
   private toolHostStarting?: Promise<ToolHttpHost>;
+
+  /** Spares to start once the turn that claimed (or missed) one has ended. */
+  private readonly deferredSpares = new WeakMap<EngineSession, () => void>();
+
+  private startDeferredSpare(session: EngineSession): void {
+    const start = this.deferredSpares.get(session);
+    if (!start) return;
+    this.deferredSpares.delete(session);
+    setTimeout(start, SPARE_AFTER_TURN_MS).unref();
+  }
 
   private takeSpare(key: string): EngineSession | undefined {
     return this.spares.take(key);
