@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Options, type Query, query, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from '../log/logger.js';
-import { type PhaseMarks, phaseMarks } from '../turn/phase-marks.js';
 import { type CollectOutcome, TurnCollector } from '../turn/collect.js';
+import { type PhaseMarks, phaseMarks } from '../turn/phase-marks.js';
 import type { ContentBlock, ToolResultBlock, TurnError, TurnEvent, TurnMessage } from '../turn/types.js';
 import { Channel } from './channel.js';
 import { longRetryWait } from './cli-errors.js';
@@ -108,7 +108,14 @@ export class LiveSession {
   private child?: ChildProcess;
   private readonly input = new Channel<SDKUserMessage>();
   private readonly q: Query;
-  private current?: { phases?: PhaseMarks; tr: CliTurnTranslator; out: Channel<TurnEvent>; seen: TurnCollector; onEnd: (o: TurnOutcome) => void; firstOutputAt?: number };
+  private current?: {
+    phases?: PhaseMarks;
+    tr: CliTurnTranslator;
+    out: Channel<TurnEvent>;
+    seen: TurnCollector;
+    onEnd: (o: TurnOutcome) => void;
+    firstOutputAt?: number;
+  };
   private readonly closedHandlers: Array<() => void> = [];
   private stderrTail: string[] = [];
   private readonly bridge?: ClientToolBridge;

@@ -5,13 +5,13 @@ import type { TurnEngine } from '../engine/turn-engine.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusStore } from '../status/store.js';
 import type { ResponseStore } from '../store/response-store.js';
+import { phaseMarks } from '../turn/phase-marks.js';
 import { type TurnError, TurnFailure } from '../turn/types.js';
 import { anthropicMessages, chatCompletions, responsesApi } from './formats.js';
 import { guards } from './guards/index.js';
 import { tooManyMessages } from './guards/message-limit.js';
 import type { Metrics } from './metrics.js';
 import { sendWireError, turnRoute } from './turn-route.js';
-import { phaseMarks } from '../turn/phase-marks.js';
 
 export interface AppDeps {
   engine: TurnEngine;
