@@ -51,7 +51,13 @@ export function createApp(d: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   // The bench's phase timestamps start here, before the guards read the body.
-  if (phaseMarks()) app.use((_req, res, next) => ((res.locals.phases = phaseMarks())?.mark('arrived'), next()));
+  if (phaseMarks())
+    app.use((_req, res, next) => {
+      const p = phaseMarks();
+      p?.mark('arrived');
+      res.locals.phases = p;
+      next();
+    });
   app.use(d.metrics.track());
   if (d.dashboard) app.use(d.dashboard);
   app.use(
