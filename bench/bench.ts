@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { bundledClaudePath } from '../src/engine/claude-binary.js';
 import { childClaudePids, sleep, tempDir, waitFor } from '../test/harness.js';
 import { MockUpstream } from '../test/mock-upstream.js';
+import { benchClientView, type ClientView, clientViewLines } from './client-view.js';
 import { DirectSession, directEnv, directOneShot, PLAIN_CHAT_FLAGS, SYSTEM, streamChat } from './clients.js';
 import { cpuMs, health, rssMb, settle, settledRssMb, startDaemon, statusOf, stopDaemon, writeTap } from './daemon-helpers.js';
 import { benchEventLoop, eventLoopTarget } from './event-loop.js';
@@ -57,7 +58,8 @@ async function main(): Promise<void> {
   const upstream = await new MockUpstream().start();
   const log = (s: string) => process.stderr.write(`${s}\n`);
   log(`bench: ${RUNS} runs per mode; mock upstream at ${upstream.url}; claude ${bin}`);
-  const report = { when: new Date().toISOString(), runs: RUNS } as Report;
+  const report = { when: new Date().toISOString(), runs: RUNS } as Report & { clientView?: ClientView };
+  let clientView: ClientView | undefined;
   report.machine = {
     platform: `${os.platform()} ${os.release()}`,
     cpus: os.cpus().length,
@@ -125,6 +127,10 @@ async function main(): Promise<void> {
         `direct persistent: first ttft p50 ${report.directPersistent.firstTurn.ttft.p50.toFixed(0)} ms, continuation ${report.directPersistent.continuation.ttft.p50.toFixed(0)} ms`,
       );
     }
+
+    // What a client sees: the CLI directly and maxproxy, interleaved, with the phase breakdown.
+    clientView = await benchClientView(upstream, bin, Math.min(RUNS, 7), log);
+    report.clientView = clientView;
 
     // (b) maxproxy, cold first turns and continuation turns; daemon memory.
     {
@@ -346,6 +352,22 @@ async function main(): Promise<void> {
     },
     ledgerTarget(report.ledger),
     eventLoopTarget(report.eventLoop),
+    ...(clientView
+      ? [
+          {
+            name: 'client view: first turn ≤ CLI + 10 ms (p50)',
+            target: '≤ +10 ms',
+            value: `+${(clientView.maxproxy.first.p50 - clientView.direct.first.p50).toFixed(1)} ms`,
+            pass: clientView.maxproxy.first.p50 - clientView.direct.first.p50 <= 10,
+          },
+          {
+            name: 'client view: continuation ≤ CLI + 10 ms (p50)',
+            target: '≤ +10 ms',
+            value: `+${(clientView.maxproxy.second.p50 - clientView.direct.second.p50).toFixed(1)} ms`,
+            pass: clientView.maxproxy.second.p50 - clientView.direct.second.p50 <= 10,
+          },
+        ]
+      : []),
   ];
   report.targets = targets;
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
@@ -377,6 +399,7 @@ async function main(): Promise<void> {
       `claude -p plain-chat flags ${report.upstream.directPlain.requestBytes} B; claude -p defaults ${report.upstream.directDefault.requestBytes} B (system+tools ${report.upstream.directDefault.systemPlusToolsBytes} B, ${report.upstream.directDefault.tools} tools)`,
     `  memory (VmRSS, without CLI children): daemon 2 s after start ${report.memory.daemonFreshMb.toFixed(1)} MB, idle ${report.memory.daemonIdleMb.toFixed(1)} MB (after ${(report.memory.idleAfterMs / 1000).toFixed(0)} s), idle after the run ${report.memory.daemonAfterRunMb.toFixed(1)} MB (after ${(report.memory.afterRunAfterMs / 1000).toFixed(0)} s); ` +
       `per live session ${report.memory.perLiveSessionMb.toFixed(0)} MB (${report.memory.liveSessions} sessions)${report.memory.perWarmSpareMb ? `; per warm spare ${report.memory.perWarmSpareMb.toFixed(0)} MB` : ''}`,
+    ...(clientView ? clientViewLines(clientView) : []),
     ...ledgerLines(report.ledger),
     '',
     `  event loop, large and hostile bodies (daemon's longest block · longest /health gap · answer):`,
@@ -394,7 +417,22 @@ async function main(): Promise<void> {
   process.stdout.write(lines.join('\n'));
 }
 
-(argv.only === 'ledger' ? ledgerOnly() : main()).then(
+/** `--only client-view`: the interleaved client-view comparison and its phase breakdown alone. */
+async function clientViewOnly(): Promise<void> {
+  const bin = bundledClaudePath();
+  if (!bin) throw new Error('the Agent SDK platform package with the bundled claude binary is not installed');
+  const upstream = await new MockUpstream().start();
+  const load0 = os.loadavg();
+  try {
+    const v = await benchClientView(upstream, bin, Number(argv.runs ?? 7), (s) => process.stderr.write(`${s}\n`));
+    const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+    process.stdout.write(['', ...clientViewLines(v), `  load average at start ${load(load0)}, at end ${load(os.loadavg())}`, ''].join('\n'));
+  } finally {
+    await upstream.stop();
+  }
+}
+
+(argv.only === 'ledger' ? ledgerOnly() : argv.only === 'client-view' ? clientViewOnly() : main()).then(
   () => process.exit(0),
   (e) => {
     process.stderr.write(`bench failed: ${(e as Error).stack ?? e}\n`);

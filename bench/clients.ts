@@ -1,74 +1,69 @@
 /** The bench's clients: a streaming Chat Completions client and the Claude Code CLI driven directly. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import http from 'node:http';
 import type { MockUpstream } from '../test/mock-upstream.js';
 
 import { ms, now, type TurnTiming } from './stats.js';
 
-export const MODEL = 'claude-sonnet-4-5';
 export const SYSTEM = 'You are a helpful assistant.';
 
 // ---------------------------------------------------------------- clients
 
 /**
- * One streaming chat completion over a fresh connection. TTFT = request start → first
- * chunk carrying content; each content delta is reported with its arrival time.
+ * The model ids clients send: BENCH_MODEL, else the newest 5.x id of `/v1/models` once the
+ * bench has read it (`pickModel`); MODEL_OLD is an older id still served, for comparison.
  */
-export function streamChat(port: number, messages: unknown[], onDelta?: (text: string, at: bigint) => void): Promise<TurnTiming> {
-  const body = JSON.stringify({ model: MODEL, stream: true, messages });
+export let MODEL = process.env.BENCH_MODEL ?? 'claude-sonnet-4-6';
+export const MODEL_OLD = 'claude-sonnet-4-6';
+
+/** Picks a current model the way a client does: the first `claude-*-5-*` id the daemon lists. */
+export async function pickModel(port: number): Promise<string> {
+  if (process.env.BENCH_MODEL) return MODEL;
+  const list = (await (await fetch(`http://127.0.0.1:${port}/v1/models`)).json()) as { data: Array<{ id: string }> };
+  const five = list.data.map((m) => m.id).find((id) => /^claude-[a-z]+-5-/.test(id));
+  if (five) MODEL = five;
+  return MODEL;
+}
+
+/**
+ * One streaming chat completion as the SDKs send it: Node's fetch (undici, keep-alive
+ * connection reused across turns). TTFT = request start → first chunk carrying content;
+ * each content delta is reported with its arrival time.
+ */
+export async function streamChat(port: number, messages: unknown[], onDelta?: (text: string, at: bigint) => void, model = MODEL): Promise<TurnTiming> {
+  const body = JSON.stringify({ model, stream: true, messages });
   const t0 = now();
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/v1/chat/completions',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        agent: false,
-      },
-      (res) => {
-        if (res.statusCode !== 200) {
-          let err = '';
-          res.on('data', (d) => (err += d));
-          res.on('end', () => reject(new Error(`HTTP ${res.statusCode}: ${err}`)));
-          return;
+  const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
+  let buf = '';
+  let first: bigint | undefined;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const at = now();
+    buf += dec.decode(value, { stream: true });
+    let i: number;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      const ev = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      for (const line of ev.split('\n')) {
+        if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
+        const j = JSON.parse(line.slice(6));
+        if (j.error) throw new Error(j.error.message);
+        const c: string | undefined = j.choices?.[0]?.delta?.content;
+        if (c) {
+          first ??= at;
+          text += c;
+          onDelta?.(c, at);
         }
-        res.setEncoding('utf8');
-        let buf = '';
-        let first: bigint | undefined;
-        let text = '';
-        res.on('data', (chunk: string) => {
-          const at = now();
-          buf += chunk;
-          let i: number;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
-            const ev = buf.slice(0, i);
-            buf = buf.slice(i + 2);
-            for (const line of ev.split('\n')) {
-              if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
-              const j = JSON.parse(line.slice(6));
-              if (j.error) return reject(new Error(j.error.message));
-              const c: string | undefined = j.choices?.[0]?.delta?.content;
-              if (c) {
-                first ??= at;
-                text += c;
-                onDelta?.(c, at);
-              }
-            }
-          }
-        });
-        res.on('end', () => {
-          const end = now();
-          if (first === undefined) return reject(new Error('stream ended without content'));
-          resolve({ ttftMs: ms(first - t0), totalMs: ms(end - t0), text, sentAt: t0 });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+      }
+    }
+  }
+  const end = now();
+  if (first === undefined) throw new Error('stream ended without content');
+  return { ttftMs: ms(first - t0), totalMs: ms(end - t0), text, sentAt: t0 };
 }
 
 /** The daemon child's environment, for running the same CLI directly. */

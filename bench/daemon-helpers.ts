@@ -25,8 +25,8 @@ export function rssMb(pid: number): number {
   }
 }
 
-export const startDaemon = (upstream: MockUpstream, args: string[], claudeEnv: Record<string, string> = {}) =>
-  startProxy({ upstream, args: ['--log-level', 'warn', '--max-concurrent', '4', ...args], claudeEnv });
+export const startDaemon = (upstream: MockUpstream, args: string[], claudeEnv: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) =>
+  startProxy({ upstream, args: ['--log-level', 'warn', '--max-concurrent', '4', ...args], claudeEnv, env });
 
 export async function stopDaemon(p: RunningProxy): Promise<void> {
   const pid = p.child.pid!;

@@ -24,7 +24,7 @@ export interface LedgerBench {
 }
 
 const CLIENTS = ['OpenClaw', 'opencode', 'Codex', 'OpenAI SDK', 'curl', 'Anthropic SDK'];
-const MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-8', 'claude-haiku-4-5'];
+const MODELS = ['claude-sonnet-5-5', 'claude-opus-5-5', 'claude-haiku-5-5'];
 
 function fakeTurn(i: number, endedAt: number, fiveReset: number, weekReset: number): TurnRecord {
   return {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../log/logger.js';
 import { StatusStore } from '../status/store.js';
 import type { TurnRecord } from '../turn/turn-record.js';
@@ -208,16 +208,20 @@ describe('Engine with fake sessions', () => {
     expect(b.created[0].spec.resume).not.toBe(a.created[0].id);
   });
 
-  it('gives a new conversation a warm spare of its shape and model, and starts the next spare', async () => {
+  it('gives a new conversation a warm spare of its shape and model, started once the turn has ended', async () => {
     const { engine, created } = setup({ warmSpares: 1 });
     const first = await engine.run(req([user(text('one'))]), ctx());
     expect(first.continuity).toBe('new');
-    expect(created).toHaveLength(2); // the session and a spare for the next conversation of this shape
+    // No CLI starts beside a running turn: the spare comes after it.
+    expect(created).toHaveLength(1);
+    await drain(first);
+    await vi.waitFor(() => expect(created).toHaveLength(2), { timeout: 60_000 }); // the spare for the next conversation of this shape
     const spare = created.find((s) => s.id !== first.sessionId)!;
     const second = await engine.run(req([user(text('two'))]), ctx('r2'));
     expect(second.continuity).toBe('warm');
     expect(second.sessionId).toBe(spare.id);
-    expect(engine.stats().warmSpares).toBe(1);
+    await drain(second);
+    await vi.waitFor(() => expect(engine.stats().warmSpares).toBe(1), { timeout: 60_000 });
     const otherModel = await engine.run(req([user(text('three'))], { model: 'opus' }), ctx('r3'));
     expect(otherModel.continuity).toBe('new');
   });

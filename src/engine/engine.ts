@@ -64,6 +64,9 @@ export interface EngineOptions {
 
 type EngineSlot = Slot<EngineSession>;
 
+/** A spare starts this long after the turn that used up the last one (a quick follow-up turn keeps the cores). */
+const SPARE_AFTER_TURN_MS = 1_000;
+
 /** A request reduced to what finding its conversation needs. */
 interface Prepared {
   model: ModelInfo;
@@ -176,26 +179,32 @@ export class Engine implements TurnEngine {
     // Long strings (images, pasted files) are hashed ahead in slices: the fingerprints below are synchronous.
     await prepareFingerprint(req.messages, new TimeSlicer());
     const p = this.prepare(req);
+    ctx.phases?.mark('prepared');
     // The MCP server behind client tools is loaded the first time a request brings tools.
     // A failed load (EMFILE…) is not cached: the next request with tools tries again.
     if (req.tools.length && !this.toolsModule) this.toolsModule = await loadToolsModule().catch((e: unknown) => Promise.reject(resourceFailure(e) ?? e));
     // Client tools are served over loopback HTTP from the CLI's start (no race with the first turn).
     if (req.tools.length && !this.toolHost) this.toolHost = await (this.toolHostStarting ??= ToolHttpHost.start(this.opts.log));
+    ctx.phases?.mark('toolsReady');
     const release = onceOnly(await this.limiter.acquire(ctx.signal));
+    ctx.phases?.mark('admittedByLimiter');
     try {
       for (let attempt = 1; ; attempt++) {
         const { slot, continuity } = await this.open(req, p);
         // A conversation is billed to whoever sends this turn (the server decided who: decision 090).
         if (req.conversation.client) slot.client = req.conversation.client;
+        ctx.phases?.mark('sessionMatched');
         void this.ensureModels();
         await this.configure(slot, req, p);
-        const { events, done } = slot.session.runTurn(withToolChoice(p.input, req), { signal: ctx.signal, requestId: ctx.requestId });
+        ctx.phases?.mark('configured');
+        const { events, done } = slot.session.runTurn(withToolChoice(p.input, req), { signal: ctx.signal, requestId: ctx.requestId, phases: ctx.phases });
         const stream = await this.firstAttemptStream(slot, events, attempt, ctx);
         if (!stream) continue;
         publishSession(this.opts.status, slot, 'busy');
         this.opts.log.debug({ requestId: ctx.requestId, sessionId: slot.session.id, pid: slot.session.pid, continuity }, 'turn started');
         void done.then((outcome) => {
           release();
+          this.startDeferredSpare(slot.session);
           this.emitRecord(
             buildTurnRecord({
               requestId: ctx.requestId,
@@ -365,9 +374,11 @@ export class Engine implements TurnEngine {
       const spareKey = `${p.shape}|${p.model.cliModel}`;
       session = this.takeSpare(spareKey);
       continuity = session ? 'warm' : 'new';
-      // The next conversation of this shape starts warm too.
+      // The next conversation of this shape starts warm too, once this turn is over: a CLI
+      // starting up takes ~1 s of CPU, and on 2 cores it slowed the turn it was started beside
+      // (bench: the CLI's own stdin → first delta 127 → 53 ms on the next turn, docs/performance.md).
       // A spare is shared by the shape: it starts with default settings and gets the request's when claimed.
-      this.replenish(spareKey, { ...spec, settings: undefined });
+      this.deferredSpares.set(session ?? (session = this.newSession(spec)), () => this.replenish(spareKey, { ...spec, settings: undefined }));
       session ??= this.newSession(spec);
     }
     const fresh = continuity === 'new' || continuity === 'warm';
@@ -419,6 +430,16 @@ export class Engine implements TurnEngine {
   private toolsModule?: ToolsModule;
   private toolHost?: ToolHttpHost;
   private toolHostStarting?: Promise<ToolHttpHost>;
+
+  /** Spares to start once the turn that claimed (or missed) one has ended. */
+  private readonly deferredSpares = new WeakMap<EngineSession, () => void>();
+
+  private startDeferredSpare(session: EngineSession): void {
+    const start = this.deferredSpares.get(session);
+    if (!start) return;
+    this.deferredSpares.delete(session);
+    setTimeout(start, SPARE_AFTER_TURN_MS).unref();
+  }
 
   private takeSpare(key: string): EngineSession | undefined {
     return this.spares.take(key);

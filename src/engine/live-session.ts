@@ -8,6 +8,7 @@ import path from 'node:path';
 import { type Options, type Query, query, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from '../log/logger.js';
 import { type CollectOutcome, TurnCollector } from '../turn/collect.js';
+import { type PhaseMarks, phaseMarks } from '../turn/phase-marks.js';
 import type { ContentBlock, ToolResultBlock, TurnError, TurnEvent, TurnMessage } from '../turn/types.js';
 import { Channel } from './channel.js';
 import { longRetryWait } from './cli-errors.js';
@@ -89,6 +90,8 @@ export interface LiveSessionOptions {
 export interface TurnOptions {
   signal?: AbortSignal;
   requestId?: string;
+  /** Phase timestamps for the bench (stdin write, first stdout bytes, first text delta line). */
+  phases?: PhaseMarks;
 }
 
 /** What a finished turn left in the conversation (for the next request's fingerprint) and what it reported. */
@@ -120,7 +123,14 @@ export class LiveSession {
   private child?: ChildProcess;
   private readonly input = new Channel<SDKUserMessage>();
   private readonly q: Query;
-  private current?: { tr: CliTurnTranslator; out: Channel<TurnEvent>; seen: TurnCollector; onEnd: (o: TurnOutcome) => void; firstOutputAt?: number };
+  private current?: {
+    phases?: PhaseMarks;
+    tr: CliTurnTranslator;
+    out: Channel<TurnEvent>;
+    seen: TurnCollector;
+    onEnd: (o: TurnOutcome) => void;
+    firstOutputAt?: number;
+  };
   private readonly closedHandlers: Array<() => void> = [];
   private stderrTail: string[] = [];
   private readonly bridge?: ClientToolBridge;
@@ -193,11 +203,28 @@ export class LiveSession {
         });
         // Long message lines reach the pipe piece by piece (see SlicedStdin).
         if (child.stdin) Object.defineProperty(child, 'stdin', { value: new SlicedStdin(child.stdin), configurable: true, writable: true });
+        if (phaseMarks()) this.tapForPhases(child);
         return child as never;
       },
     };
     this.q = query({ prompt: this.input, options });
     void this.readLoop();
+  }
+
+  /** Bench only (MAXPROXY_PHASE_LOG): when the turn's line went to stdin and its first stdout bytes and text delta came back. */
+  private tapForPhases(child: ChildProcess): void {
+    const stdin = child.stdin as unknown as { write: (...a: unknown[]) => boolean };
+    const write = stdin.write.bind(stdin);
+    stdin.write = (...a: unknown[]) => {
+      this.current?.phases?.mark('stdinWrite');
+      return write(...a);
+    };
+    child.stdout?.on('data', (d: Buffer) => {
+      const p = this.current?.phases;
+      if (!p?.at.stdinWrite) return;
+      p.mark('stdoutFirst');
+      if (!p.at.stdoutTextDelta && d.includes('"text_delta"')) p.mark('stdoutTextDelta');
+    });
   }
 
   /** The CLI runs this session's first turn by itself (see `autoContinue`). */
@@ -251,6 +278,7 @@ export class LiveSession {
     let resolveDone!: (o: TurnOutcome) => void;
     const done = new Promise<TurnOutcome>((r) => (resolveDone = r));
     this.current = {
+      phases: topts.phases,
       tr: new CliTurnTranslator(this.id, {
         ...offeredToolHooks(this.toolsEnabled ? this.bridge?.names : undefined, (tool) =>
           this.opts.log.warn({ sessionId: this.id, pid: this.pid, requestId: topts.requestId, tool }, 'dropped a tool call the client did not offer'),

@@ -1,4 +1,5 @@
 import type { CollectOutcome } from '../turn/collect.js';
+import type { PhaseMarks } from '../turn/phase-marks.js';
 import type { Endpoint } from '../turn/turn-record.js';
 import type { TurnEvent, TurnRequest } from '../turn/types.js';
 import type { ModelInfo } from './models.js';
@@ -10,6 +11,8 @@ export interface RunContext {
   signal?: AbortSignal;
   /** The wire endpoint the request came through (for the turn's record). */
   endpoint: Endpoint;
+  /** Phase timestamps for the bench (MAXPROXY_PHASE_LOG); undefined otherwise. */
+  phases?: PhaseMarks;
 }
 
 /** A started turn: its events as they come, and the turn's one fold once it has ended. */

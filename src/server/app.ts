@@ -6,6 +6,7 @@ import type { KeyStore } from '../keys/key-store.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusStore } from '../status/store.js';
 import type { ResponseStore } from '../store/response-store.js';
+import { phaseMarks } from '../turn/phase-marks.js';
 import { type TurnError, TurnFailure } from '../turn/types.js';
 import type { KeyBudgets } from '../usage/admission.js';
 import { modelAllowed, modelRefusal } from './client-identity.js';
@@ -56,6 +57,14 @@ export function createApp(d: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // The bench's phase timestamps start here, before the guards read the body.
+  if (phaseMarks())
+    app.use((_req, res, next) => {
+      const p = phaseMarks();
+      p?.mark('arrived');
+      res.locals.phases = p;
+      next();
+    });
   app.use(d.metrics.track());
   if (d.dashboard) app.use(d.dashboard);
   app.use(

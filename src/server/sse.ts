@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { SseSink } from '../api/wire.js';
+import type { PhaseMarks } from '../turn/phase-marks.js';
 
 /**
  * An SseSink over an HTTP response: headers once, one write per event (Node
@@ -8,7 +9,10 @@ import type { SseSink } from '../api/wire.js';
 export class HttpSseSink implements SseSink {
   private started = false;
 
-  constructor(private readonly res: Response) {}
+  constructor(
+    private readonly res: Response,
+    private readonly phases?: PhaseMarks,
+  ) {}
 
   get closed(): boolean {
     return this.res.destroyed || this.res.writableEnded;
@@ -24,6 +28,7 @@ export class HttpSseSink implements SseSink {
     // asked to close it, and then closes it when the stream ends.
     this.res.setHeader('x-accel-buffering', 'no');
     this.res.flushHeaders();
+    this.phases?.mark('sseHeaders');
     this.res.socket?.setNoDelay(true);
   }
 
@@ -32,6 +37,7 @@ export class HttpSseSink implements SseSink {
     this.start();
     const payload = typeof data === 'string' ? data : JSON.stringify(data);
     this.res.write(`${event ? `event: ${event}\n` : ''}data: ${payload}\n\n`);
+    this.phases?.mark('sseFirstData');
   }
 
   comment(text: string): void {

@@ -7,6 +7,7 @@ import type { TurnEngine } from '../engine/turn-engine.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusStore } from '../status/store.js';
 import type { CollectOutcome, TurnResult } from '../turn/collect.js';
+import { type PhaseMarks, writePhaseMarks } from '../turn/phase-marks.js';
 import { rejoin } from '../turn/rejoin.js';
 import type { Endpoint } from '../turn/turn-record.js';
 import { promptTokens, type TurnError, type TurnEvent, TurnFailure, type TurnRequest } from '../turn/types.js';
@@ -78,6 +79,8 @@ interface Scope {
   log: Logger;
   abort: AbortController;
   t0: number;
+  /** Phase timestamps for the bench (set by the app's first middleware when MAXPROXY_PHASE_LOG is set). */
+  phases?: PhaseMarks;
   /** Answers with an error in the endpoint's own format (a no-op once headers are out). */
   fail: (err: TurnError) => void;
   /**
@@ -111,7 +114,9 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
       return;
     }
     const parsed = parse(adapter, scope);
+    scope.phases?.mark('parsed');
     if (!parsed || !admitted(deps, scope, parsed.request)) return;
+    scope.phases?.mark('admitted');
     const turn: TurnState = { outcome: { ok: false } };
     try {
       await runTurn(adapter, deps, scope, parsed, turn, commitAfterMs);
@@ -120,12 +125,15 @@ export function turnRoute<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps): Re
       failThrown(scope, turn, e);
     } finally {
       finish(deps, scope, parsed.request, turn);
+      writePhaseMarks(scope.phases, scope.requestId);
     }
   };
 }
 
 function openScope<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps, req: Request, res: Response): Scope {
   const t0 = performance.now();
+  const phases = res.locals.phases as PhaseMarks | undefined;
+  phases?.mark('routed');
   const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
   res.setHeader('x-request-id', requestId);
   const abort = new AbortController();
@@ -145,7 +153,7 @@ function openScope<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps, req: Reque
     if (h && !res.headersSent) res.setHeader('x-maxproxy-ignored', h);
     if (list.length) log.debug({ ignored: list }, 'accepted but not honoured by Claude Code');
   };
-  return { route: adapter.route, req, res, requestId, log, abort, t0, fail, reportIgnored };
+  return { route: adapter.route, req, res, requestId, log, abort, t0, phases, fail, reportIgnored };
 }
 
 /** Step 1: the body in the wire format → a canonical request (undefined once answered with a 4xx). */
@@ -220,13 +228,15 @@ async function runTurn<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps, scope:
  */
 async function startAndPeek<X>(adapter: FormatAdapter<X>, deps: TurnRouteDeps, scope: Scope, parsed: Parsed<X>, turn: TurnState, commitAfterMs: number) {
   const { request, ignored } = parsed;
-  const run = await deps.engine.run(request, { requestId: scope.requestId, signal: scope.abort.signal, endpoint: adapter.endpoint });
+  const run = await deps.engine.run(request, { requestId: scope.requestId, signal: scope.abort.signal, endpoint: adapter.endpoint, phases: scope.phases });
+  if (scope.phases) scope.phases.info = { continuity: run.continuity, sessionId: run.sessionId, model: request.model };
   scope.reportIgnored([...ignored, ...run.ignored]);
   turn.sessionId = run.sessionId;
   turn.pid = run.pid;
   const it = run.events[Symbol.asyncIterator]();
   // Non-streaming answers wait as long as the turn runs (the engine's watchdog bounds it).
   const peek = await peekFirst(it, request.stream ? commitAfterMs : 2 ** 31 - 1);
+  scope.phases?.mark('firstEvent');
   if (peek.first?.type === 'error') {
     turn.outcome = { ok: false, error: peek.first.error };
     await it.return?.();
@@ -251,7 +261,7 @@ async function streamTurn<X>(
   extra: X,
   outcome: Promise<CollectOutcome>,
 ): Promise<void> {
-  const sink = new HttpSseSink(scope.res);
+  const sink = new HttpSseSink(scope.res, scope.phases);
   sink.start();
   // Comments keep proxies and clients from timing out while the CLI waits or retries.
   const heartbeat = setInterval(() => sink.comment('keep-alive'), 15_000);

@@ -70,6 +70,12 @@ describe('doctor: this machine', () => {
     expect((await checkDesktop(config(), machine({ platform: 'darwin', arch: 'x64' }))).some((r) => r.id === 'rosetta')).toBe(false);
   });
 
+  it('no display (a server, an SSH session): the tray is skipped as headless, not failed', async () => {
+    const [tray, notifications] = await checkDesktop(config(), machine({ env: { PATH: binDir } }, { 'ldconfig -p': { stdout: LIBS } }));
+    expect(tray).toMatchObject({ status: 'skip', detail: expect.stringMatching(/headless: no display/) });
+    expect(notifications.status).toBe('skip');
+  });
+
   it('headless by choice skips the desktop lines', async () => {
     expect((await checkDesktop(config({ headless: true }), machine({}))).map((r) => r.status)).toEqual(['skip', 'skip']);
   });

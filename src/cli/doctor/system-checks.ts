@@ -114,6 +114,12 @@ export async function checkDesktop(config: Config, d: DoctorEnv): Promise<CheckR
   }
   const linux = d.platform === 'linux';
   const display = d.platform === 'darwin' || Boolean(d.env.DISPLAY || d.env.WAYLAND_DISPLAY);
+  if (!display && d.platform !== 'win32') {
+    // No display is a server or an SSH session: the daemon runs without a tray there, which is not a fault.
+    out.push(skip('tray', 'Tray', 'headless: no display (DISPLAY and WAYLAND_DISPLAY are unset); status is in `maxproxy status` and the dashboard'));
+    out.push(skip('notifications', 'Notifications', 'not checked: no display'));
+    return out;
+  }
   let binary: string | undefined;
   try {
     binary = path.join(systray2PackageDir(), 'traybin', trayBinaryName(d.platform, d.arch));
@@ -123,10 +129,6 @@ export async function checkDesktop(config: Config, d: DoctorEnv): Promise<CheckR
   if (binary) {
     const problems: string[] = [];
     const fixes: string[] = [];
-    if (!display) {
-      problems.push('no display (DISPLAY and WAYLAND_DISPLAY are unset)');
-      fixes.push('start maxproxy from your desktop session (or its login item), or pass --headless if this is a server');
-    }
     if (!fs.existsSync(binary)) {
       problems.push(`the tray program ${binary} is missing`);
       fixes.push('reinstall maxproxy');

@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+
+/**
+ * Where a turn's time goes inside the daemon, for `npm run bench` only: named
+ * CLOCK_MONOTONIC timestamps (process.hrtime, the clock the bench's client and CLI tap
+ * share). Off unless MAXPROXY_PHASE_LOG names a file; then every turn appends one JSON
+ * line there after its response has ended (never on the request path). Nothing here is
+ * a metric or a log: the bench turns the marks into its phase breakdown.
+ */
+export class PhaseMarks {
+  readonly at: Record<string, bigint> = {};
+  /** Control requests sent to the CLI for this turn (set_model, apply_flag_settings, set_max_thinking_tokens). */
+  readonly control: string[] = [];
+  info: Record<string, string | number | undefined> = {};
+
+  /** The first time only: a phase is when something first happened. */
+  mark(name: string): void {
+    this.at[name] ??= process.hrtime.bigint();
+  }
+}
+
+const PHASE_LOG = process.env.MAXPROXY_PHASE_LOG || undefined;
+
+/** A fresh set of marks when the bench asked for them, else undefined (every mark is then a no-op `?.`). */
+export const phaseMarks = (): PhaseMarks | undefined => (PHASE_LOG ? new PhaseMarks() : undefined);
+
+export function writePhaseMarks(p: PhaseMarks | undefined, requestId: string): void {
+  if (!p || !PHASE_LOG) return;
+  const at = Object.fromEntries(Object.entries(p.at).map(([k, v]) => [k, v.toString()]));
+  fs.appendFile(PHASE_LOG, `${JSON.stringify({ requestId, ...p.info, control: p.control, at })}\n`, () => undefined);
+}
