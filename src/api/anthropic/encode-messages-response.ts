@@ -24,6 +24,8 @@ export function encodeContentBlock(b: ContentBlock): AnthropicContentBlock {
       return { type: 'tool_use', id: b.id, name: b.name, input: b.input };
     case 'image':
       return { type: 'image', source: b.source };
+    case 'document':
+      return { ...b };
     case 'tool_result':
       return {
         type: 'tool_result',
