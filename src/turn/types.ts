@@ -185,6 +185,11 @@ export type TurnEvent =
   /** The CLI is retrying upstream, or waiting: a chance to send a keep-alive. */
   | { type: 'keepalive'; reason: string }
   | { type: 'rate_limit'; info: RateLimitInfo }
+  /**
+   * The model declined (stop_reason refusal) while its text was held back (structured
+   * output): its explanation, for the API's own refusal field. Comes just before `stop`.
+   */
+  | { type: 'refusal'; text: string }
   | { type: 'stop'; stopReason: StopReason; stopSequence?: string | null; usage: Usage }
   | { type: 'error'; error: TurnError };
 

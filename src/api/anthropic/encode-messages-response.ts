@@ -42,7 +42,8 @@ export function encodeMessagesResponse(result: TurnResult): AnthropicMessage {
     type: 'message',
     role: 'assistant',
     model: result.model,
-    content: result.content.map(encodeContentBlock),
+    // A structured-output refusal: the model's words as text (the Messages API has no refusal field).
+    content: [...result.content.map(encodeContentBlock), ...(result.refusal !== undefined ? [{ type: 'text' as const, text: result.refusal }] : [])],
     stop_reason: result.stopReason,
     stop_sequence: result.stopSequence,
     stop_details: null,
