@@ -65,6 +65,28 @@ describe('CliTurnTranslator on captured CLI output', () => {
     expect(tr.failed).toBe(false);
   });
 
+  it('a refusal (the CLI asks once more, then ends in its own error) is a refusal stop, not an error', () => {
+    const { events, tr } = run('refusal');
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+    // Both attempts' words were streamed as they came.
+    expect(events.filter((e) => e.type === 'text_delta').map((e) => (e as { text: string }).text)).toEqual([
+      'I cannot help with that.',
+      'I cannot help with that.',
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'stop', stopReason: 'refusal' });
+    expect(events.some((e) => e.type === 'refusal')).toBe(false);
+    // The CLI history ends in its synthetic error message: the process is not reused.
+    expect(tr.failed).toBe(true);
+  });
+
+  it('a refusal under structured output: the held-back words come as the refusal event', () => {
+    const { events } = run('refusal', new CliTurnTranslator('sess-1', { clientToolName: fromCliToolName, structuredOutput: true }));
+    expect(events.filter((e) => e.type !== 'start')).toEqual([
+      { type: 'refusal', text: 'I cannot help with that.' },
+      { type: 'stop', stopReason: 'refusal', stopSequence: null, usage: expect.objectContaining({ outputTokens: expect.any(Number) }) },
+    ]);
+  });
+
   it('text reply: start, one text block, stop with the upstream usage', () => {
     const { events, tr, messages } = run('text');
     const [start] = streamed(messages, 'message_start');

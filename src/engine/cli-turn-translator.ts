@@ -52,6 +52,8 @@ export interface TranslatorHooks {
    * and the validated JSON is sent as the answer's text at the end.
    */
   structuredOutput?: boolean;
+  /** The client's JSON is this property of the structured output (a non-object schema was wrapped). */
+  structuredOutputKey?: string;
   /** A tool call that is not one of the client's offered tools was held back (for a log line). */
   onForeignTool?: (cliName: string) => void;
   /**
@@ -93,6 +95,10 @@ export class CliTurnTranslator {
   private replayId?: string;
   private replayNext = 0;
   private stopReason: StopReason | undefined;
+  /** Text of the current API message held back from the client (structured output). */
+  private heldText = '';
+  /** The last API message ended in a refusal; its held-back text, if any. */
+  private refusal: { text: string } | undefined;
   private stopSequence: string | null = null;
   private failure: Partial<CliFailure> = {};
   private synthetic = false;
@@ -159,6 +165,7 @@ export class CliTurnTranslator {
         this.usages.push(this.usage);
         this.toolIdsThisMessage = [];
         this.foreignToolThisMessage = false;
+        this.heldText = '';
         if (this.started) return [];
         this.started = true;
         return [{ type: 'start', messageId: e.message?.id ?? '', model: e.message?.model ?? '', sessionId: this.sessionId, usage: { ...this.usage } }];
@@ -198,8 +205,11 @@ export class CliTurnTranslator {
       }
       case 'content_block_delta': {
         const index = this.indexBase + e.index;
-        if (this.hidden.has(index)) return [];
         const d = e.delta ?? {};
+        if (this.hidden.has(index)) {
+          if (d.type === 'text_delta') this.heldText += d.text ?? '';
+          return [];
+        }
         if (d.type === 'text_delta') return [{ type: 'text_delta', index, text: d.text ?? '' }];
         if (d.type === 'thinking_delta') return [{ type: 'thinking_delta', index, thinking: d.thinking ?? '' }];
         if (d.type === 'signature_delta') return [{ type: 'signature_delta', index, signature: d.signature ?? '' }];
@@ -214,6 +224,8 @@ export class CliTurnTranslator {
         if (this.usages.length) this.usages[this.usages.length - 1] = this.usage;
         const r = e.delta?.stop_reason;
         if (typeof r === 'string' && STOP_REASONS.has(r as StopReason)) this.stopReason = r as StopReason;
+        // On a refusal the CLI asks the model once more and, refused again, ends the turn in an error.
+        if (typeof r === 'string') this.refusal = r === 'refusal' ? { text: this.heldText.trim() } : undefined;
         this.stopSequence = e.delta?.stop_sequence ?? null;
         return [];
       }
@@ -269,6 +281,20 @@ export class CliTurnTranslator {
     return out;
   }
 
+  /**
+   * The model declined: a refusal, not an error. Its text has reached the client already,
+   * unless structured output held it back; then it comes as the `refusal` event. The CLI's
+   * history now ends in its own error message, so the turn counts as failed for reuse.
+   */
+  private refused(heldText: string): TurnEvent[] {
+    this.failed = true;
+    const usage = this.totalUsage();
+    const out: TurnEvent[] = this.started ? [] : [{ type: 'start', messageId: '', model: '', sessionId: this.sessionId, usage }];
+    if (this.hooks.structuredOutput) out.push({ type: 'refusal', text: heldText || 'The model declined to answer (stop_reason: refusal).' });
+    out.push({ type: 'stop', stopReason: 'refusal', stopSequence: null, usage });
+    return out;
+  }
+
   private totalUsage(): Usage {
     const t = emptyUsage();
     for (const u of this.usages) {
@@ -282,6 +308,7 @@ export class CliTurnTranslator {
 
   private result(m: SDKResultMessage): TurnEvent[] {
     this.done = true;
+    if (this.refusal && (m.is_error || this.synthetic)) return this.refused(this.refusal.text);
     if (m.is_error || this.synthetic || m.subtype !== 'success') {
       // A failed upstream call still ends in subtype "success" with is_error and the API status.
       const resultText = m.subtype === 'success' ? m.result : undefined;
@@ -297,7 +324,9 @@ export class CliTurnTranslator {
       return [{ type: 'error', error: classifyCliFailure(failure) }];
     }
     if (this.hooks.structuredOutput) {
-      if (m.structured_output === undefined) {
+      const key = this.hooks.structuredOutputKey;
+      const answer = key === undefined ? m.structured_output : (m.structured_output as Record<string, unknown> | undefined)?.[key];
+      if (answer === undefined) {
         this.failed = true;
         return [
           {
@@ -311,7 +340,7 @@ export class CliTurnTranslator {
       return [
         ...(this.started ? [] : [{ type: 'start' as const, messageId: '', model: '', sessionId: this.sessionId, usage }]),
         { type: 'block_start', index, block: { type: 'text' } },
-        { type: 'text_delta', index, text: JSON.stringify(m.structured_output) },
+        { type: 'text_delta', index, text: JSON.stringify(answer) },
         { type: 'block_stop', index },
         { type: 'stop', stopReason: 'end_turn', stopSequence: null, usage },
       ];

@@ -34,6 +34,20 @@ describe('fingerprint', () => {
     user({ type: 'tool_result', tool_use_id: callId, content: resultContent as never }),
   ];
 
+  it('documents count: another PDF, title or citation setting is another history; the same document matches', () => {
+    const doc = (data: string, extra: Partial<Extract<ContentBlock, { type: 'document' }>> = {}): ContentBlock => ({
+      type: 'document',
+      source: { type: 'base64', media_type: 'application/pdf', data },
+      ...extra,
+    });
+    const withDoc = (d: ContentBlock) => [user(d, text('read')), assistant(text('ok'))];
+    expect(fp(withDoc(doc('JVBERi0xLjQ=')))).toBe(fp(withDoc(doc('JVBERi0xLjQ='))));
+    expect(fp(withDoc(doc('JVBERi0xLjQ=')))).not.toBe(fp(withDoc(doc('JVBERi0xLjU='))));
+    expect(fp(withDoc(doc('JVBERi0xLjQ=')))).not.toBe(fp(withDoc(doc('JVBERi0xLjQ=', { title: 'a' }))));
+    expect(fp(withDoc(doc('JVBERi0xLjQ=')))).not.toBe(fp(withDoc(doc('JVBERi0xLjQ=', { citations: { enabled: true } }))));
+    expect(fp(withDoc(doc('JVBERi0xLjQ=')))).not.toBe(fp([user(text('read')), assistant(text('ok'))]));
+  });
+
   it('a tool result given as a string equals the same text as blocks', () => {
     expect(fp(tooling('toolu_1', '12:00'))).toBe(fp(tooling('toolu_1', [text('12:00')])));
   });

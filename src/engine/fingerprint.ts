@@ -33,6 +33,13 @@ function blockKey(b: ContentBlock, sha: Hash): string | undefined {
       return undefined; // texts are joined per message below
     case 'image':
       return `i:${sha(b.source.type === 'base64' ? b.source.data : b.source.url).slice(0, 24)}`;
+    case 'document': {
+      // The data hashed on its own (a PDF is megabytes: prepareFingerprint slices it), then the
+      // rest: the same bytes under another title or citation setting is another document.
+      const { source, ...rest } = b;
+      const data = source.type === 'url' ? source.url : source.type === 'content' ? stableJson(source.content) : source.data;
+      return `d:${source.type}:${sha(data).slice(0, 24)}:${sha(stableJson(rest)).slice(0, 24)}`;
+    }
     case 'tool_use':
       return `u:${normalizeToolId(b.id)}:${b.name}:${stableJson(b.input)}`;
     case 'tool_result': {

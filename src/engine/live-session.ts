@@ -22,6 +22,7 @@ import { resourceFailure } from './resource-errors.js';
 import { SlicedStdin } from './sliced-stdin.js';
 import type { ToolHttpHost } from './tool-http-host.js';
 import { transcriptPath } from './transcript.js';
+import { cliOutputFormat } from './turn-input.js';
 import { SettingsApplier, startOptions, type TurnSettings } from './turn-settings.js';
 import { upstreamErrorFromTranscript } from './upstream-error.js';
 
@@ -158,7 +159,7 @@ export class LiveSession {
       model: opts.model,
       // No built-in tools: only the CLI's StructuredOutput tool when JSON output was asked for.
       tools: opts.outputSchema ? [STRUCTURED_OUTPUT_TOOL] : [],
-      ...(opts.outputSchema ? { outputFormat: { type: 'json_schema' as const, schema: opts.outputSchema } } : {}),
+      ...(opts.outputSchema ? { outputFormat: { type: 'json_schema' as const, schema: cliOutputFormat(opts.outputSchema).schema } } : {}),
       ...startOptions(opts.settings ?? {}),
       systemPrompt: opts.system ?? '',
       settingSources: [],
@@ -284,6 +285,7 @@ export class LiveSession {
           this.opts.log.warn({ sessionId: this.id, pid: this.pid, requestId: topts.requestId, tool }, 'dropped a tool call the client did not offer'),
         ),
         structuredOutput: this.opts.outputSchema !== undefined,
+        ...(this.opts.outputSchema ? { structuredOutputKey: cliOutputFormat(this.opts.outputSchema).key } : {}),
         upstreamErrorMessage: (uuid) => upstreamErrorFromTranscript(transcriptPath(this.opts.env, this.opts.cwd, this.id), uuid),
       }),
       out,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContentBlock, ToolDef, TurnMessage, TurnRequest } from '../turn/types.js';
 import { TurnFailure } from '../turn/types.js';
-import { splitTurn, withToolChoice } from './turn-input.js';
+import { cliOutputFormat, splitTurn, withToolChoice } from './turn-input.js';
 
 const user = (...content: ContentBlock[]): TurnMessage => ({ role: 'user', content });
 const assistant = (...content: ContentBlock[]): TurnMessage => ({ role: 'assistant', content });
@@ -123,5 +123,31 @@ describe('withToolChoice', () => {
     const copy = structuredClone(input);
     withToolChoice(input, req({ toolChoice: { type: 'any' } }));
     expect(input).toEqual(copy);
+  });
+});
+
+describe('cliOutputFormat', () => {
+  it('passes object schemas unchanged', () => {
+    const schema = { type: 'object', properties: { a: { type: 'string' } } };
+    expect(cliOutputFormat(schema)).toEqual({ schema });
+  });
+
+  it('wraps other roots as the property `output`, keeping $defs at the root', () => {
+    expect(
+      cliOutputFormat({
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        anyOf: [{ type: 'string' }, { $ref: '#/$defs/n' }],
+        $defs: { n: { type: 'number' } },
+      }),
+    ).toEqual({
+      key: 'output',
+      schema: {
+        type: 'object',
+        properties: { output: { anyOf: [{ type: 'string' }, { $ref: '#/$defs/n' }] } },
+        required: ['output'],
+        additionalProperties: false,
+        $defs: { n: { type: 'number' } },
+      },
+    });
   });
 });

@@ -11,6 +11,32 @@ export function outputSchemaOf(req: TurnRequest): Record<string, unknown> | unde
 }
 
 /**
+ * The schema the CLI's StructuredOutput tool is given, and where the client's JSON is in
+ * its answer. That tool's input is a tool input, which the Messages API requires to be an
+ * object (and which the CLI validates against the schema's root), so a top-level array,
+ * string, number or union schema is wrapped as the property `output` of an object and
+ * unwrapped again before the client sees it: the client gets exactly the model's JSON.
+ * `$defs`/`definitions` move to the wrapper's root so `#/$defs/...` references still resolve.
+ */
+export function cliOutputFormat(schema: Record<string, unknown>): { schema: Record<string, unknown>; key?: string } {
+  if (schema.type === 'object') return { schema };
+  const { $defs, definitions, $schema: _dialect, ...inner } = schema;
+  return {
+    key: WRAPPED_OUTPUT_KEY,
+    schema: {
+      type: 'object',
+      properties: { [WRAPPED_OUTPUT_KEY]: inner },
+      required: [WRAPPED_OUTPUT_KEY],
+      additionalProperties: false,
+      ...($defs !== undefined ? { $defs } : {}),
+      ...(definitions !== undefined ? { definitions } : {}),
+    },
+  };
+}
+
+export const WRAPPED_OUTPUT_KEY = 'output';
+
+/**
  * The CLI has no per-turn tool_choice: "required", a named tool and
  * parallel_tool_calls:false become an explicit instruction in the user turn — the
  * closest the CLI allows, and documented as not guaranteed (docs/tool-calling.md).

@@ -10,6 +10,8 @@ export interface TurnResult {
   stopSequence: string | null;
   usage: Usage;
   rateLimits: RateLimitInfo[];
+  /** The model's refusal, when it declined under structured output (see the `refusal` event). */
+  refusal?: string;
 }
 
 export type CollectOutcome = { ok: true; result: TurnResult } | { ok: false; error: TurnError };
@@ -31,6 +33,7 @@ export class TurnCollector {
   private stopSequence: string | null = null;
   private readonly rateLimits: RateLimitInfo[] = [];
   private error: TurnError | undefined;
+  private refusal: string | undefined;
 
   push(ev: TurnEvent): void {
     if (this.error) return;
@@ -91,6 +94,9 @@ export class TurnCollector {
       case 'error':
         this.error = ev.error;
         break;
+      case 'refusal':
+        this.refusal = (this.refusal ?? '') + ev.text;
+        break;
       case 'keepalive':
         break;
     }
@@ -120,6 +126,7 @@ export class TurnCollector {
         stopSequence: this.stopSequence,
         usage: this.usage,
         rateLimits: this.rateLimits,
+        ...(this.refusal !== undefined ? { refusal: this.refusal } : {}),
       },
     };
   }

@@ -42,7 +42,27 @@ export interface RedactedThinkingBlock {
   data: string;
 }
 
-export type ContentBlock = TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock | ThinkingBlock | RedactedThinkingBlock;
+/**
+ * A document (PDF or plain text) for the model to read, in the Messages API's own shape:
+ * the data is never re-encoded on its way to the upstream. `content` sources are text and
+ * image blocks the client chunked itself (custom documents for citations).
+ */
+export type DocumentSource =
+  | { type: 'base64'; media_type: 'application/pdf'; data: string }
+  | { type: 'text'; media_type: 'text/plain'; data: string }
+  | { type: 'url'; url: string }
+  | { type: 'content'; content: string | Array<TextBlock | ImageBlock> };
+
+export interface DocumentBlock {
+  type: 'document';
+  source: DocumentSource;
+  title?: string;
+  context?: string;
+  /** Asks the model to cite passages of this document (char/page/content_block locations). */
+  citations?: { enabled: boolean };
+}
+
+export type ContentBlock = TextBlock | ImageBlock | DocumentBlock | ToolUseBlock | ToolResultBlock | ThinkingBlock | RedactedThinkingBlock;
 
 export type Role = 'user' | 'assistant';
 
@@ -170,6 +190,11 @@ export type TurnEvent =
   /** The CLI is retrying upstream, or waiting: a chance to send a keep-alive. */
   | { type: 'keepalive'; reason: string }
   | { type: 'rate_limit'; info: RateLimitInfo }
+  /**
+   * The model declined (stop_reason refusal) while its text was held back (structured
+   * output): its explanation, for the API's own refusal field. Comes just before `stop`.
+   */
+  | { type: 'refusal'; text: string }
   | { type: 'stop'; stopReason: StopReason; stopSequence?: string | null; usage: Usage }
   | { type: 'error'; error: TurnError };
 

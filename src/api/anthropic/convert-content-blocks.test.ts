@@ -68,22 +68,18 @@ describe('convertMessageContent', () => {
     ]);
   });
 
-  it('refuses document blocks with a clear 400 naming the field', () => {
-    const e = errorOf(() =>
-      convertMessageContent(
-        [
-          { type: 'text', text: 'a' },
-          { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'x' } },
-        ],
-        'user',
-        'messages.2.content',
-      ),
-    );
-    expect(e).toEqual({
-      kind: 'invalid_request',
-      param: 'messages.2.content.1.type',
-      message: 'messages.2.content.1.type: document blocks (PDF and text documents) are not supported; send the text as a text block',
-    });
+  it('keeps document blocks with their title, context and citations; refuses them in assistant turns and tool results', () => {
+    const doc = {
+      type: 'document',
+      source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' },
+      title: 't',
+      context: 'c',
+      citations: { enabled: true },
+    };
+    expect(convertMessageContent([{ ...doc, cache_control: { type: 'ephemeral' } }], 'user', 'm')).toEqual([doc]);
+    expect(errorOf(() => convertMessageContent([doc], 'assistant', 'm')).param).toBe('m.0.type');
+    const inTool = errorOf(() => convertMessageContent([{ type: 'tool_result', tool_use_id: 't', content: [doc] }], 'user', 'm'));
+    expect(inTool).toMatchObject({ param: 'm.0.content.0.type', message: expect.stringContaining('not supported inside tool_result') });
   });
 
   it('refuses blocks in the wrong role', () => {

@@ -1,15 +1,16 @@
 /**
  * Anthropic message content (a string or an array of blocks) to canonical blocks.
  * The canonical blocks are Anthropic's own shapes, so this is validation plus dropping
- * the fields the CLI does not take (cache_control, citations).
+ * the fields the CLI does not take (cache_control; citations on text the client sends).
  */
 import type { ContentBlock, ImageBlock, Role, TextBlock } from '../../turn/types.js';
+import { convertAnthropicDocument } from '../shared/convert-document.js';
 import { convertImageSource } from '../shared/convert-image-source.js';
 import { Fields, fieldPath, fieldRequired, invalidAt, isJsonObject, wrongType } from '../shared/read-fields.js';
 
 /** Which block types each role may carry (the Messages API rejects the others). */
 const ALLOWED: Record<Role, readonly ContentBlock['type'][]> = {
-  user: ['text', 'image', 'tool_result'],
+  user: ['text', 'image', 'document', 'tool_result'],
   assistant: ['text', 'tool_use', 'thinking', 'redacted_thinking'],
 };
 
@@ -17,7 +18,6 @@ const SERVER_TOOL_BLOCK = 'server tool blocks are not supported (server tools ar
 
 /** Block types of the real API that maxproxy cannot serve, with the reason a client sees. */
 const UNSUPPORTED: Record<string, string> = {
-  document: 'document blocks (PDF and text documents) are not supported; send the text as a text block',
   search_result: 'search_result blocks are not supported; send the text as a text block',
   container_upload: 'container_upload blocks are not supported (no code execution container)',
   server_tool_use: SERVER_TOOL_BLOCK,
@@ -41,7 +41,7 @@ function convertBlock(value: unknown, role: Role, path: string): ContentBlock {
   const f = Fields.of(value, path);
   const type = f.requiredString('type');
   if (Object.hasOwn(UNSUPPORTED, type)) throw invalidAt(f.at('type'), UNSUPPORTED[type]);
-  const known = ['text', 'image', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'] as const;
+  const known = ['text', 'image', 'document', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'] as const;
   if (!(known as readonly string[]).includes(type)) {
     throw invalidAt(f.at('type'), `unknown content block type '${type}'`);
   }
@@ -54,6 +54,8 @@ function convertBlock(value: unknown, role: Role, path: string): ContentBlock {
       return { type: 'text', text: f.requiredString('text') };
     case 'image':
       return { type: 'image', source: convertImageSource(f.raw('source'), f.at('source')) };
+    case 'document':
+      return convertAnthropicDocument(f);
     case 'tool_use': {
       const input = f.raw('input');
       if (input === undefined) throw fieldRequired(f.at('input'));
@@ -92,6 +94,10 @@ function convertToolResultContent(value: unknown, path: string): string | Array<
     const type = f.requiredString('type');
     if (type === 'text') return { type: 'text', text: f.requiredString('text') };
     if (type === 'image') return { type: 'image', source: convertImageSource(f.raw('source'), f.at('source')) };
+    if (type === 'document') {
+      // Tool results reach the CLI through MCP, whose results carry text and images only.
+      throw invalidAt(f.at('type'), 'document blocks are not supported inside tool_result content; send the document in the user message');
+    }
     if (Object.hasOwn(UNSUPPORTED, type)) throw invalidAt(f.at('type'), UNSUPPORTED[type]);
     throw invalidAt(f.at('type'), `tool_result content must be text or image blocks, got '${type}'`);
   });

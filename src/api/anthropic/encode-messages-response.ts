@@ -24,6 +24,8 @@ export function encodeContentBlock(b: ContentBlock): AnthropicContentBlock {
       return { type: 'tool_use', id: b.id, name: b.name, input: b.input };
     case 'image':
       return { type: 'image', source: b.source };
+    case 'document':
+      return { ...b };
     case 'tool_result':
       return {
         type: 'tool_result',
@@ -40,7 +42,8 @@ export function encodeMessagesResponse(result: TurnResult): AnthropicMessage {
     type: 'message',
     role: 'assistant',
     model: result.model,
-    content: result.content.map(encodeContentBlock),
+    // A structured-output refusal: the model's words as text (the Messages API has no refusal field).
+    content: [...result.content.map(encodeContentBlock), ...(result.refusal !== undefined ? [{ type: 'text' as const, text: result.refusal }] : [])],
     stop_reason: result.stopReason,
     stop_sequence: result.stopSequence,
     stop_details: null,

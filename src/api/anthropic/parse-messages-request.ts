@@ -26,7 +26,8 @@ export function parseMessagesRequest(body: unknown, ctx: WireContext): TurnReque
   const metadata = f.object('metadata');
   const outputConfig = f.object('output_config');
   const effort = convertEffort(outputConfig);
-  const responseFormat = convertOutputFormat(outputConfig);
+  // output_config.format is the GA field; the structured-outputs beta's top-level output_format is the same shape.
+  const responseFormat = convertOutputFormat(outputConfig?.object('format')) ?? convertOutputFormat(f.object('output_format'));
   const thinking = convertThinking(f.object('thinking'));
 
   const explicitId = headerValue(ctx, SESSION_HEADERS) ?? nonEmpty(metadata?.string('user_id'));
@@ -131,8 +132,7 @@ function convertEffort(f: Fields | undefined): EffortOption | undefined {
 }
 
 /** `output_config.format` (structured outputs): a JSON schema the answer must follow. */
-function convertOutputFormat(f: Fields | undefined): ResponseFormat | undefined {
-  const format = f?.object('format');
+function convertOutputFormat(format: Fields | undefined): ResponseFormat | undefined {
   if (format === undefined) return undefined;
   format.oneOf('type', ['json_schema'] as const);
   const schema = format.record('schema');

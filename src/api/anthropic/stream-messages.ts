@@ -85,6 +85,14 @@ class MessagesStreamEncoder {
         break;
       case 'rate_limit':
         break; // status information; the wire has no place for it
+      case 'refusal': {
+        // The Messages API has no refusal field: the model's words are a text block, and stop_reason says refusal.
+        const REFUSAL_INDEX = -1;
+        this.blockStart(REFUSAL_INDEX, { type: 'text' });
+        this.delta(REFUSAL_INDEX, { type: 'text_delta', text: ev.text });
+        this.blockStop(REFUSAL_INDEX);
+        break;
+      }
       case 'stop':
         this.start('', '', emptyUsage());
         for (const engineIndex of [...this.open.keys()]) this.blockStop(engineIndex);

@@ -19,6 +19,7 @@ export type AnthropicContentBlock =
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
   // Never produced by the model; kept so every canonical block has an encoding.
   | { type: 'image'; source: unknown }
+  | { type: 'document'; source: unknown; title?: string; context?: string; citations?: { enabled: boolean } }
   | { type: 'tool_result'; tool_use_id: string; content: unknown; is_error?: boolean };
 
 export interface AnthropicMessage {

@@ -147,8 +147,8 @@ describe('convertChatMessages', () => {
       code: undefined,
     });
     expect(failure([{ role: 'user', content: [{ type: 'file', file: { file_id: 'f' } }] }])).toMatchObject({
-      param: 'messages.0.content.0.type',
-      message: expect.stringContaining('file inputs are not supported'),
+      param: 'messages.0.content.0.file.file_id',
+      message: expect.stringContaining('no Files API'),
     });
     expect(failure([{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x/y.png' } }] }])).toMatchObject({
       param: 'messages.0.content.0.image_url.url',

@@ -4,7 +4,8 @@
  * - `system` and `developer` messages become system text, in order, wherever they
  *   appear (OpenClaw sends `developer`); their content is a string or text parts.
  * - `user`: a string or parts — `text`, `image_url` (data: or http(s) URL; `detail` is
- *   accepted and unused). `input_audio` and `file` are refused with a 400 naming the part.
+ *   accepted and unused), `file` (`file_data` as a PDF or text/plain data URL; `filename` is the
+ *   document's title; `file_id` is refused: there is no Files API). `input_audio` is refused.
  * - `assistant`: content null, "", a string or `text`/`refusal` parts; `tool_calls` become
  *   tool_use blocks (arguments parsed here, so bad JSON is a 400 naming the field); the
  *   legacy `function_call` becomes a tool_use with an id of our own.
@@ -15,6 +16,7 @@
  */
 import { mergeTurns as mergeSameRole } from '../../turn/merge-turns.js';
 import type { ContentBlock, TextBlock, ToolUseBlock, TurnFailure, TurnMessage } from '../../turn/types.js';
+import { documentFromFileData, fileIdRefused } from '../shared/convert-document.js';
 import { imageSourceFromUrl } from '../shared/parse-image-url.js';
 import { describeJson, Fields, fieldPath, fieldRequired, invalidAt, isJsonObject, wrongType } from '../shared/read-fields.js';
 
@@ -102,6 +104,11 @@ function userContent(f: Fields): ContentBlock[] {
         image.string('detail');
         return [{ type: 'image', source: imageSourceFromUrl(image.nonEmptyString('url'), image.at('url')) }];
       }
+      case 'file': {
+        const file = part.requiredObject('file');
+        if (file.has('file_id') && !file.has('file_data')) fileIdRefused(file.at('file_id'));
+        return [documentFromFileData(file.nonEmptyString('file_data'), file.string('filename'), file.at('file_data'))];
+      }
       default:
         throw unsupportedPart(type, part.at('type'), 'user');
     }
@@ -185,7 +192,7 @@ function unsupportedPart(type: string, path: string, role: 'user' | 'assistant')
     case 'input_audio':
       return invalidAt(path, 'audio input is not supported');
     case 'file':
-      return invalidAt(path, "file inputs are not supported; send the file's text as a text part");
+      return invalidAt(path, 'files are only allowed in user messages');
     case 'image_url':
       return invalidAt(path, 'images are only allowed in user messages');
     case 'refusal':

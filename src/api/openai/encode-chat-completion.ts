@@ -24,7 +24,10 @@ export function encodeChatCompletion(result: TurnResult, meta: ChatMeta): ChatCo
     object: 'chat.completion',
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, message: chatMessage(result), finish_reason: mapFinishReason(result.stopReason), logprobs: null }],
+    // A structured-output refusal ends like OpenAI's own: finish_reason stop with message.refusal.
+    choices: [
+      { index: 0, message: chatMessage(result), finish_reason: result.refusal !== undefined ? 'stop' : mapFinishReason(result.stopReason), logprobs: null },
+    ],
     usage: encodeChatUsage(result.usage),
   };
 }
@@ -42,9 +45,9 @@ function chatMessage(result: TurnResult): ChatCompletionMessage {
   }
   return {
     role: 'assistant',
-    content: text === '' && toolCalls.length > 0 ? null : text,
+    content: text === '' && (toolCalls.length > 0 || result.refusal !== undefined) ? null : text,
     ...(thinking !== '' ? { reasoning_content: thinking } : {}),
     ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-    refusal: null,
+    refusal: result.refusal ?? null,
   };
 }

@@ -64,6 +64,7 @@ const internalError = (e: unknown): TurnError => ({
 class ChatStreamEncoder {
   /** Canonical block index → tool call ordinal. */
   private readonly toolCalls = new Map<number, number>();
+  private refused = false;
 
   constructor(
     private readonly sink: SseSink,
@@ -98,8 +99,12 @@ class ChatStreamEncoder {
       case 'keepalive':
         if (!this.sink.closed) this.sink.comment(`keepalive ${ev.reason}`);
         return false;
+      case 'refusal':
+        this.refused = true;
+        this.delta({ refusal: ev.text });
+        return false;
       case 'stop':
-        this.delta({}, mapFinishReason(ev.stopReason));
+        this.delta({}, this.refused ? 'stop' : mapFinishReason(ev.stopReason));
         if (this.meta.includeUsage) this.send({ ...this.base(), choices: [], usage: encodeChatUsage(ev.usage) });
         this.send('[DONE]');
         return true;

@@ -30,7 +30,8 @@ export interface ChatCompletionMessage {
   /** Claude's thinking, as DeepSeek/vLLM-style clients read it; absent when there was none. */
   reasoning_content?: string;
   tool_calls?: ChatToolCall[];
-  refusal: null; // always null: a refusal comes as finish_reason content_filter
+  /** The model's refusal under structured output (finish_reason stop); otherwise a refusal is finish_reason content_filter. */
+  refusal: string | null;
 }
 
 export interface ChatCompletion {
@@ -56,6 +57,7 @@ export interface ChatDelta {
   content?: string;
   reasoning_content?: string;
   tool_calls?: ChatToolCallDelta[];
+  refusal?: string;
 }
 
 export interface ChatChunkChoice {

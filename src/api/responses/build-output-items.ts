@@ -23,6 +23,14 @@ export const messageItem = (id: string, text: string, status: ItemStatus): Messa
   content: [{ type: 'output_text', text, annotations: [] }],
 });
 
+export const refusalItem = (id: string, refusal: string, status: ItemStatus): MessageItem => ({
+  type: 'message',
+  id,
+  status,
+  role: 'assistant',
+  content: [{ type: 'refusal', refusal }],
+});
+
 export const reasoningItem = (id: string, text: string): ReasoningItem => ({
   type: 'reasoning',
   id,

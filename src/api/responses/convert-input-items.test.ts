@@ -144,8 +144,8 @@ describe('convertInput', () => {
       ],
       [
         [{ role: 'user', content: [{ type: 'input_file', file_data: 'x' }] }],
-        'input.0.content.0.type',
-        "input.0.content.0.type: input_file is not supported; send the file's text as input_text",
+        'input.0.content.0.file_data',
+        'input.0.content.0.file_data: file_data must be a data: URL (data:application/pdf;base64,…), or base64 with a .pdf filename',
       ],
       [
         [{ role: 'assistant', content: [{ type: 'input_image', image_url: 'https://x.test/a.png' }] }],

@@ -11,7 +11,8 @@
  * - Consecutive items of the same role merge into one message (see mergeTurns), which is
  *   also how history from previous_response_id joins the new input.
  */
-import type { ContentBlock, ImageBlock, Role, TextBlock, TurnFailure, TurnMessage } from '../../turn/types.js';
+import type { ContentBlock, DocumentBlock, ImageBlock, Role, TextBlock, TurnFailure, TurnMessage } from '../../turn/types.js';
+import { checkDocumentUrl, documentFromFileData, fileIdRefused } from '../shared/convert-document.js';
 import { imageSourceFromUrl } from '../shared/parse-image-url.js';
 import { describeJson, Fields, fieldPath, fieldRequired, invalidAt, isJsonObject, wrongType } from '../shared/read-fields.js';
 import { flatToolName, type IgnoredInput } from './prepare-tools.js';
@@ -132,7 +133,7 @@ const failType = (path: string, v: unknown): never => {
 
 const TEXT_PARTS = ['input_text', 'output_text', 'text'];
 
-function convertPart(raw: unknown, role: Role, path: string): TextBlock | ImageBlock {
+function convertPart(raw: unknown, role: Role, path: string): TextBlock | ImageBlock | DocumentBlock {
   const f = Fields.of(raw, path);
   const type = f.requiredString('type');
   if (TEXT_PARTS.includes(type)) return { type: 'text', text: f.requiredString('text') };
@@ -141,7 +142,24 @@ function convertPart(raw: unknown, role: Role, path: string): TextBlock | ImageB
     if (role !== 'user') throw invalidAt(f.at('type'), 'images are only allowed in user messages');
     return convertInputImage(f);
   }
+  if (type === 'input_file') {
+    if (role !== 'user') throw invalidAt(f.at('type'), 'files are only allowed in user messages');
+    return convertInputFile(f);
+  }
   throw unsupportedPart(type, f.at('type'));
+}
+
+/** input_file: `file_data` (a data URL) or an https `file_url` the upstream fetches; never `file_id`. */
+function convertInputFile(f: Fields): DocumentBlock {
+  const filename = f.string('filename');
+  if (f.has('file_data')) return documentFromFileData(f.nonEmptyString('file_data'), filename, f.at('file_data'));
+  if (f.has('file_url')) {
+    const block: DocumentBlock = { type: 'document', source: { type: 'url', url: checkDocumentUrl(f.nonEmptyString('file_url'), f.at('file_url')) } };
+    if (filename) block.title = filename;
+    return block;
+  }
+  if (f.has('file_id')) fileIdRefused(f.at('file_id'));
+  throw invalidAt(f.at('file_data'), 'input_file needs file_data (a data: URL) or file_url (https)');
 }
 
 function convertInputImage(f: Fields): ImageBlock {
@@ -156,8 +174,6 @@ function convertInputImage(f: Fields): ImageBlock {
 
 function unsupportedPart(type: string, path: string): TurnFailure {
   switch (type) {
-    case 'input_file':
-      return invalidAt(path, `input_file is not supported; send the file's text as input_text`);
     case 'input_audio':
       return invalidAt(path, 'audio input is not supported');
     case 'refusal':
@@ -200,7 +216,13 @@ function parseArguments(text: string, path: string): Record<string, unknown> {
 function convertToolOutput(value: unknown, path: string): string | Array<TextBlock | ImageBlock> {
   if (typeof value === 'string') return value;
   if (!Array.isArray(value)) throw wrongType(path, 'a string or an array of content parts', value);
-  return value.map((part, i) => convertPart(part, 'user', fieldPath(path, i)));
+  return value.map((part, i) => {
+    const block = convertPart(part, 'user', fieldPath(path, i));
+    // Tool results reach the CLI through MCP, whose results carry text and images only.
+    if (block.type === 'document')
+      throw invalidAt(fieldPath(fieldPath(path, i), 'type'), 'input_file is not supported in function_call_output; send the file in a user message');
+    return block;
+  });
 }
 
 export { mergeTurns } from '../../turn/merge-turns.js';

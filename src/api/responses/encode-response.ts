@@ -1,7 +1,7 @@
 /** A finished turn as the Responses API's `response` object (the non-streaming answer). */
 import type { TurnResult } from '../../turn/collect.js';
 import type { StopReason } from '../../turn/types.js';
-import { outputFromContent } from './build-output-items.js';
+import { itemId, outputFromContent, refusalItem } from './build-output-items.js';
 import { encodeResponsesUsage } from './convert-usage.js';
 import type { NamespacedName } from './prepare-tools.js';
 import type { EchoedRequest, OutputItem, ResponseObject, ResponseStatus, ResponsesUsage } from './wire-types.js';
@@ -68,12 +68,18 @@ export function responseObject(
   };
 }
 
+/** A structured-output refusal completes with a `refusal` content part, as OpenAI's own does. */
+export const statusForResult = (result: TurnResult): Pick<ResponseObject, 'status' | 'incomplete_details'> =>
+  result.refusal !== undefined ? { status: 'completed', incomplete_details: null } : statusForStop(result.stopReason);
+
 export function encodeResponse(result: TurnResult, meta: ResponseMeta): ResponseObject {
-  const { status, incomplete_details } = statusForStop(result.stopReason);
+  const { status, incomplete_details } = statusForResult(result);
+  const output = outputFromContent(result.content, meta.id, meta.namespacedTools);
+  if (result.refusal !== undefined) output.push(refusalItem(itemId(meta.id, 'msg', output.length), result.refusal, 'completed'));
   return responseObject(meta, {
     status,
     incompleteDetails: incomplete_details,
-    output: outputFromContent(result.content, meta.id, meta.namespacedTools),
+    output,
     usage: encodeResponsesUsage(result.usage),
   });
 }

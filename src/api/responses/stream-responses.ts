@@ -28,9 +28,9 @@
 import type { CollectOutcome, TurnResult } from '../../turn/collect.js';
 import { type BlockStart, type TurnError, type TurnEvent, TurnFailure } from '../../turn/types.js';
 import type { SseSink } from '../wire.js';
-import { functionCallItem, itemId, messageItem, reasoningItem } from './build-output-items.js';
+import { functionCallItem, itemId, messageItem, reasoningItem, refusalItem } from './build-output-items.js';
 import { encodeResponsesUsage } from './convert-usage.js';
-import { type ResponseMeta, responseObject, statusForStop } from './encode-response.js';
+import { type ResponseMeta, responseObject, statusForResult } from './encode-response.js';
 import { encodeResponseFailure } from './encode-responses-error.js';
 import type { OutputItem, ResponsesStreamEvent, UnnumberedEvent } from './wire-types.js';
 
@@ -101,7 +101,7 @@ class ResponsesStreamEncoder {
 
   finish(result: TurnResult): void {
     this.closeAll();
-    const { status, incomplete_details } = statusForStop(result.stopReason);
+    const { status, incomplete_details } = statusForResult(result);
     const response = responseObject(this.meta, {
       status,
       incompleteDetails: incomplete_details,
@@ -167,6 +167,9 @@ class ResponsesStreamEncoder {
       case 'block_stop':
         this.blockStop(ev.index);
         break;
+      case 'refusal':
+        this.refusal(ev.text);
+        break;
       case 'stop':
         this.closeAll();
         break;
@@ -221,6 +224,25 @@ class ResponsesStreamEncoder {
         part: { type: 'output_text', text: '', annotations: [] },
       });
     }
+  }
+
+  /** A whole refusal message item: added, its refusal part streamed in one delta, done. */
+  private refusal(text: string): void {
+    this.closeAll();
+    const outputIndex = this.output.length;
+    const id = itemId(this.meta.id, 'msg', outputIndex);
+    const added = { ...refusalItem(id, '', 'in_progress'), content: [] };
+    this.output.push(added);
+    this.emit({ type: 'response.output_item.added', output_index: outputIndex, item: added });
+    const at = { item_id: id, output_index: outputIndex, content_index: 0 };
+    this.emit({ type: 'response.content_part.added', ...at, part: { type: 'refusal', refusal: '' } });
+    this.emit({ type: 'response.refusal.delta', ...at, delta: text });
+    this.emit({ type: 'response.refusal.done', ...at, refusal: text });
+    this.emit({ type: 'response.content_part.done', ...at, part: { type: 'refusal', refusal: text } });
+    const done = refusalItem(id, text, 'completed');
+    this.output[outputIndex] = done;
+    this.done.add(outputIndex);
+    this.emit({ type: 'response.output_item.done', output_index: outputIndex, item: done });
   }
 
   private blockStop(engineIndex: number): void {

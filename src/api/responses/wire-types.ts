@@ -9,12 +9,18 @@ export interface OutputText {
   annotations: never[]; // always empty: no citations
 }
 
+/** The model declined under structured output (`response.refusal.*` events when streamed). */
+export interface RefusalPart {
+  type: 'refusal';
+  refusal: string;
+}
+
 export interface MessageItem {
   type: 'message';
   id: string;
   status: 'in_progress' | 'completed' | 'incomplete';
   role: 'assistant'; // always "assistant"
-  content: OutputText[];
+  content: Array<OutputText | RefusalPart>;
 }
 
 export interface FunctionCallItem {
@@ -102,8 +108,10 @@ export type ResponsesStreamEvent = { sequence_number: number } & (
       item_id: string;
       output_index: number;
       content_index: number;
-      part: OutputText;
+      part: OutputText | RefusalPart;
     }
+  | { type: 'response.refusal.delta'; item_id: string; output_index: number; content_index: number; delta: string }
+  | { type: 'response.refusal.done'; item_id: string; output_index: number; content_index: number; refusal: string }
   | {
       type: 'response.output_text.delta';
       item_id: string;
