@@ -17,6 +17,8 @@ export interface ResponseMeta {
   echo?: EchoedRequest;
   /** From ParsedResponsesRequest, to name namespace tool calls back. */
   namespacedTools?: ReadonlyMap<string, NamespacedName>;
+  /** From ParsedResponsesRequest: tool names whose calls are `custom_tool_call` items. */
+  customTools?: ReadonlySet<string>;
 }
 
 export const defaultEcho = (): EchoedRequest => ({
@@ -73,7 +75,7 @@ export function encodeResponse(result: TurnResult, meta: ResponseMeta): Response
   return responseObject(meta, {
     status,
     incompleteDetails: incomplete_details,
-    output: outputFromContent(result.content, meta.id, meta.namespacedTools),
+    output: outputFromContent(result.content, meta.id, meta.namespacedTools, meta.customTools),
     usage: encodeResponsesUsage(result.usage),
   });
 }
