@@ -103,7 +103,13 @@ describe('custom (freeform) tools', () => {
     }
     expect(deltas).toBe(PATCH);
     expect(done).toMatchObject({ type: 'custom_tool_call', call_id: 'toolu_ff_2', name: 'apply_patch', input: PATCH });
-    const order = ['response.output_item.added', 'response.custom_tool_call_input.delta', 'response.custom_tool_call_input.done', 'response.output_item.done', 'response.completed'];
+    const order = [
+      'response.output_item.added',
+      'response.custom_tool_call_input.delta',
+      'response.custom_tool_call_input.done',
+      'response.output_item.done',
+      'response.completed',
+    ];
     const at = order.map((t) => types.indexOf(t));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);

@@ -51,7 +51,14 @@ export function responsesApi(store: ResponseStore): FormatAdapter<responses.Pars
     },
     encodeError: responses.encodeResponsesError,
     encodeResult: (result, meta, p) =>
-      responses.encodeResponse(result, { id: meta.id, createdAt: meta.created, model: meta.model, echo: p.echo, namespacedTools: p.namespacedTools, customTools: p.customTools }),
+      responses.encodeResponse(result, {
+        id: meta.id,
+        createdAt: meta.created,
+        model: meta.model,
+        echo: p.echo,
+        namespacedTools: p.namespacedTools,
+        customTools: p.customTools,
+      }),
     stream: (events, sink, meta, p, outcome) =>
       responses.streamResponses(
         events,

@@ -9,11 +9,7 @@ describe('prepareTools', () => {
   it('keeps function tools with their schema unchanged and drops hosted tools, listing them', () => {
     const ignored: IgnoredInput[] = [];
     const fn = { type: 'function', name: 'lookup', description: 'Look up', parameters: params, strict: true };
-    const out = prepareTools(
-      [fn, { type: 'web_search' }, { type: 'file_search', vector_store_ids: [] }, { type: 'local_shell' }],
-      'tools',
-      ignored,
-    );
+    const out = prepareTools([fn, { type: 'web_search' }, { type: 'file_search', vector_store_ids: [] }, { type: 'local_shell' }], 'tools', ignored);
     expect(out.tools).toEqual([{ name: 'lookup', description: 'Look up', inputSchema: params }]);
     expect(out.tools[0].inputSchema).toBe(params);
     expect(out.echo).toEqual([fn]);
@@ -38,10 +34,7 @@ describe('prepareTools', () => {
           type: 'namespace',
           name: 'mcp__github',
           description: 'GitHub',
-          tools: [
-            { type: 'function', name: 'search', description: 'Search', parameters: params },
-            { type: 'image_generation' },
-          ],
+          tools: [{ type: 'function', name: 'search', description: 'Search', parameters: params }, { type: 'image_generation' }],
         },
       ],
       'tools',
@@ -86,7 +79,10 @@ describe('prepareTools', () => {
 
   it('tool_choice {type: custom} forces that custom tool', () => {
     const prepared = prepareTools([{ type: 'custom', name: 'apply_patch' }], 'tools', []);
-    expect(convertToolChoice({ type: 'custom', name: 'apply_patch' }, 'tool_choice', prepared.tools, [], prepared.customTools)).toEqual({ type: 'tool', name: 'apply_patch' });
+    expect(convertToolChoice({ type: 'custom', name: 'apply_patch' }, 'tool_choice', prepared.tools, [], prepared.customTools)).toEqual({
+      type: 'tool',
+      name: 'apply_patch',
+    });
     expect(errorOf(() => convertToolChoice({ type: 'custom', name: 'nope' }, 'tool_choice', prepared.tools, [], prepared.customTools))).toMatchObject({
       param: 'tool_choice.name',
     });
