@@ -149,6 +149,18 @@ export function createApp(d: AppDeps): express.Express {
   app.post('/v1/messages', turnRoute(anthropicMessages, deps));
   app.post('/v1/responses', turnRoute(responsesApi(d.responses), deps));
 
+  // Codex compacts locally for a custom provider and only calls this for OpenAI's own or an
+  // Azure provider (docs/decisions/184-responses-compact.md): a clear 404, never a summary
+  // that is not what the client asked for.
+  app.post('/v1/responses/compact', (req, res) => {
+    respondError(req, res, {
+      kind: 'not_found',
+      code: 'compaction_not_supported',
+      message:
+        'maxproxy does not serve /v1/responses/compact; Codex compacts locally through /v1/responses for a custom provider (give the provider a name other than "OpenAI")',
+    });
+  });
+
   app.post('/v1/messages/count_tokens', async (req, res) => {
     try {
       const tooMany = tooManyMessages(req.body);

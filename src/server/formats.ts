@@ -51,12 +51,19 @@ export function responsesApi(store: ResponseStore): FormatAdapter<responses.Pars
     },
     encodeError: responses.encodeResponsesError,
     encodeResult: (result, meta, p) =>
-      responses.encodeResponse(result, { id: meta.id, createdAt: meta.created, model: meta.model, echo: p.echo, namespacedTools: p.namespacedTools }),
+      responses.encodeResponse(result, {
+        id: meta.id,
+        createdAt: meta.created,
+        model: meta.model,
+        echo: p.echo,
+        namespacedTools: p.namespacedTools,
+        customTools: p.customTools,
+      }),
     stream: (events, sink, meta, p, outcome) =>
       responses.streamResponses(
         events,
         sink,
-        { id: meta.id, createdAt: meta.created, model: meta.model, echo: p.echo, namespacedTools: p.namespacedTools },
+        { id: meta.id, createdAt: meta.created, model: meta.model, echo: p.echo, namespacedTools: p.namespacedTools, customTools: p.customTools },
         outcome,
       ),
     finished: (result, meta, p) => {

@@ -1,18 +1,19 @@
 /**
  * Output items, shared by the non-streaming and the streaming encoder so both give the
  * same items with the same ids:
- *   text → `message` with one output_text part; tool_use → `function_call`;
+ *   text → `message` with one output_text part; tool_use → `function_call`, or
+ *   `custom_tool_call` for a `custom` tool (its `input` string is the raw text);
  *   thinking → `reasoning` with the thinking as its summary text (Claude's thinking is
  *   already a summary); redacted thinking has nothing to show and gets no item.
- * Item ids are `<msg|fc|rs>_<response id without resp_>_<output index>`.
+ * Item ids are `<msg|fc|ctc|rs>_<response id without resp_>_<output index>`.
  */
 import type { ContentBlock } from '../../turn/types.js';
-import type { NamespacedName } from './prepare-tools.js';
-import type { FunctionCallItem, MessageItem, OutputItem, ReasoningItem } from './wire-types.js';
+import { CUSTOM_INPUT, type NamespacedName } from './prepare-tools.js';
+import type { CustomToolCallItem, FunctionCallItem, MessageItem, OutputItem, ReasoningItem } from './wire-types.js';
 
 export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
 
-export const itemId = (responseId: string, prefix: 'msg' | 'fc' | 'rs', outputIndex: number): string =>
+export const itemId = (responseId: string, prefix: 'msg' | 'fc' | 'ctc' | 'rs', outputIndex: number): string =>
   `${prefix}_${responseId.replace(/^resp_/, '')}_${outputIndex}`;
 
 export const messageItem = (id: string, text: string, status: ItemStatus): MessageItem => ({
@@ -58,7 +59,43 @@ export function functionCallItem(
   };
 }
 
-export function outputFromContent(content: readonly ContentBlock[], responseId: string, namespaced?: ReadonlyMap<string, NamespacedName>): OutputItem[] {
+/** A call of the custom tool `name` (flat, when it came from a namespace). */
+export function customToolCallItem(
+  id: string,
+  callId: string,
+  name: string,
+  input: string,
+  status: ItemStatus,
+  namespaced?: ReadonlyMap<string, NamespacedName>,
+): CustomToolCallItem {
+  const ns = namespaced?.get(name);
+  return {
+    type: 'custom_tool_call',
+    id,
+    status,
+    call_id: callId,
+    name: ns?.name ?? name,
+    ...(ns !== undefined ? { namespace: ns.namespace } : {}),
+    input,
+  };
+}
+
+/**
+ * The raw text of a custom tool's call: its one string property. A model that answered
+ * with something else (no `input`, or more) has its whole input passed on as JSON text,
+ * so nothing it wrote is lost.
+ */
+export function customInputText(input: Record<string, unknown>): string {
+  const value = input[CUSTOM_INPUT];
+  return typeof value === 'string' && Object.keys(input).length === 1 ? value : JSON.stringify(input);
+}
+
+export function outputFromContent(
+  content: readonly ContentBlock[],
+  responseId: string,
+  namespaced?: ReadonlyMap<string, NamespacedName>,
+  customTools?: ReadonlySet<string>,
+): OutputItem[] {
   const output: OutputItem[] = [];
   for (const block of content) {
     const index = output.length;
@@ -70,6 +107,10 @@ export function outputFromContent(content: readonly ContentBlock[], responseId: 
         output.push(reasoningItem(itemId(responseId, 'rs', index), block.thinking));
         break;
       case 'tool_use':
+        if (customTools?.has(block.name)) {
+          output.push(customToolCallItem(itemId(responseId, 'ctc', index), block.id, block.name, customInputText(block.input), 'completed', namespaced));
+          break;
+        }
         output.push(functionCallItem(itemId(responseId, 'fc', index), block.id, block.name, JSON.stringify(block.input), 'completed', namespaced));
         break;
       default:

@@ -122,7 +122,6 @@ describe('convertInput', () => {
       [
         { type: 'reasoning', id: 'rs_1', summary: [] },
         { type: 'web_search_call', id: 'ws_1', status: 'completed' },
-        { type: 'custom_tool_call', call_id: 'c', name: 'apply_patch', input: '...' },
         { role: 'user', content: 'x' },
       ],
       ignored,
@@ -131,7 +130,26 @@ describe('convertInput', () => {
     expect(ignored).toEqual([
       { field: 'input.0', type: 'reasoning' },
       { field: 'input.1', type: 'web_search_call' },
-      { field: 'input.2', type: 'custom_tool_call' },
+    ]);
+  });
+
+  it('reads custom_tool_call as a tool_use of one string and its output as a tool_result', () => {
+    const ignored: IgnoredInput[] = [];
+    const patch = '*** Begin Patch\n*** Add File: a.txt\n+hi\n*** End Patch';
+    const out = convert(
+      [
+        { role: 'user', content: 'add a.txt' },
+        { type: 'custom_tool_call', id: 'ctc_1', status: 'completed', call_id: 'call_p', name: 'apply_patch', input: patch },
+        { type: 'custom_tool_call_output', call_id: 'call_p', output: 'Success. Updated the following files:\nA a.txt' },
+        { type: 'custom_tool_call', call_id: 'call_q', namespace: 'ns', name: 'run', input: 'x' },
+      ],
+      ignored,
+    );
+    expect(ignored).toEqual([]);
+    expect(out.turns.slice(1)).toEqual([
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'call_p', name: 'apply_patch', input: { input: patch } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_p', content: 'Success. Updated the following files:\nA a.txt' }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'call_q', name: 'ns__run', input: { input: 'x' } }] },
     ]);
   });
 

@@ -5,6 +5,9 @@
  *   system/developer become system text (collected separately, in order).
  * - `function_call` → a tool_use block on an assistant message (call_id is the tool id);
  *   `function_call_output` → a tool_result block on a user message.
+ * - `custom_tool_call` (a freeform tool's call) → a tool_use whose input is `{input: <the
+ *   raw text>}`, the shape the model was offered (prepare-tools.ts), so the history matches
+ *   what the model answered; `custom_tool_call_output` → a tool_result like function outputs.
  * - `reasoning` items and the call/output items of hosted tools (which maxproxy never
  *   offers) are dropped and listed in `ignored`. Item `id`/`status` fields are accepted
  *   and unused.
@@ -15,7 +18,7 @@ import type { ContentBlock, DocumentBlock, ImageBlock, Role, TextBlock, TurnFail
 import { checkDocumentUrl, documentFromFileData, fileIdRefused } from '../shared/convert-document.js';
 import { imageSourceFromUrl } from '../shared/parse-image-url.js';
 import { describeJson, Fields, fieldPath, fieldRequired, invalidAt, isJsonObject, wrongType } from '../shared/read-fields.js';
-import { flatToolName, type IgnoredInput } from './prepare-tools.js';
+import { CUSTOM_INPUT, flatToolName, type IgnoredInput } from './prepare-tools.js';
 
 export interface ConvertedInput {
   /** system/developer message texts, in input order. */
@@ -38,8 +41,6 @@ const HOSTED_ITEMS = new Set([
   'shell_call_output',
   'apply_patch_call',
   'apply_patch_call_output',
-  'custom_tool_call',
-  'custom_tool_call_output',
   'mcp_list_tools',
   'mcp_approval_request',
   'mcp_approval_response',
@@ -83,6 +84,23 @@ function convertItem(raw: unknown, path: string, out: ConvertedInput, ignored: I
       });
       return;
     }
+    case 'custom_tool_call': {
+      const name = f.nonEmptyString('name');
+      const namespace = f.string('namespace');
+      out.turns.push({
+        role: 'assistant',
+        content: [
+          {
+            type: 'tool_use',
+            id: f.nonEmptyString('call_id'),
+            name: namespace ? flatToolName(namespace, name, f.at('name')) : name,
+            input: { [CUSTOM_INPUT]: f.requiredString('input') },
+          },
+        ],
+      });
+      return;
+    }
+    case 'custom_tool_call_output':
     case 'function_call_output': {
       const output = f.raw('output');
       if (output === undefined) throw fieldRequired(f.at('output'));

@@ -17,6 +17,8 @@ export interface ResponseMeta {
   echo?: EchoedRequest;
   /** From ParsedResponsesRequest, to name namespace tool calls back. */
   namespacedTools?: ReadonlyMap<string, NamespacedName>;
+  /** From ParsedResponsesRequest: tool names whose calls are `custom_tool_call` items. */
+  customTools?: ReadonlySet<string>;
 }
 
 export const defaultEcho = (): EchoedRequest => ({
@@ -74,7 +76,7 @@ export const statusForResult = (result: TurnResult): Pick<ResponseObject, 'statu
 
 export function encodeResponse(result: TurnResult, meta: ResponseMeta): ResponseObject {
   const { status, incomplete_details } = statusForResult(result);
-  const output = outputFromContent(result.content, meta.id, meta.namespacedTools);
+  const output = outputFromContent(result.content, meta.id, meta.namespacedTools, meta.customTools);
   if (result.refusal !== undefined) output.push(refusalItem(itemId(meta.id, 'msg', output.length), result.refusal, 'completed'));
   return responseObject(meta, {
     status,

@@ -52,6 +52,7 @@ describe('parseResponsesRequest', () => {
         metadata: {},
       },
       namespacedTools: new Map(),
+      customTools: new Set(),
     });
   });
 

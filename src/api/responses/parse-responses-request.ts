@@ -29,6 +29,8 @@ export interface ParsedResponsesRequest {
   echo: EchoedRequest;
   /** Flattened namespace tool names → the client's namespace and name. */
   namespacedTools: ReadonlyMap<string, NamespacedName>;
+  /** Names of the request's `custom` (freeform) tools: their calls are `custom_tool_call` items. */
+  customTools: ReadonlySet<string>;
 }
 
 /**
@@ -61,7 +63,7 @@ export function parseResponsesRequest(body: unknown, ctx: WireContext, history?:
   const system = joinSystem([instructions, storedSystem]);
 
   const prepared = prepareTools(f.array('tools'), f.at('tools'), ignored);
-  const toolChoice = convertToolChoice(f.raw('tool_choice'), f.at('tool_choice'), prepared.tools, ignored);
+  const toolChoice = convertToolChoice(f.raw('tool_choice'), f.at('tool_choice'), prepared.tools, ignored, prepared.customTools);
   const reasoning = f.object('reasoning');
   const effort = reasoning?.oneOf('effort', OPENAI_EFFORT_VALUES);
   const reasoningSummary = reasoning?.string('summary') ?? reasoning?.string('generate_summary');
@@ -131,6 +133,7 @@ export function parseResponsesRequest(body: unknown, ctx: WireContext, history?:
     conversation: { ...(storedSystem !== undefined ? { system: storedSystem } : {}), messages },
     echo,
     namespacedTools: prepared.namespacedTools,
+    customTools: prepared.customTools,
   };
 }
 

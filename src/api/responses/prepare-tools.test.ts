@@ -9,11 +9,7 @@ describe('prepareTools', () => {
   it('keeps function tools with their schema unchanged and drops hosted tools, listing them', () => {
     const ignored: IgnoredInput[] = [];
     const fn = { type: 'function', name: 'lookup', description: 'Look up', parameters: params, strict: true };
-    const out = prepareTools(
-      [fn, { type: 'web_search' }, { type: 'file_search', vector_store_ids: [] }, { type: 'local_shell' }, { type: 'custom', name: 'x' }],
-      'tools',
-      ignored,
-    );
+    const out = prepareTools([fn, { type: 'web_search' }, { type: 'file_search', vector_store_ids: [] }, { type: 'local_shell' }], 'tools', ignored);
     expect(out.tools).toEqual([{ name: 'lookup', description: 'Look up', inputSchema: params }]);
     expect(out.tools[0].inputSchema).toBe(params);
     expect(out.echo).toEqual([fn]);
@@ -21,7 +17,6 @@ describe('prepareTools', () => {
       { field: 'tools.1', type: 'web_search' },
       { field: 'tools.2', type: 'file_search' },
       { field: 'tools.3', type: 'local_shell' },
-      { field: 'tools.4', type: 'custom' },
     ]);
   });
 
@@ -39,10 +34,7 @@ describe('prepareTools', () => {
           type: 'namespace',
           name: 'mcp__github',
           description: 'GitHub',
-          tools: [
-            { type: 'function', name: 'search', description: 'Search', parameters: params },
-            { type: 'custom', name: 'freeform' },
-          ],
+          tools: [{ type: 'function', name: 'search', description: 'Search', parameters: params }, { type: 'image_generation' }],
         },
       ],
       'tools',
@@ -50,7 +42,50 @@ describe('prepareTools', () => {
     );
     expect(out.tools).toEqual([{ name: 'mcp__github__search', description: 'Search', inputSchema: params }]);
     expect([...out.namespacedTools]).toEqual([['mcp__github__search', { namespace: 'mcp__github', name: 'search' }]]);
-    expect(ignored).toEqual([{ field: 'tools.0.tools.1', type: 'custom' }]);
+    expect(ignored).toEqual([{ field: 'tools.0.tools.1', type: 'image_generation' }]);
+  });
+
+  it('offers a custom (freeform) tool as one string input with its grammar in the description', () => {
+    const ignored: IgnoredInput[] = [];
+    const grammar = 'start: begin_patch hunk+ end_patch\nbegin_patch: "*** Begin Patch" LF';
+    const tool = { type: 'custom', name: 'apply_patch', description: 'Edit files.', format: { type: 'grammar', syntax: 'lark', definition: grammar } };
+    const out = prepareTools([tool, { type: 'custom', name: 'note' }], 'tools', ignored);
+    expect(out.tools.map((t) => t.name)).toEqual(['apply_patch', 'note']);
+    expect(out.tools[0].inputSchema).toEqual({
+      type: 'object',
+      properties: { input: { type: 'string', description: 'The raw text input of the tool.' } },
+      required: ['input'],
+      additionalProperties: false,
+    });
+    expect(out.tools[0].description).toMatch(/^Edit files\.\n\n/);
+    expect(out.tools[0].description).toContain('Lark grammar');
+    expect(out.tools[0].description).toContain(grammar);
+    expect(out.tools[1].description).toContain('free-form text');
+    expect([...out.customTools]).toEqual(['apply_patch', 'note']);
+    expect(out.echo).toEqual([tool, { type: 'custom', name: 'note' }]);
+    // The grammar is described, not enforced: named as not honoured.
+    expect(ignored).toEqual([{ field: 'tools.0.format', type: 'lark grammar, described to the model, not enforced' }]);
+  });
+
+  it('flattens a custom tool inside a namespace and refuses an unknown custom format', () => {
+    const out = prepareTools([{ type: 'namespace', name: 'ns', tools: [{ type: 'custom', name: 'run' }] }], 'tools', []);
+    expect([...out.customTools]).toEqual(['ns__run']);
+    expect(out.namespacedTools.get('ns__run')).toEqual({ namespace: 'ns', name: 'run' });
+    expect(errorOf(() => prepareTools([{ type: 'custom', name: 'x', format: { type: 'audio' } }], 'tools', []))).toMatchObject({
+      kind: 'invalid_request',
+      param: 'tools.0.format.type',
+    });
+  });
+
+  it('tool_choice {type: custom} forces that custom tool', () => {
+    const prepared = prepareTools([{ type: 'custom', name: 'apply_patch' }], 'tools', []);
+    expect(convertToolChoice({ type: 'custom', name: 'apply_patch' }, 'tool_choice', prepared.tools, [], prepared.customTools)).toEqual({
+      type: 'tool',
+      name: 'apply_patch',
+    });
+    expect(errorOf(() => convertToolChoice({ type: 'custom', name: 'nope' }, 'tool_choice', prepared.tools, [], prepared.customTools))).toMatchObject({
+      param: 'tool_choice.name',
+    });
   });
 
   it('refuses a flattened name that breaks the name rule, naming the inner tool', () => {

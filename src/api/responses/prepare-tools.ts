@@ -8,9 +8,14 @@
  *   rule for function names, so any client-visible name stays valid); otherwise the
  *   request is refused with a 400 naming the inner tool. `namespacedTools` maps the flat
  *   name back, so calls go out as `{namespace, name}` again.
+ * - `custom` tools (freeform: the model answers with one raw string, e.g. Codex's
+ *   `apply_patch`) become a tool taking one string, `input`; the grammar (or the text
+ *   format) goes into the tool description, since Claude cannot be held to a grammar:
+ *   `format` is listed in `ignored`. `customTools` names them, so their calls go out as
+ *   `custom_tool_call` items with the raw string (docs/decisions/183-codex-freeform-tools.md).
  * - Everything else is hosted by OpenAI (web_search, file_search, code_interpreter,
- *   image_generation, computer_use, mcp, local_shell, shell, apply_patch, `custom`
- *   freeform-grammar tools…): dropped, and listed in `ignored` for a debug log.
+ *   image_generation, computer_use, mcp, local_shell, shell, apply_patch…): dropped, and
+ *   listed in `ignored` for a debug log.
  */
 import type { ToolChoice, ToolDef } from '../../turn/types.js';
 import { Fields, fieldPath, invalidAt, type JsonObject, wrongType } from '../shared/read-fields.js';
@@ -43,12 +48,14 @@ export function flatToolName(namespace: string, name: string, path: string): str
 export interface PreparedTools {
   tools: ToolDef[];
   namespacedTools: Map<string, NamespacedName>;
+  /** Names of the `custom` (freeform) tools. */
+  customTools: Set<string>;
   /** The kept tools as the client sent them, for the response to repeat. */
   echo: JsonObject[];
 }
 
 export function prepareTools(value: unknown[] | undefined, path: string, ignored: IgnoredInput[]): PreparedTools {
-  const out: PreparedTools = { tools: [], namespacedTools: new Map(), echo: [] };
+  const out: PreparedTools = { tools: [], namespacedTools: new Map(), customTools: new Set(), echo: [] };
   const seen = new Set<string>();
   const add = (tool: ToolDef, namePath: string): void => {
     if (seen.has(tool.name)) throw invalidAt(namePath, `tool names must be unique, '${tool.name}' repeats`);
@@ -70,6 +77,13 @@ export function prepareTools(value: unknown[] | undefined, path: string, ignored
       f.requiredArray('tools').forEach((innerRaw, j) => {
         const inner = Fields.of(innerRaw, fieldPath(f.at('tools'), j));
         const innerType = inner.requiredString('type');
+        if (innerType === 'custom') {
+          const flat = flatToolName(namespace, inner.nonEmptyString('name'), inner.at('name'));
+          add(customTool(inner, flat, ignored), inner.at('name'));
+          out.namespacedTools.set(flat, { namespace, name: inner.requiredString('name') });
+          out.customTools.add(flat);
+          return;
+        }
         if (innerType !== 'function') {
           ignored.push({ field: inner.path, type: innerType });
           return;
@@ -79,6 +93,14 @@ export function prepareTools(value: unknown[] | undefined, path: string, ignored
         add(functionTool(inner, flat), inner.at('name'));
         out.namespacedTools.set(flat, { namespace, name });
       });
+      out.echo.push(f.obj);
+    } else if (type === 'custom') {
+      const name = f.requiredString('name');
+      if (!FUNCTION_NAME.test(name)) {
+        throw invalidAt(f.at('name'), `custom tool names must match ${FUNCTION_NAME.source}, got '${name}'`);
+      }
+      add(customTool(f, name, ignored), f.at('name'));
+      out.customTools.add(name);
       out.echo.push(f.obj);
     } else {
       ignored.push({ field: f.path, type });
@@ -94,12 +116,56 @@ function functionTool(f: Fields, name: string): ToolDef {
   return { name, ...(description !== undefined ? { description } : {}), inputSchema };
 }
 
+/** The one string property a custom tool's input is carried in. */
+export const CUSTOM_INPUT = 'input';
+
 /**
- * `tool_choice`: 'auto' | 'none' | 'required' | {type:'function', name}. `allowed_tools`
+ * A freeform tool as a function of one string. The grammar is described, not enforced
+ * (Claude has no constrained decoding), hence `format` in `ignored` when it has a grammar.
+ */
+function customTool(f: Fields, name: string, ignored: IgnoredInput[]): ToolDef {
+  const parts: string[] = [];
+  const description = f.string('description');
+  if (description !== undefined && description.trim() !== '') parts.push(description.trim());
+  const format = f.object('format');
+  const formatType = format?.string('type') ?? 'text';
+  if (format !== undefined && formatType === 'grammar') {
+    const syntax = format.oneOf('syntax', ['lark', 'regex'] as const) ?? 'lark';
+    const definition = format.requiredString('definition');
+    parts.push(
+      `This tool takes free-form text, not JSON: put the whole text in \`${CUSTOM_INPUT}\`, exactly as the tool expects it. ` +
+        `The text must match this ${syntax === 'lark' ? 'Lark grammar' : 'regular expression'}:\n\n${definition}`,
+    );
+    ignored.push({ field: format.path, type: `${syntax} grammar, described to the model, not enforced` });
+  } else if (formatType === 'text') {
+    parts.push(`This tool takes free-form text, not JSON: put the whole text in \`${CUSTOM_INPUT}\`.`);
+  } else {
+    throw invalidAt(format?.at('type') ?? f.at('format'), `custom tool formats are 'text' or 'grammar', got '${formatType}'`);
+  }
+  return {
+    name,
+    description: parts.join('\n\n'),
+    inputSchema: {
+      type: 'object',
+      properties: { [CUSTOM_INPUT]: { type: 'string', description: 'The raw text input of the tool.' } },
+      required: [CUSTOM_INPUT],
+      additionalProperties: false,
+    },
+  };
+}
+
+/**
+ * `tool_choice`: 'auto' | 'none' | 'required' | {type:'function', name} | {type:'custom', name}. `allowed_tools`
  * keeps only its mode (the subset cannot be expressed); a choice that forces a hosted tool
  * falls back to auto, since that tool was dropped. Both are listed in `ignored`.
  */
-export function convertToolChoice(value: unknown, path: string, tools: readonly ToolDef[], ignored: IgnoredInput[]): ToolChoice | undefined {
+export function convertToolChoice(
+  value: unknown,
+  path: string,
+  tools: readonly ToolDef[],
+  ignored: IgnoredInput[],
+  customTools: ReadonlySet<string> = new Set(),
+): ToolChoice | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') {
     switch (value) {
@@ -120,6 +186,13 @@ export function convertToolChoice(value: unknown, path: string, tools: readonly 
     const name = f.requiredString('name');
     if (!tools.some((t) => t.name === name)) {
       throw invalidAt(f.at('name'), `tool_choice names '${name}', which is not among the request's function tools`);
+    }
+    return { type: 'tool', name };
+  }
+  if (type === 'custom') {
+    const name = f.requiredString('name');
+    if (!customTools.has(name)) {
+      throw invalidAt(f.at('name'), `tool_choice names '${name}', which is not among the request's custom tools`);
     }
     return { type: 'tool', name };
   }

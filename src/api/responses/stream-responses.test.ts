@@ -332,3 +332,59 @@ describe('streamResponses', () => {
     expect(sink.frames[5].data).toMatchObject({ arguments: '{}' });
   });
 });
+
+describe('streamResponses: custom (freeform) tools', () => {
+  const customMeta: ResponseMeta = { ...meta, customTools: new Set(['apply_patch']) };
+  const patch = '*** Begin Patch\n*** Add File: "é".txt\n+😀\n*** End Patch';
+  // The JSON text cut at awkward places: inside an escape, inside a surrogate pair.
+  const json = JSON.stringify({ input: patch }).replace('😀', '\\ud83d\\ude00');
+  const cuts = [3, 12, json.indexOf('\\n') + 1, json.indexOf('\\ud83d') + 4, json.indexOf('\\ude00') + 2, json.length];
+  const pieces = cuts.map((end, i) => json.slice(i === 0 ? 0 : cuts[i - 1], end));
+  const turn: TurnEvent[] = [
+    start,
+    { type: 'block_start', index: 0, block: { type: 'tool_use', id: 'toolu_p', name: 'apply_patch' } },
+    ...pieces.map((p): TurnEvent => ({ type: 'tool_input_delta', index: 0, partialJson: p })),
+    { type: 'block_stop', index: 0 },
+    { type: 'stop', stopReason: 'tool_use', usage },
+  ];
+
+  it('streams the raw text as custom_tool_call_input deltas, then done, then the item', async () => {
+    const sink = new MemorySink();
+    await streamResponses(eventsOf(turn), sink, customMeta, outcomeOf(turn));
+    const frames = sink.frames.map((f) => f.data as any);
+    const types = frames.map((f) => f.type);
+    expect(types[0]).toBe('response.created');
+    expect(types[2]).toBe('response.output_item.added');
+    expect(frames[2].item).toEqual({ type: 'custom_tool_call', id: 'ctc_r1_0', status: 'in_progress', call_id: 'toolu_p', name: 'apply_patch', input: '' });
+    const deltas = frames.filter((f) => f.type === 'response.custom_tool_call_input.delta');
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(deltas.map((d) => d.delta).join('')).toBe(patch);
+    for (const d of deltas) expect(d.delta).not.toMatch(/[\ud800-\udbff]$/); // no half of a pair on its own
+    const done = frames.find((f) => f.type === 'response.custom_tool_call_input.done');
+    expect(done).toMatchObject({ item_id: 'ctc_r1_0', output_index: 0, input: patch });
+    const itemDone = frames.find((f) => f.type === 'response.output_item.done');
+    expect(itemDone.item).toEqual({ type: 'custom_tool_call', id: 'ctc_r1_0', status: 'completed', call_id: 'toolu_p', name: 'apply_patch', input: patch });
+    expect(types.indexOf('response.custom_tool_call_input.done')).toBeLessThan(types.indexOf('response.output_item.done'));
+    expect(types.at(-1)).toBe('response.completed');
+    expect(frames.at(-1).response.output).toEqual([itemDone.item]);
+    // The non-streaming answer has the same item.
+    const collected = await collectTurn(eventsOf(turn));
+    if (!collected.ok) throw new Error('collect failed');
+    expect(encodeResponse(collected.result, customMeta).output).toEqual([itemDone.item]);
+  });
+
+  it('sends the whole text once when the JSON has another shape', async () => {
+    const other: TurnEvent[] = [
+      start,
+      { type: 'block_start', index: 0, block: { type: 'tool_use', id: 't', name: 'apply_patch' } },
+      { type: 'tool_input_delta', index: 0, partialJson: '{"other": 1, "input": "x"}' },
+      { type: 'block_stop', index: 0 },
+      { type: 'stop', stopReason: 'tool_use', usage },
+    ];
+    const sink = new MemorySink();
+    await streamResponses(eventsOf(other), sink, customMeta, outcomeOf(other));
+    const deltas = sink.frames.map((f) => f.data as any).filter((f) => f.type === 'response.custom_tool_call_input.delta');
+    // Nothing the model wrote is lost: not one string, so the input is passed on as JSON text.
+    expect(deltas.map((d) => d.delta)).toEqual(['{"other":1,"input":"x"}']);
+  });
+});

@@ -9,6 +9,10 @@
  *               output_text.done, content_part.done, output_item.done
  *     tool call output_item.added (arguments ''), function_call_arguments.delta*,
  *               function_call_arguments.done, output_item.done
+ *     custom    output_item.added (custom_tool_call, input ''),
+ *     tool call custom_tool_call_input.delta* (the raw text, decoded from the streamed
+ *               JSON as it comes: custom-input-stream.ts), custom_tool_call_input.done,
+ *               output_item.done
  *     thinking  output_item.added (reasoning), then, once there is text,
  *               reasoning_summary_part.added, reasoning_summary_text.delta*,
  *               reasoning_summary_text.done, reasoning_summary_part.done;
@@ -28,8 +32,9 @@
 import type { CollectOutcome, TurnResult } from '../../turn/collect.js';
 import { type BlockStart, type TurnError, type TurnEvent, TurnFailure } from '../../turn/types.js';
 import type { SseSink } from '../wire.js';
-import { functionCallItem, itemId, messageItem, reasoningItem, refusalItem } from './build-output-items.js';
+import { customInputText, customToolCallItem, functionCallItem, itemId, messageItem, reasoningItem, refusalItem } from './build-output-items.js';
 import { encodeResponsesUsage } from './convert-usage.js';
+import { CustomInputStream } from './custom-input-stream.js';
 import { type ResponseMeta, responseObject, statusForResult } from './encode-response.js';
 import { encodeResponseFailure } from './encode-responses-error.js';
 import type { OutputItem, ResponsesStreamEvent, UnnumberedEvent } from './wire-types.js';
@@ -68,6 +73,7 @@ type OpenItem =
   | { kind: 'message'; outputIndex: number; id: string; text: string }
   | { kind: 'reasoning'; outputIndex: number; id: string; text: string; partOpen: boolean }
   | { kind: 'function_call'; outputIndex: number; id: string; callId: string; name: string; args: string }
+  | { kind: 'custom_tool_call'; outputIndex: number; id: string; callId: string; name: string; input: CustomInputStream; streamed: string }
   | { kind: 'none' };
 
 class ResponsesStreamEncoder {
@@ -154,6 +160,11 @@ class ResponsesStreamEncoder {
       }
       case 'tool_input_delta': {
         const item = this.open.get(ev.index);
+        if (item?.kind === 'custom_tool_call') {
+          const delta = item.input.push(ev.partialJson);
+          if (delta !== '') this.customDelta(item, delta);
+          break;
+        }
         if (item?.kind !== 'function_call') break;
         item.args += ev.partialJson;
         this.emit({
@@ -206,6 +217,12 @@ class ResponsesStreamEncoder {
         break;
       }
       case 'tool_use': {
+        if (this.meta.customTools?.has(block.name)) {
+          const id = itemId(this.meta.id, 'ctc', outputIndex);
+          item = { kind: 'custom_tool_call', outputIndex, id, callId: block.id, name: block.name, input: new CustomInputStream(), streamed: '' };
+          added = customToolCallItem(id, block.id, block.name, '', 'in_progress', this.meta.namespacedTools);
+          break;
+        }
         const id = itemId(this.meta.id, 'fc', outputIndex);
         item = { kind: 'function_call', outputIndex, id, callId: block.id, name: block.name, args: '' };
         added = functionCallItem(id, block.id, block.name, '', 'in_progress', this.meta.namespacedTools);
@@ -285,10 +302,23 @@ class ResponsesStreamEncoder {
         done = functionCallItem(item.id, item.callId, item.name, args, 'completed', this.meta.namespacedTools);
         break;
       }
+      case 'custom_tool_call': {
+        const input = customInputText(parseToolInput(item.input.text));
+        // What was not streamed yet (all of it when the JSON had another shape).
+        if (input.startsWith(item.streamed) && input.length > item.streamed.length) this.customDelta(item, input.slice(item.streamed.length));
+        this.emit({ type: 'response.custom_tool_call_input.done', item_id: item.id, output_index: item.outputIndex, input });
+        done = customToolCallItem(item.id, item.callId, item.name, input, 'completed', this.meta.namespacedTools);
+        break;
+      }
     }
     this.output[item.outputIndex] = done;
     this.done.add(item.outputIndex);
     this.emit({ type: 'response.output_item.done', output_index: item.outputIndex, item: done });
+  }
+
+  private customDelta(item: Extract<OpenItem, { kind: 'custom_tool_call' }>, delta: string): void {
+    item.streamed += delta;
+    this.emit({ type: 'response.custom_tool_call_input.delta', item_id: item.id, output_index: item.outputIndex, delta });
   }
 
   private closeAll(): void {
@@ -299,5 +329,16 @@ class ResponsesStreamEncoder {
     if (this.sink.closed) return;
     const numbered = { ...ev, sequence_number: this.seq++ } as ResponsesStreamEvent;
     this.sink.send(numbered, ev.type);
+  }
+}
+
+/** A tool's streamed JSON input as an object (what collect.ts keeps too); unreadable JSON is kept as text. */
+function parseToolInput(json: string): Record<string, unknown> {
+  if (json.trim() === '') return {};
+  try {
+    const v: unknown = JSON.parse(json);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : { input: json };
+  } catch {
+    return { input: json };
   }
 }

@@ -36,6 +36,18 @@ export interface FunctionCallItem {
   arguments: string;
 }
 
+/** A call of a `custom` (freeform) tool: `input` is the model's raw text, not JSON. */
+export interface CustomToolCallItem {
+  type: 'custom_tool_call';
+  id: string;
+  status: 'in_progress' | 'completed' | 'incomplete';
+  call_id: string;
+  name: string;
+  /** Present when the tool came from a `namespace` tool; `name` is then the inner name. */
+  namespace?: string;
+  input: string;
+}
+
 export interface SummaryText {
   type: 'summary_text';
   text: string;
@@ -48,7 +60,7 @@ export interface ReasoningItem {
   summary: SummaryText[];
 }
 
-export type OutputItem = MessageItem | FunctionCallItem | ReasoningItem;
+export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem;
 
 export interface ResponsesUsage {
   /** All prompt tokens, cached ones included (OpenAI semantics). */
@@ -136,6 +148,8 @@ export type ResponsesStreamEvent = { sequence_number: number } & (
       name: string;
       arguments: string;
     }
+  | { type: 'response.custom_tool_call_input.delta'; item_id: string; output_index: number; delta: string }
+  | { type: 'response.custom_tool_call_input.done'; item_id: string; output_index: number; input: string }
   | {
       type: 'response.reasoning_summary_part.added' | 'response.reasoning_summary_part.done';
       item_id: string;
