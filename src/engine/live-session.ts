@@ -247,6 +247,7 @@ export class LiveSession {
           this.opts.log.warn({ sessionId: this.id, pid: this.pid, requestId: topts.requestId, tool }, 'dropped a tool call the client did not offer'),
         ),
         structuredOutput: this.opts.outputSchema !== undefined,
+        model: this.model,
         upstreamErrorMessage: (uuid) => upstreamErrorFromTranscript(transcriptPath(this.opts.env, this.opts.cwd, this.id), uuid),
       }),
       out,
