@@ -69,10 +69,7 @@ export function parseMessagesRequest(body: unknown, ctx: WireContext): TurnReque
 
 /** What a Messages request carried that Claude Code cannot honour (for the log line and header). */
 export function messagesIgnored(req: TurnRequest, body?: unknown): string[] {
-  return [
-    ...unhonouredSampling(req, { temperature: 'temperature', topP: 'top_p', topK: 'top_k', stop: 'stop_sequences' }),
-    ...serverToolFields(body),
-  ];
+  return [...unhonouredSampling(req, { temperature: 'temperature', topP: 'top_p', topK: 'top_k', stop: 'stop_sequences' }), ...serverToolFields(body)];
 }
 
 /**
