@@ -354,6 +354,39 @@ describe('errors in Anthropic format', () => {
     expect(upstream.requests).toHaveLength(0);
   });
 
+  it('a hosted web_search tool is not served: named in x-maxproxy-ignored, and no search tool reaches the upstream', async () => {
+    const { data, response } = await xApiKey.messages
+      .create({
+        model: MODEL,
+        max_tokens: 50,
+        tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 2 }],
+        messages: [{ role: 'user', content: 'search for maxproxy' }],
+      })
+      .withResponse();
+    expect(response.headers.get('x-maxproxy-ignored')).toBe('tools.0');
+    expect(data.content[0]).toMatchObject({ type: 'text' });
+    const tools = (upstream.messageRequests.at(-1)?.body.tools ?? []) as Array<{ name?: string; type?: string }>;
+    expect(tools.some((t) => /web_?search/i.test(`${t.name} ${t.type}`))).toBe(false);
+  });
+
+  it('a model that needs a newer Claude Code: 400 invalid_request_error naming the model, the CLI version and how to upgrade', async () => {
+    upstream.setResponder(() => ({
+      kind: 'error',
+      status: 400,
+      type: 'invalid_request_error',
+      message: 'Claude Code 2.1.330 does not support this model; version 2.2.0 or newer is required',
+      details: { error_code: 'claude_code_version_too_old' },
+    }));
+    const e = await xApiKey.messages.create({ model: 'claude-opus-9-9', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
+    expect(e).toBeInstanceOf(Anthropic.BadRequestError);
+    expectAnthropicError(e, 400, 'invalid_request_error');
+    expect(e.error.error.message).toContain('claude-opus-9-9');
+    expect(e.error.error.message).toContain('2.1.330');
+    expect(e.error.error.message).toContain('--claude-path');
+    expect(upstream.messageRequests.length).toBeGreaterThan(0);
+    for (const r of upstream.messageRequests) expect(r.body.model).toBe('claude-opus-9-9');
+  });
+
   it('malformed request: 400 invalid_request_error naming the field', async () => {
     const e = await bearer.messages.create({ model: MODEL, max_tokens: 10, messages: [{ role: 'user' } as never] }).catch((x) => x);
     expect(e).toBeInstanceOf(Anthropic.BadRequestError);

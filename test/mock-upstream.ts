@@ -20,12 +20,29 @@ export interface MockUsage {
   output_tokens?: number;
   cache_read_input_tokens?: number;
   cache_creation_input_tokens?: number;
+  /** Hosted tool counts, as the upstream reports them (web search). */
+  server_tool_use?: { web_search_requests?: number };
+}
+
+/** A web_search_result_location citation, as the upstream puts it on text. */
+export interface MockCitation {
+  type: 'web_search_result_location';
+  url: string;
+  title: string;
+  encrypted_index: string;
+  cited_text: string;
 }
 
 export type MockBlock =
   | { type: 'text'; text: string | string[] }
   | { type: 'thinking'; thinking: string | string[]; signature?: string }
-  | { type: 'tool_use'; id?: string; name: string; input: unknown };
+  | { type: 'tool_use'; id?: string; name: string; input: unknown }
+  /** Text carrying citations (streamed as text_delta, then one citations_delta per citation). */
+  | { type: 'cited_text'; text: string; citations: MockCitation[] }
+  /** A hosted tool call the upstream ran itself (web search). */
+  | { type: 'server_tool_use'; id: string; name: string; input: unknown }
+  /** A hosted tool's result: a list of results, or an error object. */
+  | { type: 'web_search_tool_result'; tool_use_id: string; content: unknown };
 
 export type MockReply =
   | {
@@ -40,7 +57,15 @@ export type MockReply =
       firstByteDelayMs?: number;
       model?: string;
     }
-  | { kind: 'error'; status: number; type: string; message: string; headers?: Record<string, string> }
+  | {
+      kind: 'error';
+      status: number;
+      type: string;
+      message: string;
+      headers?: Record<string, string>;
+      /** error.details of the body (e.g. { error_code: 'claude_code_version_too_old' }). */
+      details?: Record<string, unknown>;
+    }
   /** Sends message_start (and optionally some text) and then goes silent until the socket closes. */
   | { kind: 'stall'; afterText?: string }
   /** Starts a message, streams some text, then sends an SSE error event. */
@@ -180,7 +205,7 @@ export class MockUpstream {
     }
     if (reply.kind === 'error') {
       res.writeHead(reply.status, { 'content-type': 'application/json', 'request-id': `req_${id}`, ...reply.headers });
-      res.end(JSON.stringify({ type: 'error', error: { type: reply.type, message: reply.message } }));
+      res.end(JSON.stringify({ type: 'error', error: { type: reply.type, message: reply.message, ...(reply.details ? { details: reply.details } : {}) } }));
       return;
     }
     const sse = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -235,7 +260,11 @@ export class MockUpstream {
               ? { type: 'text', text: [b.text].flat().join('') }
               : b.type === 'thinking'
                 ? { type: 'thinking', thinking: [b.thinking].flat().join(''), signature: b.signature ?? 'sig' }
-                : { type: 'tool_use', id: b.id, name: b.name, input: b.input },
+                : b.type === 'cited_text'
+                  ? { type: 'text', text: b.text, citations: b.citations }
+                  : b.type === 'server_tool_use' || b.type === 'web_search_tool_result'
+                    ? b
+                    : { type: 'tool_use', id: b.id, name: b.name, input: b.input },
           ),
           stop_reason: stopReason,
           stop_sequence: null,
@@ -266,6 +295,16 @@ export class MockUpstream {
           sse('content_block_delta', { type: 'content_block_delta', index: i, delta: { type: 'thinking_delta', thinking: piece } });
         }
         sse('content_block_delta', { type: 'content_block_delta', index: i, delta: { type: 'signature_delta', signature: b.signature ?? 'c2lnbmF0dXJl' } });
+      } else if (b.type === 'cited_text') {
+        sse('content_block_start', { type: 'content_block_start', index: i, content_block: { type: 'text', text: '', citations: [] } });
+        await pause();
+        sse('content_block_delta', { type: 'content_block_delta', index: i, delta: { type: 'text_delta', text: b.text } });
+        for (const citation of b.citations) sse('content_block_delta', { type: 'content_block_delta', index: i, delta: { type: 'citations_delta', citation } });
+      } else if (b.type === 'server_tool_use') {
+        sse('content_block_start', { type: 'content_block_start', index: i, content_block: { type: 'server_tool_use', id: b.id, name: b.name, input: {} } });
+        sse('content_block_delta', { type: 'content_block_delta', index: i, delta: { type: 'input_json_delta', partial_json: JSON.stringify(b.input) } });
+      } else if (b.type === 'web_search_tool_result') {
+        sse('content_block_start', { type: 'content_block_start', index: i, content_block: b });
       } else {
         sse('content_block_start', { type: 'content_block_start', index: i, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } });
         const json = JSON.stringify(b.input);
@@ -286,6 +325,7 @@ export class MockUpstream {
         input_tokens: usage.input_tokens,
         cache_read_input_tokens: usage.cache_read_input_tokens,
         cache_creation_input_tokens: usage.cache_creation_input_tokens,
+        ...(usage.server_tool_use ? { server_tool_use: usage.server_tool_use } : {}),
       },
     });
     sse('message_stop', { type: 'message_stop' });

@@ -19,6 +19,31 @@ export interface CliFailure {
   upstreamMessage?: string;
   /** Reset time (epoch seconds) of a rejected rate-limit window, if the CLI reported one. */
   rateLimitResetsAt?: number;
+  /** `api_error` of the synthetic assistant message: the CLI's typed cause (e.g. claude_code_version_too_old). */
+  apiError?: string;
+  /** The model the turn asked for (for messages that must name it). */
+  model?: string;
+}
+
+/**
+ * The upstream refused the model for this Claude Code version (measured with 2.1.330: a 400
+ * with error.details.error_code "claude_code_version_too_old", which the CLI reports as the
+ * synthetic message's api_error). The CLI's text carries the versions; ours adds the model
+ * and the two ways to upgrade.
+ */
+function versionTooOld(f: CliFailure, msg: string): TurnError {
+  const upstream = (f.upstreamMessage ?? msg).replace(/^API Error:\s*\d{3}\s*/, '');
+  const needed = /version (\S+) or newer is required/.exec(upstream)?.[1];
+  const inUse = /Claude Code (\S+)/.exec(upstream)?.[1];
+  return {
+    kind: 'invalid_request',
+    code: 'claude_code_version_too_old',
+    param: 'model',
+    message:
+      `The model ${f.model ? `"${f.model}" ` : ''}needs a newer Claude Code than the one maxproxy runs` +
+      `${inUse ? ` (${inUse}${needed ? `; ${needed} or newer is required` : ''})` : ''}. ` +
+      `Upgrade maxproxy (it bundles a newer Claude Code), or start it with --claude-path pointing at a newer \`claude\`. Upstream said: ${upstream}`,
+  };
 }
 
 const NOT_LOGGED_IN = /not logged in|please run \/login/i;
@@ -47,6 +72,7 @@ export function classifyCliFailure(f: CliFailure, now = Date.now()): TurnError {
     // on their side. The upstream's own words, when recovered, replace the CLI's summary.
     return { kind: 'invalid_request', code: 'context_length_exceeded', param: 'messages', message: f.upstreamMessage ?? msg };
   }
+  if (f.apiError === 'claude_code_version_too_old') return versionTooOld(f, msg);
   switch (f.assistantError) {
     case 'authentication_failed':
     case 'oauth_org_not_allowed':

@@ -313,6 +313,35 @@ describe('CliTurnTranslator error classification on captured CLI failures', () =
     expect(error.message).toContain('claude-opus-9-9');
   });
 
+  it('model needs a newer Claude Code → invalid_request naming the model, the CLI version and how to upgrade', () => {
+    const { events } = run('error-version-too-old', new CliTurnTranslator('sess-1', { model: 'claude-opus-9-9' }));
+    const error = errorOf(events);
+    expect(error).toMatchObject({ kind: 'invalid_request', code: 'claude_code_version_too_old', param: 'model' });
+    expect(error.message).toContain('"claude-opus-9-9"');
+    expect(error.message).toContain('2.1.330');
+    expect(error.message).toContain('2.2.0 or newer is required');
+    expect(error.message).toContain('--claude-path');
+    expect(error.message).toMatch(/Upgrade maxproxy/);
+  });
+
+  it('the CLI reports only the query, titles, urls and its own summary of a WebSearch (no encrypted_content, page_age, citations)', () => {
+    const messages = load('web-search');
+    const user = messages.find((m) => m.type === 'user') as unknown as { tool_use_result: { query: string; results: unknown[]; searchCount: number } };
+    expect(user.tool_use_result.query).toBe('maxproxy release');
+    expect(user.tool_use_result.searchCount).toBe(1);
+    expect(user.tool_use_result.results[0]).toEqual({
+      tool_use_id: 'srvtoolu_capture_01',
+      content: [{ title: 'maxproxy 1.0 released', url: 'https://example.com/maxproxy-1-0' }],
+    });
+    const raw = JSON.stringify(messages);
+    expect(raw).not.toContain('encrypted_content');
+    expect(raw).not.toContain('page_age');
+    expect(raw).not.toContain('web_search_result_location');
+    // Without the client offering search, the WebSearch call is a foreign tool: never shown.
+    const { events } = run('web-search');
+    expect(events.some((e) => e.type === 'block_start' && e.block.type === 'tool_use')).toBe(false);
+  });
+
   it('credit balance too low → billing', () => {
     const { events } = run('error-billing');
     expect(errorOf(events)).toEqual({ kind: 'billing', code: 'billing_error', message: 'Credit balance is too low' });

@@ -62,6 +62,8 @@ export interface TranslatorHooks {
    * error message's uuid.
    */
   upstreamErrorMessage?: (syntheticUuid: string) => string | undefined;
+  /** The model the turn asked for, for error messages that name it. */
+  model?: string;
 }
 
 /** The CLI's built-in tool behind `outputFormat: json_schema`. */
@@ -124,6 +126,9 @@ export class CliTurnTranslator {
           this.synthetic = true;
           if (typeof m.uuid === 'string') this.syntheticUuid = m.uuid;
           if (m.error) this.failure.assistantError = m.error;
+          // The CLI's typed cause (stream-json field, not in the SDK's declared type).
+          const apiError = (m as { api_error?: unknown }).api_error;
+          if (typeof apiError === 'string') this.failure.apiError = apiError;
           const text = (m.message.content ?? []).map((b) => (b.type === 'text' ? b.text : '')).join('');
           if (text) this.failure.message = text;
         } else {
@@ -317,6 +322,7 @@ export class CliTurnTranslator {
         message: this.failure.message ?? (typeof resultText === 'string' ? resultText : (m.subtype === 'success' ? [] : m.errors).join('; ')),
         apiStatus: (m.subtype === 'success' ? m.api_error_status : undefined) ?? null,
         terminalReason: m.terminal_reason,
+        model: this.hooks.model,
       };
       if (typeof resultText === 'string' && resultText) failure.message = resultText;
       if (this.syntheticUuid && this.hooks.upstreamErrorMessage) failure.upstreamMessage = this.hooks.upstreamErrorMessage(this.syntheticUuid);

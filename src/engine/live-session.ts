@@ -286,6 +286,7 @@ export class LiveSession {
         ),
         structuredOutput: this.opts.outputSchema !== undefined,
         ...(this.opts.outputSchema ? { structuredOutputKey: cliOutputFormat(this.opts.outputSchema).key } : {}),
+        model: this.model,
         upstreamErrorMessage: (uuid) => upstreamErrorFromTranscript(transcriptPath(this.opts.env, this.opts.cwd, this.id), uuid),
       }),
       out,

@@ -28,7 +28,7 @@ export const anthropicMessages: FormatAdapter<undefined> = {
   newId: () => rid('msg_'),
   parse: (body, ctx) => {
     const request = anthropic.parseMessagesRequest(body, ctx);
-    return { request, ignored: anthropic.messagesIgnored(request), extra: undefined };
+    return { request, ignored: anthropic.messagesIgnored(request, body), extra: undefined };
   },
   encodeError: anthropic.encodeMessagesError,
   encodeResult: (result, meta) => anthropic.encodeMessagesResponse({ ...result, messageId: meta.id, model: meta.model }),

@@ -69,8 +69,23 @@ export function parseMessagesRequest(body: unknown, ctx: WireContext): TurnReque
 }
 
 /** What a Messages request carried that Claude Code cannot honour (for the log line and header). */
-export function messagesIgnored(req: TurnRequest): string[] {
-  return unhonouredSampling(req, { temperature: 'temperature', topP: 'top_p', topK: 'top_k', stop: 'stop_sequences' });
+export function messagesIgnored(req: TurnRequest, body?: unknown): string[] {
+  return [...unhonouredSampling(req, { temperature: 'temperature', topP: 'top_p', topK: 'top_k', stop: 'stop_sequences' }), ...serverToolFields(body)];
+}
+
+/**
+ * Server tools (web_search_*, bash_*, …) are not served (docs/decisions/090): they are
+ * named as `tools.N` in the header rather than dropped silently.
+ */
+function serverToolFields(body: unknown): string[] {
+  const tools = (body as { tools?: unknown } | undefined)?.tools;
+  if (!Array.isArray(tools)) return [];
+  const out: string[] = [];
+  tools.forEach((t, i) => {
+    const type = (t as { type?: unknown } | null)?.type;
+    if (typeof type === 'string' && type !== 'custom') out.push(`tools.${i}`);
+  });
+  return out;
 }
 
 /** count_tokens takes the same body minus max_tokens/stream; it never streams. */
