@@ -514,7 +514,7 @@ describe('recorded request fixtures, end to end', () => {
     const out = events.at(-1)!.data.response.output;
     expect(out.at(-1).content[0].text.startsWith('echo: Thanks')).toBe(true);
     const up = upstream.messageRequests[0].body;
-    // The freeform apply_patch is offered too, as a tool of one string (decision 183).
+    // The freeform apply_patch is offered too, as a tool of one string (decision 092).
     expect(up.tools.map((t: any) => t.name).sort()).toEqual(['mcp__client__apply_patch', 'mcp__client__mcp__github__search', 'mcp__client__shell']);
     expect(up.tools.find((t: any) => t.name === 'mcp__client__apply_patch').input_schema.required).toEqual(['input']);
     const turns = conversationTurns(up);

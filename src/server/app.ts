@@ -150,7 +150,7 @@ export function createApp(d: AppDeps): express.Express {
   app.post('/v1/responses', turnRoute(responsesApi(d.responses), deps));
 
   // Codex compacts locally for a custom provider and only calls this for OpenAI's own or an
-  // Azure provider (docs/decisions/184-responses-compact.md): a clear 404, never a summary
+  // Azure provider (docs/decisions/093-responses-compact.md): a clear 404, never a summary
   // that is not what the client asked for.
   app.post('/v1/responses/compact', (req, res) => {
     respondError(req, res, {

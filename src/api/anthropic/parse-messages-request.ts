@@ -74,7 +74,7 @@ export function messagesIgnored(req: TurnRequest, body?: unknown): string[] {
 }
 
 /**
- * Server tools (web_search_*, bash_*, …) are not served (docs/decisions/090): they are
+ * Server tools (web_search_*, bash_*, …) are not served (docs/decisions/091): they are
  * named as `tools.N` in the header rather than dropped silently.
  */
 function serverToolFields(body: unknown): string[] {

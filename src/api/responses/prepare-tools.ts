@@ -12,7 +12,7 @@
  *   `apply_patch`) become a tool taking one string, `input`; the grammar (or the text
  *   format) goes into the tool description, since Claude cannot be held to a grammar:
  *   `format` is listed in `ignored`. `customTools` names them, so their calls go out as
- *   `custom_tool_call` items with the raw string (docs/decisions/183-codex-freeform-tools.md).
+ *   `custom_tool_call` items with the raw string (docs/decisions/092-codex-freeform-tools.md).
  * - Everything else is hosted by OpenAI (web_search, file_search, code_interpreter,
  *   image_generation, computer_use, mcp, local_shell, shell, apply_patch…): dropped, and
  *   listed in `ignored` for a debug log.
