@@ -268,3 +268,59 @@ describe('Responses input_file', () => {
     expect(s.upstream.messageRequests).toHaveLength(0);
   });
 });
+
+describe('citations on answers about documents', () => {
+  const citation = {
+    type: 'page_location',
+    cited_text: 'Revenue grew 12%.',
+    document_index: 0,
+    document_title: 'Report',
+    start_page_number: 2,
+    end_page_number: 3,
+  };
+  const cite = () =>
+    s.upstream.setResponder(() => ({
+      blocks: [
+        { type: 'text', text: 'The report says ' },
+        { type: 'text', text: 'revenue grew 12%', citations: [citation] },
+      ],
+    }));
+  const ask = {
+    type: 'document' as const,
+    source: { type: 'base64' as const, media_type: 'application/pdf' as const, data: tinyPdf('cite') },
+    citations: { enabled: true },
+  };
+
+  it('Anthropic: text blocks carry the citations as the upstream sent them, streamed and not', async () => {
+    cite();
+    const m = await s.anthropic.messages.create({
+      model: MODEL,
+      max_tokens: 100,
+      messages: [{ role: 'user', content: [ask, { type: 'text', text: 'growth?' }] }],
+    });
+    expect(m.content).toEqual([
+      { type: 'text', text: 'The report says ' },
+      { type: 'text', text: 'revenue grew 12%', citations: [citation] },
+    ]);
+    cite();
+    const final = await s.anthropic.messages
+      .stream({ model: MODEL, max_tokens: 100, messages: [{ role: 'user', content: [ask, { type: 'text', text: 'growth, streamed?' }] }] })
+      .finalMessage();
+    expect(final.content[1]).toMatchObject({ type: 'text', text: 'revenue grew 12%', citations: [citation] });
+  });
+
+  it('Chat and Responses: the cited text arrives; the citations have no shape there and are left out', async () => {
+    cite();
+    const chat = await s.openai.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: [{ type: 'file', file: { file_data: `data:application/pdf;base64,${ask.source.data}`, filename: 'r.pdf' } }] }],
+    });
+    expect(chat.choices[0].message.content).toBe('The report says revenue grew 12%');
+    cite();
+    const resp = await s.openai.responses.create({
+      model: MODEL,
+      input: [{ role: 'user', content: [{ type: 'input_file', file_data: `data:application/pdf;base64,${ask.source.data}`, filename: 'r.pdf' }] }],
+    });
+    expect(resp.output_text).toBe('The report says revenue grew 12%');
+  });
+});

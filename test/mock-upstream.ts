@@ -34,7 +34,8 @@ export interface MockCitation {
 }
 
 export type MockBlock =
-  | { type: 'text'; text: string | string[] }
+  /** `citations`: document citations (char/page/content_block locations), streamed as citations_delta after the text. */
+  | { type: 'text'; text: string | string[]; citations?: Array<Record<string, unknown>> }
   | { type: 'thinking'; thinking: string | string[]; signature?: string }
   | { type: 'tool_use'; id?: string; name: string; input: unknown }
   /** Text carrying citations (streamed as text_delta, then one citations_delta per citation). */
@@ -257,7 +258,7 @@ export class MockUpstream {
           model,
           content: blocks.map((b) =>
             b.type === 'text'
-              ? { type: 'text', text: [b.text].flat().join('') }
+              ? { type: 'text', text: [b.text].flat().join(''), ...(b.citations ? { citations: b.citations } : {}) }
               : b.type === 'thinking'
                 ? { type: 'thinking', thinking: [b.thinking].flat().join(''), signature: b.signature ?? 'sig' }
                 : b.type === 'cited_text'
@@ -287,6 +288,9 @@ export class MockUpstream {
           await pause();
           sse('content_block_delta', { type: 'content_block_delta', index: i, delta: { type: 'text_delta', text: piece } });
           this.deltaLog?.push({ text: piece, at: process.hrtime.bigint() });
+        }
+        for (const citation of b.citations ?? []) {
+          sse('content_block_delta', { type: 'content_block_delta', index: i, delta: { type: 'citations_delta', citation } });
         }
       } else if (b.type === 'thinking') {
         sse('content_block_start', { type: 'content_block_start', index: i, content_block: { type: 'thinking', thinking: '', signature: '' } });

@@ -65,6 +65,21 @@ describe('CliTurnTranslator on captured CLI output', () => {
     expect(tr.failed).toBe(false);
   });
 
+  it('document citations on answer text pass as text_citation events, as the upstream sent them', () => {
+    const { events, messages } = run('citations');
+    const [citation] = streamed(messages, 'content_block_delta').flatMap((e) => (e.delta.type === 'citations_delta' ? [e.delta.citation] : []));
+    expect(citation).toMatchObject({ type: 'char_location', cited_text: 'The grass is green.' });
+    expect(events.filter((e) => e.type !== 'start' && e.type !== 'stop')).toEqual([
+      { type: 'block_start', index: 0, block: { type: 'text' } },
+      { type: 'text_delta', index: 0, text: 'According to the document, ' },
+      { type: 'block_stop', index: 0 },
+      { type: 'block_start', index: 1, block: { type: 'text' } },
+      { type: 'text_delta', index: 1, text: 'the grass is green' },
+      { type: 'text_citation', index: 1, citation },
+      { type: 'block_stop', index: 1 },
+    ]);
+  });
+
   it('a refusal (the CLI asks once more, then ends in its own error) is a refusal stop, not an error', () => {
     const { events, tr } = run('refusal');
     expect(events.filter((e) => e.type === 'error')).toEqual([]);

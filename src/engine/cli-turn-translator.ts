@@ -1,5 +1,5 @@
 import type { SDKAssistantMessage, SDKMessage, SDKPartialAssistantMessage, SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
-import type { RateLimitInfo, StopReason, TurnEvent, Usage } from '../turn/types.js';
+import type { RateLimitInfo, StopReason, TextCitation, TurnEvent, Usage } from '../turn/types.js';
 import { emptyUsage } from '../turn/types.js';
 import { type CliFailure, classifyCliFailure } from './cli-errors.js';
 
@@ -28,7 +28,11 @@ type StreamEventLike =
       index: number;
       content_block: { type: string; text?: string; thinking?: string; data?: string; id?: string; name?: string; input?: unknown };
     }
-  | { type: 'content_block_delta'; index: number; delta: { type: string; text?: string; thinking?: string; signature?: string; partial_json?: string } }
+  | {
+      type: 'content_block_delta';
+      index: number;
+      delta: { type: string; text?: string; thinking?: string; signature?: string; partial_json?: string; citation?: unknown };
+    }
   | { type: 'content_block_stop'; index: number }
   | { type: 'message_delta'; delta: { stop_reason?: string | null; stop_sequence?: string | null }; usage?: WireUsage | null }
   | { type: 'message_stop' };
@@ -40,6 +44,8 @@ const toUsage = (u: WireUsage | null | undefined, base: Usage = emptyUsage()): U
   cacheReadInputTokens: typeof u?.cache_read_input_tokens === 'number' ? u.cache_read_input_tokens : base.cacheReadInputTokens,
   cacheCreationInputTokens: typeof u?.cache_creation_input_tokens === 'number' ? u.cache_creation_input_tokens : base.cacheCreationInputTokens,
 });
+
+const isCitation = (c: unknown): c is TextCitation => typeof c === 'object' && c !== null && typeof (c as { type?: unknown }).type === 'string';
 
 const STOP_REASONS = new Set<StopReason>(['end_turn', 'max_tokens', 'stop_sequence', 'tool_use', 'pause_turn', 'refusal']);
 
@@ -219,6 +225,7 @@ export class CliTurnTranslator {
         if (d.type === 'thinking_delta') return [{ type: 'thinking_delta', index, thinking: d.thinking ?? '' }];
         if (d.type === 'signature_delta') return [{ type: 'signature_delta', index, signature: d.signature ?? '' }];
         if (d.type === 'input_json_delta') return [{ type: 'tool_input_delta', index, partialJson: d.partial_json ?? '' }];
+        if (d.type === 'citations_delta' && isCitation(d.citation)) return [{ type: 'text_citation', index, citation: d.citation }];
         return [];
       }
       case 'content_block_stop':
@@ -264,6 +271,7 @@ export class CliTurnTranslator {
       if (b.type === 'text') {
         start = { type: 'text', text: '' };
         deltas.push({ type: 'text_delta', text: b.text ?? '' });
+        for (const citation of b.citations ?? []) deltas.push({ type: 'citations_delta', citation });
       } else if (b.type === 'thinking') {
         start = { type: 'thinking', thinking: '' };
         deltas.push({ type: 'thinking_delta', thinking: b.thinking ?? '' });

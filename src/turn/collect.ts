@@ -58,6 +58,11 @@ export class TurnCollector {
         if (b?.type === 'text') b.text += ev.text;
         break;
       }
+      case 'text_citation': {
+        const b = this.blocks.get(ev.index);
+        if (b?.type === 'text') (b.citations ??= []).push(ev.citation);
+        break;
+      }
       case 'thinking_delta': {
         const b = this.blocks.get(ev.index);
         if (b?.type === 'thinking') b.thinking += ev.thinking;

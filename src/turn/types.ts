@@ -4,9 +4,18 @@
  * speaks; every wire format translates to and from these types and nothing else.
  */
 
+/**
+ * A citation on answer text, in the Messages API's own shape and passed on as it came:
+ * document locations (char_location, page_location, content_block_location) and any other
+ * kind the upstream sends; `type` names which.
+ */
+export type TextCitation = { type: string; [field: string]: unknown };
+
 export interface TextBlock {
   type: 'text';
   text: string;
+  /** Only on answers: where the model's words come from (see TextCitation). */
+  citations?: TextCitation[];
 }
 
 export type ImageSource = { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
@@ -183,6 +192,8 @@ export type TurnEvent =
   | { type: 'start'; messageId: string; model: string; sessionId: string; usage: Usage }
   | { type: 'block_start'; index: number; block: BlockStart }
   | { type: 'text_delta'; index: number; text: string }
+  /** One citation for the text block at `index` (the upstream's citations_delta). */
+  | { type: 'text_citation'; index: number; citation: TextCitation }
   | { type: 'thinking_delta'; index: number; thinking: string }
   | { type: 'signature_delta'; index: number; signature: string }
   | { type: 'tool_input_delta'; index: number; partialJson: string }

@@ -15,7 +15,8 @@ export const encodeUsage = (u: Usage): AnthropicUsage => ({
 export function encodeContentBlock(b: ContentBlock): AnthropicContentBlock {
   switch (b.type) {
     case 'text':
-      return { type: 'text', text: b.text };
+      // Document citations pass as the upstream sent them.
+      return b.citations?.length ? { type: 'text', text: b.text, citations: b.citations } : { type: 'text', text: b.text };
     case 'thinking':
       return { type: 'thinking', thinking: b.thinking, signature: b.signature ?? '' };
     case 'redacted_thinking':

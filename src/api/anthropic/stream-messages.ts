@@ -65,6 +65,9 @@ class MessagesStreamEncoder {
       case 'text_delta':
         this.delta(ev.index, { type: 'text_delta', text: ev.text });
         break;
+      case 'text_citation':
+        this.delta(ev.index, { type: 'citations_delta', citation: ev.citation });
+        break;
       case 'thinking_delta':
         this.delta(ev.index, { type: 'thinking_delta', thinking: ev.thinking });
         break;

@@ -2,7 +2,7 @@
  * What maxproxy sends on the Anthropic Messages wire, field by field. Requests are read
  * from `unknown` by the parsers, so only outgoing shapes are typed here.
  */
-import type { StopReason } from '../../turn/types.js';
+import type { StopReason, TextCitation } from '../../turn/types.js';
 
 export interface AnthropicUsage {
   /** Input tokens not read from or written to the cache. */
@@ -13,7 +13,7 @@ export interface AnthropicUsage {
 }
 
 export type AnthropicContentBlock =
-  | { type: 'text'; text: string }
+  | { type: 'text'; text: string; citations?: TextCitation[] }
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
@@ -63,7 +63,8 @@ export type AnthropicDelta =
   | { type: 'text_delta'; text: string }
   | { type: 'thinking_delta'; thinking: string }
   | { type: 'signature_delta'; signature: string }
-  | { type: 'input_json_delta'; partial_json: string };
+  | { type: 'input_json_delta'; partial_json: string }
+  | { type: 'citations_delta'; citation: TextCitation };
 
 /** One SSE event; the SSE `event:` name always equals `type`. */
 export type AnthropicStreamEvent =

@@ -113,6 +113,8 @@ class ChatStreamEncoder {
         return true;
       case 'start':
       case 'signature_delta':
+      // Chat Completions has no place for document citations (annotations are url_citation only).
+      case 'text_citation':
       case 'block_stop':
       case 'rate_limit':
         return false;

@@ -189,6 +189,8 @@ class ResponsesStreamEncoder {
         break;
       case 'start':
       case 'signature_delta':
+      // Document citations have no Responses shape without a Files API (file_citation needs a file_id).
+      case 'text_citation':
       case 'rate_limit':
       case 'error': // the turn's outcome is then a failure; fail() writes response.failed
         break;
