@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN, type RunningProxy, startProxy, tempDir, waitFor } from './harness.js';
+import { ledgerRows, MAIN, type RunningProxy, startProxy, tempDir, waitFor } from './harness.js';
 import { MockUpstream, unifiedRateLimitHeaders } from './mock-upstream.js';
 
 const run = promisify(execFile);
@@ -22,17 +22,6 @@ async function keys(dataDir: string, ...args: string[]): Promise<string> {
   return stdout;
 }
 const keyIn = (out: string): string => /(mp-\S+)/.exec(out)![1];
-
-function ledgerRows(dataDir: string): any[] {
-  const dir = path.join(dataDir, 'usage');
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.startsWith('turns-'))
-    .flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n'))
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-}
 
 describe('client keys', () => {
   let upstream: MockUpstream;

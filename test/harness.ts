@@ -161,4 +161,16 @@ export function systemText(body: any): string {
   return typeof body.system === 'string' ? body.system : (body.system ?? []).map((b: any) => b.text).join('\n');
 }
 
+/** Every usage-ledger row the daemon has written so far (all segments), as stored on disk. */
+export function ledgerRows(dataDir: string): any[] {
+  const dir = path.join(dataDir, 'usage');
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith('turns-'))
+    .flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n'))
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
+
 export { MockUpstream };

@@ -13,23 +13,11 @@ import { promisify } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN, type RunningProxy, startProxy, tempDir, waitFor } from './harness.js';
+import { ledgerRows, MAIN, type RunningProxy, startProxy, tempDir, waitFor } from './harness.js';
 import { MockUpstream, unifiedRateLimitHeaders } from './mock-upstream.js';
 
 const run = promisify(execFile);
 const MARKER = 'SECRET-PROMPT-7731';
-
-/** Every row the daemon has written so far (all segments). */
-function ledgerRows(dataDir: string): any[] {
-  const dir = path.join(dataDir, 'usage');
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.startsWith('turns-'))
-    .flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n'))
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-}
 
 async function usageJson(dataDir: string, ...args: string[]): Promise<any> {
   const { stdout } = await run(process.execPath, [MAIN, 'usage', '--json', '--data-dir', dataDir, ...args], { timeout: 60_000 });

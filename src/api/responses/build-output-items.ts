@@ -38,6 +38,12 @@ export const reasoningItem = (id: string, text: string): ReasoningItem => ({
   summary: text === '' ? [] : [{ type: 'summary_text', text }],
 });
 
+/** Where a flattened tool name came from: its namespace and name as the client sent them. */
+function callName(name: string, namespaced?: ReadonlyMap<string, NamespacedName>): { name: string; namespace?: string } {
+  const ns = namespaced?.get(name);
+  return ns !== undefined ? { name: ns.name, namespace: ns.namespace } : { name };
+}
+
 /** A call of the flat tool name `name`, split back into namespace and name when it was flattened. */
 export function functionCallItem(
   id: string,
@@ -47,16 +53,7 @@ export function functionCallItem(
   status: ItemStatus,
   namespaced?: ReadonlyMap<string, NamespacedName>,
 ): FunctionCallItem {
-  const ns = namespaced?.get(name);
-  return {
-    type: 'function_call',
-    id,
-    status,
-    call_id: callId,
-    name: ns?.name ?? name,
-    ...(ns !== undefined ? { namespace: ns.namespace } : {}),
-    arguments: args,
-  };
+  return { type: 'function_call', id, status, call_id: callId, ...callName(name, namespaced), arguments: args };
 }
 
 /** A call of the custom tool `name` (flat, when it came from a namespace). */
@@ -68,16 +65,7 @@ export function customToolCallItem(
   status: ItemStatus,
   namespaced?: ReadonlyMap<string, NamespacedName>,
 ): CustomToolCallItem {
-  const ns = namespaced?.get(name);
-  return {
-    type: 'custom_tool_call',
-    id,
-    status,
-    call_id: callId,
-    name: ns?.name ?? name,
-    ...(ns !== undefined ? { namespace: ns.namespace } : {}),
-    input,
-  };
+  return { type: 'custom_tool_call', id, status, call_id: callId, ...callName(name, namespaced), input };
 }
 
 /**

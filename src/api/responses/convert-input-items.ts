@@ -68,38 +68,12 @@ function convertItem(raw: unknown, path: string, out: ConvertedInput, ignored: I
     case 'message':
       convertMessage(f, out);
       return;
-    case 'function_call': {
-      const name = f.nonEmptyString('name');
-      const namespace = f.string('namespace');
-      out.turns.push({
-        role: 'assistant',
-        content: [
-          {
-            type: 'tool_use',
-            id: f.nonEmptyString('call_id'),
-            name: namespace ? flatToolName(namespace, name, f.at('name')) : name,
-            input: parseArguments(f.requiredString('arguments'), f.at('arguments')),
-          },
-        ],
-      });
+    case 'function_call':
+      out.turns.push(toolCallTurn(f, parseArguments(f.requiredString('arguments'), f.at('arguments'))));
       return;
-    }
-    case 'custom_tool_call': {
-      const name = f.nonEmptyString('name');
-      const namespace = f.string('namespace');
-      out.turns.push({
-        role: 'assistant',
-        content: [
-          {
-            type: 'tool_use',
-            id: f.nonEmptyString('call_id'),
-            name: namespace ? flatToolName(namespace, name, f.at('name')) : name,
-            input: { [CUSTOM_INPUT]: f.requiredString('input') },
-          },
-        ],
-      });
+    case 'custom_tool_call':
+      out.turns.push(toolCallTurn(f, { [CUSTOM_INPUT]: f.requiredString('input') }));
       return;
-    }
     case 'custom_tool_call_output':
     case 'function_call_output': {
       const output = f.raw('output');
@@ -125,6 +99,23 @@ function convertItem(raw: unknown, path: string, out: ConvertedInput, ignored: I
       }
       throw invalidAt(f.at('type'), `unknown input item type '${type}'`);
   }
+}
+
+/** The assistant turn of a function or custom tool call; the two differ only in how `input` is read. */
+function toolCallTurn(f: Fields, input: Record<string, unknown>): TurnMessage {
+  const name = f.nonEmptyString('name');
+  const namespace = f.string('namespace');
+  return {
+    role: 'assistant',
+    content: [
+      {
+        type: 'tool_use',
+        id: f.nonEmptyString('call_id'),
+        name: namespace ? flatToolName(namespace, name, f.at('name')) : name,
+        input,
+      },
+    ],
+  };
 }
 
 function convertMessage(f: Fields, out: ConvertedInput): void {
