@@ -10,6 +10,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clientTexts, MockUpstream, type RunningProxy, startProxy, systemText } from './harness.js';
 import { conversationTurns, type MockReply, type RecordedRequest } from './mock-upstream.js';
+import { expectVersionTooOld, NEWER_CLI_MODEL, refuseAsVersionTooOld } from './proxy-suite.js';
 
 let upstream: MockUpstream;
 let proxy: RunningProxy;
@@ -370,21 +371,11 @@ describe('errors in Anthropic format', () => {
   });
 
   it('a model that needs a newer Claude Code: 400 invalid_request_error naming the model, the CLI version and how to upgrade', async () => {
-    upstream.setResponder(() => ({
-      kind: 'error',
-      status: 400,
-      type: 'invalid_request_error',
-      message: 'Claude Code 2.1.330 does not support this model; version 2.2.0 or newer is required',
-      details: { error_code: 'claude_code_version_too_old' },
-    }));
-    const e = await xApiKey.messages.create({ model: 'claude-opus-9-9', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
+    refuseAsVersionTooOld(upstream);
+    const e = await xApiKey.messages.create({ model: NEWER_CLI_MODEL, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
     expect(e).toBeInstanceOf(Anthropic.BadRequestError);
     expectAnthropicError(e, 400, 'invalid_request_error');
-    expect(e.error.error.message).toContain('claude-opus-9-9');
-    expect(e.error.error.message).toContain('2.1.330');
-    expect(e.error.error.message).toContain('--claude-path');
-    expect(upstream.messageRequests.length).toBeGreaterThan(0);
-    for (const r of upstream.messageRequests) expect(r.body.model).toBe('claude-opus-9-9');
+    expectVersionTooOld(e.error.error.message, upstream);
   });
 
   it('malformed request: 400 invalid_request_error naming the field', async () => {

@@ -5,6 +5,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clientTexts, MockUpstream, type RunningProxy, startProxy, systemText } from './harness.js';
+import { expectVersionTooOld, NEWER_CLI_MODEL, refuseAsVersionTooOld } from './proxy-suite.js';
 
 let upstream: MockUpstream;
 let proxy: RunningProxy;
@@ -259,27 +260,17 @@ describe('errors', () => {
 
   it('maps a model the upstream does not know to 404', async () => {
     upstream.setResponder(() => ({ kind: 'error', status: 404, type: 'not_found_error', message: 'model: claude-opus-9-9' }));
-    const e = await client.chat.completions.create({ model: 'claude-opus-9-9', messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
+    const e = await client.chat.completions.create({ model: NEWER_CLI_MODEL, messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
     expect(e).toBeInstanceOf(OpenAI.NotFoundError);
     expect(upstream.messageRequests[0].body.model).toBe('claude-opus-9-9');
   });
 
   it('a model that needs a newer Claude Code: 400 invalid_request_error naming the model, the CLI version and how to upgrade', async () => {
-    upstream.setResponder(() => ({
-      kind: 'error',
-      status: 400,
-      type: 'invalid_request_error',
-      message: 'Claude Code 2.1.330 does not support this model; version 2.2.0 or newer is required',
-      details: { error_code: 'claude_code_version_too_old' },
-    }));
-    const e = await client.chat.completions.create({ model: 'claude-opus-9-9', messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
+    refuseAsVersionTooOld(upstream);
+    const e = await client.chat.completions.create({ model: NEWER_CLI_MODEL, messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);
     expect(e).toBeInstanceOf(OpenAI.BadRequestError);
     expect(e.error).toMatchObject({ type: 'invalid_request_error', code: 'claude_code_version_too_old', param: 'model' });
-    expect(e.error.message).toContain('claude-opus-9-9');
-    expect(e.error.message).toContain('2.1.330');
-    expect(e.error.message).toContain('--claude-path');
-    expect(upstream.messageRequests.length).toBeGreaterThan(0);
-    for (const r of upstream.messageRequests) expect(r.body.model).toBe('claude-opus-9-9');
+    expectVersionTooOld(e.error.message, upstream);
   });
 
   it('maps billing ("credit balance") to 402', async () => {

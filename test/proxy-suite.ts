@@ -6,7 +6,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { MockUpstream, type ProxyOptions, type RunningProxy, startProxy } from './harness.js';
 import type { Responder } from './mock-upstream.js';
 
@@ -36,4 +36,27 @@ export function proxySuite(opts: Omit<ProxyOptions, 'upstream'> & { responder: R
     suite.upstream.setResponder(responder);
   });
   return suite;
+}
+
+/** A model id no Claude Code knows yet: the upstream refuses it as needing a newer CLI. */
+export const NEWER_CLI_MODEL = 'claude-opus-9-9';
+
+/** Makes the upstream refuse every request as the real one does for a model newer than the CLI. */
+export function refuseAsVersionTooOld(upstream: MockUpstream): void {
+  upstream.setResponder(() => ({
+    kind: 'error',
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'Claude Code 2.1.330 does not support this model; version 2.2.0 or newer is required',
+    details: { error_code: 'claude_code_version_too_old' },
+  }));
+}
+
+/** The client's error names the model, the CLI version and the way out; the model reached the upstream unchanged. */
+export function expectVersionTooOld(message: string, upstream: MockUpstream): void {
+  expect(message).toContain(NEWER_CLI_MODEL);
+  expect(message).toContain('2.1.330');
+  expect(message).toContain('--claude-path');
+  expect(upstream.messageRequests.length).toBeGreaterThan(0);
+  for (const r of upstream.messageRequests) expect(r.body.model).toBe(NEWER_CLI_MODEL);
 }

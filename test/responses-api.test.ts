@@ -6,6 +6,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clientTexts, MockUpstream, type RunningProxy, startProxy, systemText } from './harness.js';
 import { conversationTurns, type MockReply, type RecordedRequest } from './mock-upstream.js';
+import { expectVersionTooOld, NEWER_CLI_MODEL, refuseAsVersionTooOld } from './proxy-suite.js';
 
 let upstream: MockUpstream;
 let proxy: RunningProxy;
@@ -488,21 +489,11 @@ describe('errors', () => {
   });
 
   it('a model that needs a newer Claude Code: 400 invalid_request_error naming the model, the CLI version and how to upgrade', async () => {
-    upstream.setResponder(() => ({
-      kind: 'error',
-      status: 400,
-      type: 'invalid_request_error',
-      message: 'Claude Code 2.1.330 does not support this model; version 2.2.0 or newer is required',
-      details: { error_code: 'claude_code_version_too_old' },
-    }));
-    const e = await client.responses.create({ model: 'claude-opus-9-9', input: 'hi' }).catch((x) => x);
+    refuseAsVersionTooOld(upstream);
+    const e = await client.responses.create({ model: NEWER_CLI_MODEL, input: 'hi' }).catch((x) => x);
     expect(e).toBeInstanceOf(OpenAI.BadRequestError);
     expect(e.error).toMatchObject({ type: 'invalid_request_error', code: 'claude_code_version_too_old', param: 'model' });
-    expect(e.error.message).toContain('claude-opus-9-9');
-    expect(e.error.message).toContain('2.1.330');
-    expect(e.error.message).toContain('--claude-path');
-    expect(upstream.messageRequests.length).toBeGreaterThan(0);
-    for (const r of upstream.messageRequests) expect(r.body.model).toBe('claude-opus-9-9');
+    expectVersionTooOld(e.error.message, upstream);
   });
 
   it('streaming: a failure before any output is an HTTP error in OpenAI format', async () => {
