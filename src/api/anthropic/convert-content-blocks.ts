@@ -6,6 +6,7 @@
 import type { ContentBlock, ImageBlock, Role, TextBlock } from '../../turn/types.js';
 import { convertAnthropicDocument } from '../shared/convert-document.js';
 import { convertImageSource } from '../shared/convert-image-source.js';
+import { convertTextAndImageBlocks } from '../shared/convert-text-image-blocks.js';
 import { Fields, fieldPath, fieldRequired, invalidAt, isJsonObject, wrongType } from '../shared/read-fields.js';
 
 /** Which block types each role may carry (the Messages API rejects the others). */
@@ -87,18 +88,11 @@ function convertBlock(value: unknown, role: Role, path: string): ContentBlock {
 /** tool_result content: absent, a string, or text/image blocks. */
 function convertToolResultContent(value: unknown, path: string): string | Array<TextBlock | ImageBlock> {
   if (value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (!Array.isArray(value)) throw wrongType(path, 'a string or an array of text and image blocks', value);
-  return value.map((block, i) => {
-    const f = Fields.of(block, fieldPath(path, i));
-    const type = f.requiredString('type');
-    if (type === 'text') return { type: 'text', text: f.requiredString('text') };
-    if (type === 'image') return { type: 'image', source: convertImageSource(f.raw('source'), f.at('source')) };
+  return convertTextAndImageBlocks(value, path, 'tool_result content', (type, f) => {
     if (type === 'document') {
       // Tool results reach the CLI through MCP, whose results carry text and images only.
       throw invalidAt(f.at('type'), 'document blocks are not supported inside tool_result content; send the document in the user message');
     }
     if (Object.hasOwn(UNSUPPORTED, type)) throw invalidAt(f.at('type'), UNSUPPORTED[type]);
-    throw invalidAt(f.at('type'), `tool_result content must be text or image blocks, got '${type}'`);
   });
 }

@@ -5,9 +5,9 @@
  * (a PDF reaches the upstream byte for byte); only a text/plain data URL is decoded, because
  * the Messages API takes plain text as a `text` source.
  */
-import type { DocumentBlock, DocumentSource, ImageBlock, TextBlock } from '../../turn/types.js';
-import { convertImageSource } from './convert-image-source.js';
-import { Fields, fieldPath, invalidAt, wrongType } from './read-fields.js';
+import type { DocumentBlock, DocumentSource } from '../../turn/types.js';
+import { convertTextAndImageBlocks } from './convert-text-image-blocks.js';
+import { Fields, invalidAt } from './read-fields.js';
 
 /** The Messages API's documented request limit, which a PDF must fit in (docs.claude.com, PDF support). */
 export const UPSTREAM_REQUEST_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -72,24 +72,12 @@ function convertDocumentSource(value: unknown, path: string): DocumentSource {
     case 'url':
       return { type: 'url', url: checkDocumentUrl(f.nonEmptyString('url'), f.at('url')) };
     case 'content':
-      return { type: 'content', content: convertContentSource(f.raw('content'), f.at('content')) };
+      return { type: 'content', content: convertTextAndImageBlocks(f.raw('content'), f.at('content'), 'document content') };
     case 'file':
       throw invalidAt(f.at('type'), `file sources are not supported (${NO_FILES_API}); send the document as base64, text or url`);
     default:
       throw invalidAt(f.at('type'), `unknown document source type '${type}'; expected 'base64', 'text', 'url' or 'content'`);
   }
-}
-
-function convertContentSource(value: unknown, path: string): string | Array<TextBlock | ImageBlock> {
-  if (typeof value === 'string') return value;
-  if (!Array.isArray(value)) throw wrongType(path, 'a string or an array of text and image blocks', value);
-  return value.map((raw, i) => {
-    const f = Fields.of(raw, fieldPath(path, i));
-    const type = f.requiredString('type');
-    if (type === 'text') return { type: 'text', text: f.requiredString('text') };
-    if (type === 'image') return { type: 'image', source: convertImageSource(f.raw('source'), f.at('source')) };
-    throw invalidAt(f.at('type'), `document content must be text or image blocks, got '${type}'`);
-  });
 }
 
 /**
