@@ -177,12 +177,14 @@ describe('doctor on a healthy setup', () => {
       'tray',
       'notifications',
       'login-item',
+      'web-fetch',
       'client-openclaw',
       'client-opencode',
       'client-codex',
       'round-trip',
     ]);
     expect(byId(checks, 'login').detail).toMatch(/subscription/);
+    expect(byId(checks, 'web-fetch').detail).toMatch(/^off: .*--allow-web-fetch/);
     expect(byId(checks, 'daemon').detail).toContain(proxy.url);
     expect(byId(checks, 'client-openclaw').detail).toContain('default maxproxy/sonnet');
     expect(byId(checks, 'round-trip').detail).toMatch(/^haiku answered/);

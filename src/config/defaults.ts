@@ -47,6 +47,11 @@ export interface Config {
   usageRetentionDays: number;
   /** Refuse model API requests without a client key (`maxproxy keys add`; docs/decisions/090). */
   requireKeys: boolean;
+  /**
+   * Serve an Anthropic client's hosted web_fetch tool with the daemon's own fetch from this
+   * machine (public addresses only; docs/decisions/095). Off: the tool is named as ignored.
+   */
+  allowWebFetch: boolean;
 }
 
 /** The platform's per-user application data directory. */
@@ -92,5 +97,6 @@ export const defaults = (): Omit<Config, 'dataDir'> => ({
   extraUsage: 'refuse',
   clientBudgets: {},
   requireKeys: false,
+  allowWebFetch: false,
   usageRetentionDays: 90,
 });

@@ -159,6 +159,7 @@ Options:
   --extra-usage POLICY       refuse (default) | notify | allow answers billed as extra usage
   --client-budget NAME=PCT   cap a client at PCT % of the 5-hour window (repeatable)
   --require-keys             refuse model API requests without a client key (maxproxy keys add)
+  --allow-web-fetch          serve Anthropic clients' hosted web_fetch tool from this machine (public addresses only; off by default)
   --usage-retention-days N   days of single turns kept in the usage ledger (default 90)
   -h, --help / -v, --version`;
 
@@ -193,6 +194,7 @@ export function parseFlags(argv: string[]): ParsedCommand {
       'client-budget': { type: 'string', multiple: true },
       'usage-retention-days': { type: 'string' },
       'require-keys': { type: 'boolean' },
+      'allow-web-fetch': { type: 'boolean' },
       'no-key': { type: 'boolean' },
       budget: { type: 'string' },
       'weekly-budget': { type: 'string' },
@@ -249,6 +251,7 @@ export function parseFlags(argv: string[]): ParsedCommand {
   if (values['client-budget']) o.clientBudgets = clientBudgets(values['client-budget'], '--client-budget');
   n('usage-retention-days', 'usageRetentionDays');
   if (values['require-keys']) o.requireKeys = true;
+  if (values['allow-web-fetch']) o.allowWebFetch = true;
   const command = values.help ? 'help' : values.version ? 'version' : (positionals[0] ?? 'serve');
   const commandFlags: CommandFlags = {
     config: values.config,
@@ -293,6 +296,7 @@ export function envOverrides(env: NodeJS.ProcessEnv): Partial<Config> {
   if (env.MAXPROXY_LOG_LEVEL) o.logLevel = env.MAXPROXY_LOG_LEVEL;
   if (env.MAXPROXY_HEADLESS === '1' || env.MAXPROXY_HEADLESS === 'true') o.headless = true;
   if (env.MAXPROXY_REQUIRE_KEYS === '1' || env.MAXPROXY_REQUIRE_KEYS === 'true') o.requireKeys = true;
+  if (env.MAXPROXY_ALLOW_WEB_FETCH === '1' || env.MAXPROXY_ALLOW_WEB_FETCH === 'true') o.allowWebFetch = true;
   const map: Array<[string, keyof Config]> = [
     ['MAXPROXY_MAX_CONCURRENT', 'maxConcurrent'],
     ['MAXPROXY_MAX_QUEUE', 'maxQueue'],

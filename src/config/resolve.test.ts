@@ -22,6 +22,14 @@ describe('resolveConfig: defaults < settings.json < MAXPROXY_* env < flags', () 
     expect(config).toMatchObject({ host: '127.0.0.1', port: 3456, dataDir, notifications: true, thresholds: { warn: 0.75, critical: 0.9 } });
   });
 
+  it('web fetch is off by default; settings.json, MAXPROXY_ALLOW_WEB_FETCH or --allow-web-fetch turn it on', () => {
+    expect(resolve(['--data-dir', dataDirWith()]).config.allowWebFetch).toBe(false);
+    expect(resolve(['--data-dir', dataDirWith({ allowWebFetch: true })]).config.allowWebFetch).toBe(true);
+    expect(resolve(['--data-dir', dataDirWith()], { MAXPROXY_ALLOW_WEB_FETCH: '1' }).config.allowWebFetch).toBe(true);
+    expect(resolve(['--data-dir', dataDirWith(), '--allow-web-fetch']).config.allowWebFetch).toBe(true);
+    expect(resolve(['--data-dir', dataDirWith({ allowWebFetch: 'yes' })]).warnings.join('\n')).toMatch(/allowWebFetch/);
+  });
+
   it('settings override defaults', () => {
     const dataDir = dataDirWith({ port: 8080, idleTimeoutMs: 120_000, thresholds: { warn: 0.6, critical: 0.8 }, portPresets: [8080, 9090] });
     const { config } = resolve(['--data-dir', dataDir]);

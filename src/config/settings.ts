@@ -35,6 +35,7 @@ export type Settings = Partial<
     | 'clientBudgets'
     | 'usageRetentionDays'
     | 'requireKeys'
+    | 'allowWebFetch'
   >
 > & {
   /** Client configs `maxproxy connect` wrote, per client, so port moves and `doctor` can find them. */
@@ -96,6 +97,7 @@ export const settingsSchema = {
   clientBudgets: { type: 'object', additionalProperties: { type: 'number', minimum: 0, maximum: 100 } },
   usageRetentionDays: int(1, 3650),
   requireKeys: { type: 'boolean' },
+  allowWebFetch: { type: 'boolean' },
   connections: {
     type: 'object',
     properties: { openclaw: connection, opencode: connection, codex: connection },

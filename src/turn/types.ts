@@ -71,7 +71,55 @@ export interface DocumentBlock {
   citations?: { enabled: boolean };
 }
 
-export type ContentBlock = TextBlock | ImageBlock | DocumentBlock | ToolUseBlock | ToolResultBlock | ThinkingBlock | RedactedThinkingBlock;
+/**
+ * A call of a tool the daemon runs itself for the client's hosted tool (web_fetch;
+ * docs/decisions/095), as the Messages API shows it. Only in answers.
+ */
+export interface ServerToolUseBlock {
+  type: 'server_tool_use';
+  id: string;
+  /** The hosted tool's name as the client knows it ('web_fetch'). */
+  name: string;
+  input: Record<string, unknown>;
+}
+
+/** The error codes of the Messages API's web_fetch_tool_result_error. */
+export type WebFetchErrorCode =
+  | 'invalid_input'
+  | 'url_too_long'
+  | 'url_not_allowed'
+  | 'url_not_accessible'
+  | 'unsupported_content_type'
+  | 'too_many_requests'
+  | 'max_uses_exceeded'
+  | 'unavailable';
+
+/** What one daemon-run web fetch gave, in the Messages API's web_fetch_tool_result content shape. */
+export type WebFetchResultContent =
+  | {
+      type: 'web_fetch_result';
+      url: string;
+      content: DocumentBlock;
+      retrieved_at: string;
+    }
+  | { type: 'web_fetch_tool_result_error'; error_code: WebFetchErrorCode };
+
+export interface WebFetchToolResultBlock {
+  type: 'web_fetch_tool_result';
+  tool_use_id: string;
+  content: WebFetchResultContent;
+}
+
+export type ContentBlock =
+  | TextBlock
+  | ImageBlock
+  | DocumentBlock
+  | ToolUseBlock
+  | ToolResultBlock
+  | ThinkingBlock
+  | RedactedThinkingBlock
+  | ServerToolUseBlock
+  | WebFetchToolResultBlock;
 
 export type Role = 'user' | 'assistant';
 
@@ -93,6 +141,27 @@ export type ResponseFormat =
   | { type: 'text' }
   | { type: 'json_object' }
   | { type: 'json_schema'; name?: string; schema: Record<string, unknown>; strict?: boolean };
+
+/**
+ * The client's hosted web_fetch tool (Messages API `web_fetch_*`), served by the daemon's
+ * own SSRF-safe fetch when --allow-web-fetch is on (docs/decisions/095).
+ */
+export interface WebFetchTool {
+  /** The request field it came from (tools.N), for x-maxproxy-ignored when it is not served. */
+  field: string;
+  /** The client's type string, e.g. web_fetch_20250910. */
+  type: string;
+  maxUses?: number;
+  allowedDomains?: string[];
+  blockedDomains?: string[];
+  maxContentTokens?: number;
+  citations?: { enabled: boolean };
+}
+
+/** Tools the provider hosts, which maxproxy serves itself (search on its own branch). */
+export interface HostedTools {
+  webFetch?: WebFetchTool;
+}
 
 export type ThinkingOption = { type: 'enabled'; budgetTokens?: number } | { type: 'disabled' } | { type: 'adaptive' };
 
@@ -121,6 +190,8 @@ export interface TurnRequest {
   /** Full history as the client sent it, oldest first, ending with the new user input. */
   messages: TurnMessage[];
   tools: ToolDef[];
+  /** Hosted tools the client offered that maxproxy may serve itself. */
+  hostedTools?: HostedTools;
   toolChoice?: ToolChoice;
   parallelToolCalls?: boolean;
   maxTokens?: number;
@@ -146,6 +217,8 @@ export interface Usage {
   outputTokens: number;
   cacheReadInputTokens: number;
   cacheCreationInputTokens: number;
+  /** Web fetches the daemon ran for the hosted web_fetch tool this turn. */
+  webFetchRequests?: number;
 }
 
 export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal';
@@ -198,6 +271,10 @@ export type TurnEvent =
   | { type: 'signature_delta'; index: number; signature: string }
   | { type: 'tool_input_delta'; index: number; partialJson: string }
   | { type: 'block_stop'; index: number }
+  /** A daemon-run hosted tool was called (complete, input included); `name` is the client's ('web_fetch'). */
+  | { type: 'server_tool_use'; index: number; id: string; name: string; input: Record<string, unknown> }
+  /** What the daemon's web fetch for call `toolUseId` gave (page or error). */
+  | { type: 'web_fetch_result'; index: number; toolUseId: string; content: WebFetchResultContent }
   /** The CLI is retrying upstream, or waiting: a chance to send a keep-alive. */
   | { type: 'keepalive'; reason: string }
   | { type: 'rate_limit'; info: RateLimitInfo }

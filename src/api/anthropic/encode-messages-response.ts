@@ -10,6 +10,8 @@ export const encodeUsage = (u: Usage): AnthropicUsage => ({
   output_tokens: u.outputTokens,
   cache_creation_input_tokens: u.cacheCreationInputTokens,
   cache_read_input_tokens: u.cacheReadInputTokens,
+  // The hosted tools the daemon ran (docs/decisions/095), as the Messages API counts them.
+  ...(u.webFetchRequests ? { server_tool_use: { web_fetch_requests: u.webFetchRequests } } : {}),
 });
 
 export function encodeContentBlock(b: ContentBlock): AnthropicContentBlock {
@@ -27,6 +29,10 @@ export function encodeContentBlock(b: ContentBlock): AnthropicContentBlock {
       return { type: 'image', source: b.source };
     case 'document':
       return { ...b };
+    case 'server_tool_use':
+      return { type: 'server_tool_use', id: b.id, name: b.name, input: b.input };
+    case 'web_fetch_tool_result':
+      return { type: 'web_fetch_tool_result', tool_use_id: b.tool_use_id, content: b.content };
     case 'tool_result':
       return {
         type: 'tool_result',

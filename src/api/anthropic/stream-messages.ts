@@ -80,6 +80,22 @@ class MessagesStreamEncoder {
       case 'block_stop':
         this.blockStop(ev.index);
         break;
+      case 'server_tool_use': {
+        // A hosted call streams as Anthropic's do: the block, its whole input as one delta, stop.
+        this.start('', '', emptyUsage());
+        const index = this.nextIndex++;
+        this.emit({ type: 'content_block_start', index, content_block: { type: 'server_tool_use', id: ev.id, name: ev.name, input: {} } });
+        this.emit({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(ev.input) } });
+        this.emit({ type: 'content_block_stop', index });
+        break;
+      }
+      case 'web_fetch_result': {
+        this.start('', '', emptyUsage());
+        const index = this.nextIndex++;
+        this.emit({ type: 'content_block_start', index, content_block: { type: 'web_fetch_tool_result', tool_use_id: ev.toolUseId, content: ev.content } });
+        this.emit({ type: 'content_block_stop', index });
+        break;
+      }
       case 'keepalive':
         // Anthropic's streams always open with message_start; before it a keep-alive is
         // an SSE comment (CLI retries happen before the first upstream event).

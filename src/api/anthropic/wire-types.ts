@@ -2,7 +2,7 @@
  * What maxproxy sends on the Anthropic Messages wire, field by field. Requests are read
  * from `unknown` by the parsers, so only outgoing shapes are typed here.
  */
-import type { StopReason, TextCitation } from '../../turn/types.js';
+import type { StopReason, TextCitation, WebFetchResultContent } from '../../turn/types.js';
 
 export interface AnthropicUsage {
   /** Input tokens not read from or written to the cache. */
@@ -10,6 +10,8 @@ export interface AnthropicUsage {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /** Hosted tools the daemon ran for the client (docs/decisions/095). */
+  server_tool_use?: { web_fetch_requests: number };
 }
 
 export type AnthropicContentBlock =
@@ -17,6 +19,8 @@ export type AnthropicContentBlock =
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
+  | { type: 'server_tool_use'; id: string; name: string; input: Record<string, unknown> }
+  | { type: 'web_fetch_tool_result'; tool_use_id: string; content: WebFetchResultContent }
   // Never produced by the model; kept so every canonical block has an encoding.
   | { type: 'image'; source: unknown }
   | { type: 'document'; source: unknown; title?: string; context?: string; citations?: { enabled: boolean } }
@@ -57,7 +61,9 @@ export type AnthropicBlockStart =
   | { type: 'text'; text: '' }
   | { type: 'thinking'; thinking: '' }
   | { type: 'redacted_thinking'; data: string }
-  | { type: 'tool_use'; id: string; name: string; input: Record<string, never> };
+  | { type: 'tool_use'; id: string; name: string; input: Record<string, never> }
+  | { type: 'server_tool_use'; id: string; name: string; input: Record<string, never> }
+  | { type: 'web_fetch_tool_result'; tool_use_id: string; content: WebFetchResultContent };
 
 export type AnthropicDelta =
   | { type: 'text_delta'; text: string }

@@ -99,6 +99,9 @@ class ChatStreamEncoder {
       case 'keepalive':
         if (!this.sink.closed) this.sink.comment(`keepalive ${ev.reason}`);
         return false;
+      case 'server_tool_use':
+      case 'web_fetch_result':
+        return false; // hosted tools are only ever offered to Messages clients
       case 'refusal':
         this.refused = true;
         this.delta({ refusal: ev.text });

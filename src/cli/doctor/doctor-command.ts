@@ -7,7 +7,7 @@ import type { Config } from '../../config/defaults.js';
 import type { CommandFlags } from '../../config/flags.js';
 import type { SettingsStore } from '../../config/settings.js';
 import { checkClients, checkDaemon, checkPort, checkRoundTrip } from './daemon-checks.js';
-import { checkClaude, checkDesktop, checkLogin, checkLoginItem, checkNode } from './system-checks.js';
+import { checkClaude, checkDesktop, checkLogin, checkLoginItem, checkNode, checkWebFetch } from './system-checks.js';
 import { type CheckResult, type DoctorEnv, execRunner } from './types.js';
 
 export interface DoctorContext {
@@ -25,6 +25,7 @@ export async function runChecks(config: Config, settings: SettingsStore, d: Doct
   results.push(daemon.result, await checkPort(config, daemon.state));
   results.push(...(await checkDesktop(config, d)));
   results.push(await checkLoginItem(config, d));
+  results.push(checkWebFetch(config));
   results.push(...checkClients(config, settings.get().connections ?? {}, daemon.state, d));
   results.push(await checkRoundTrip(config, daemon.state, offline));
   return results;

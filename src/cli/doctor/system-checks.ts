@@ -230,3 +230,14 @@ export async function checkLoginItem(config: Config, d: DoctorEnv, status?: () =
     return skip('login-item', title, (e as Error).message);
   }
 }
+
+/** Says whether the daemon fetches web pages from this machine for clients (docs/decisions/095). */
+export function checkWebFetch(config: Config): CheckResult {
+  return pass(
+    'web-fetch',
+    'Web fetch',
+    config.allowWebFetch
+      ? "on (--allow-web-fetch): Anthropic clients' web_fetch tool fetches from this machine, public addresses only"
+      : "off: Anthropic clients' web_fetch tool is ignored (turn on with --allow-web-fetch or allowWebFetch in settings.json)",
+  );
+}
