@@ -5,6 +5,7 @@ import { Dashboard } from './dashboard/dashboard.js';
 import { SettingsControl } from './dashboard/settings-control.js';
 import { claudeVersion, findClaude } from './engine/claude-binary.js';
 import { Engine } from './engine/engine.js';
+import { watchModelFloors } from './engine/model-floors.js';
 import type { TurnEngine } from './engine/turn-engine.js';
 import { KeyStore } from './keys/key-store.js';
 import type { Logger } from './log/logger.js';
@@ -114,6 +115,8 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
   });
   status.setClaude({ path: bin.path, version: cliVersion });
   log.info({ claude: bin.path, source: bin.source, version: cliVersion }, 'using Claude Code');
+  // Models the upstream said need a newer Claude Code: warned about until the CLI is upgraded.
+  watchModelFloors(status, config.dataDir, cliVersion, log);
 
   const responses = new ResponseStore({ filePath: path.join(config.dataDir, 'responses.json'), onError: (e) => log.warn({ err: e }, 'response store') });
   let listener!: Listener;

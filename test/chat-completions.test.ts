@@ -4,6 +4,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readModelFloors } from '../src/engine/model-floors.js';
 import { clientTexts, MockUpstream, type RunningProxy, startProxy, systemText } from './harness.js';
 import { expectVersionTooOld, NEWER_CLI_MODEL, refuseAsVersionTooOld } from './proxy-suite.js';
 
@@ -271,6 +272,15 @@ describe('errors', () => {
     expect(e).toBeInstanceOf(OpenAI.BadRequestError);
     expect(e.error).toMatchObject({ type: 'invalid_request_error', code: 'claude_code_version_too_old', param: 'model' });
     expectVersionTooOld(e.error.message, upstream);
+    // The tray and /health warn about it, and the floor is kept for doctor and for after a restart.
+    const health = (await (await fetch(`${proxy.url}/health`)).json()) as { warnings: Array<{ id: string; message: string }> };
+    expect(health.warnings).toContainEqual(
+      expect.objectContaining({
+        id: `model-floor:${NEWER_CLI_MODEL}`,
+        message: expect.stringContaining('needs Claude Code 2.2.0 or newer (maxproxy runs 2.1.330)'),
+      }),
+    );
+    expect(readModelFloors(proxy.dataDir)).toEqual([expect.objectContaining({ model: NEWER_CLI_MODEL, required: '2.2.0', cliVersion: '2.1.330' })]);
   });
 
   it('maps billing ("credit balance") to 402', async () => {

@@ -172,6 +172,7 @@ describe('doctor on a healthy setup', () => {
       'node',
       'claude',
       'login',
+      'model-floors',
       'daemon',
       'port',
       'tray',

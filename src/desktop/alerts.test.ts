@@ -105,6 +105,28 @@ describe('Alerts: login, notices, port', () => {
     expect(sent[1].message).toMatch(/^Codex: Claude Code \(pid 9\) was killed by SIGSEGV\. x{159}… The next request starts a new process\.$/);
   });
 
+  it('a model that needs a newer Claude Code: once per model and required version, naming both versions and the way out', () => {
+    const { sent, alerts } = setup();
+    const n = { kind: 'model-needs-newer-cli', model: 'claude-opus-9-9', required: '2.2.0', cliVersion: '2.1.330' } as const;
+    alerts.notice(n);
+    alerts.notice(n); // the client retried: no second notification
+    alerts.notice({ ...n, required: undefined, model: 'claude-sonnet-9' });
+    expect(sent).toEqual([
+      {
+        kind: 'model-needs-newer-cli',
+        title: 'claude-opus-9-9 needs a newer Claude Code',
+        message:
+          'claude-opus-9-9 needs Claude Code 2.2.0 or newer; maxproxy runs 2.1.330. Upgrade maxproxy, or start it with --claude-path pointing at a newer claude.',
+      },
+      {
+        kind: 'model-needs-newer-cli',
+        title: 'claude-sonnet-9 needs a newer Claude Code',
+        message:
+          'claude-sonnet-9 needs a newer Claude Code; maxproxy runs 2.1.330. Upgrade maxproxy, or start it with --claude-path pointing at a newer claude.',
+      },
+    ]);
+  });
+
   it('port conflicts name the port and the one still in use', () => {
     const { sent, alerts } = setup();
     const inUse = Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:8080'), { code: 'EADDRINUSE' });

@@ -67,6 +67,20 @@ export class Alerts {
     if (n.kind === 'timeout') this.timeout(n.client, n.sessionId, n.afterMs);
     else if (n.kind === 'cli-crash') this.cliCrash(n);
     else if (n.kind === 'extra-usage') this.extraUsage(n);
+    else if (n.kind === 'model-needs-newer-cli') this.modelNeedsNewerCli(n);
+  }
+
+  /** Once per model and required version: every retry of the client would repeat it otherwise. */
+  modelNeedsNewerCli(n: Extract<StatusNotice, { kind: 'model-needs-newer-cli' }>): void {
+    const key = `model-floor:${n.model}:${n.required ?? ''}`;
+    if (this.notified.has(key)) return;
+    this.notified.add(key);
+    const need = n.required ? `Claude Code ${n.required} or newer` : 'a newer Claude Code';
+    this.notifier.notify(
+      'model-needs-newer-cli',
+      `${n.model} needs a newer Claude Code`,
+      `${n.model} needs ${need}; maxproxy runs ${n.cliVersion}. Upgrade maxproxy, or start it with --claude-path pointing at a newer claude.`,
+    );
   }
 
   extraUsage(n: Extract<StatusNotice, { kind: 'extra-usage' }>): void {

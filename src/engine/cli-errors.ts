@@ -39,6 +39,7 @@ function versionTooOld(f: CliFailure, msg: string): TurnError {
     kind: 'invalid_request',
     code: 'claude_code_version_too_old',
     param: 'model',
+    modelFloor: { model: f.model, required: needed, cliVersion: inUse },
     message:
       `The model ${f.model ? `"${f.model}" ` : ''}needs a newer Claude Code than the one maxproxy runs` +
       `${inUse ? ` (${inUse}${needed ? `; ${needed} or newer is required` : ''})` : ''}. ` +

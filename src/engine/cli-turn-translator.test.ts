@@ -337,6 +337,8 @@ describe('CliTurnTranslator error classification on captured CLI failures', () =
     expect(error.message).toContain('2.2.0 or newer is required');
     expect(error.message).toContain('--claude-path');
     expect(error.message).toMatch(/Upgrade maxproxy/);
+    // Structured for the tray and doctor (src/engine/model-floors.ts).
+    expect(error.modelFloor).toEqual({ model: 'claude-opus-9-9', required: '2.2.0', cliVersion: '2.1.330' });
   });
 
   it('the CLI reports only the query, titles, urls and its own summary of a WebSearch (no encrypted_content, page_age, citations)', () => {

@@ -23,6 +23,10 @@ export async function* trackStatus(status: StatusStore, slot: Slot<EngineSession
       status.recordRateLimit(ev.info);
     } else if (ev.type === 'error' && ev.error.code === 'not_logged_in') {
       status.setClaude({ login: 'not_logged_in' });
+    } else if (ev.type === 'error' && ev.error.code === 'claude_code_version_too_old') {
+      const f = ev.error.modelFloor;
+      const cliVersion = f?.cliVersion ?? status.snapshot().claude.version;
+      status.notify({ kind: 'model-needs-newer-cli', model: f?.model ?? slot.session.model, required: f?.required, cliVersion });
     }
     yield ev;
   }

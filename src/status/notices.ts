@@ -20,4 +20,6 @@ export type StatusNotice =
       stderr?: string;
     }
   /** Claude Code reports answers billed as extra usage (once per window; src/usage/admission.ts). */
-  | { kind: 'extra-usage'; policy: 'refuse' | 'notify'; window: string; resetsAt?: number };
+  | { kind: 'extra-usage'; policy: 'refuse' | 'notify'; window: string; resetsAt?: number }
+  /** The upstream refused a model as needing a newer Claude Code (src/engine/model-floors.ts). */
+  | { kind: 'model-needs-newer-cli'; model: string; required?: string; cliVersion: string };

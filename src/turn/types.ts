@@ -246,6 +246,8 @@ export interface TurnError {
   code?: string;
   /** Seconds until a retry can succeed, when known. */
   retryAfterSeconds?: number;
+  /** For claude_code_version_too_old: the refused model and the versions the upstream named. */
+  modelFloor?: { model?: string; required?: string; cliVersion?: string };
 }
 
 export interface RateLimitInfo {

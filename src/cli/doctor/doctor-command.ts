@@ -7,7 +7,7 @@ import type { Config } from '../../config/defaults.js';
 import type { CommandFlags } from '../../config/flags.js';
 import type { SettingsStore } from '../../config/settings.js';
 import { checkClients, checkDaemon, checkPort, checkRoundTrip } from './daemon-checks.js';
-import { checkClaude, checkDesktop, checkLogin, checkLoginItem, checkNode, checkWebFetch } from './system-checks.js';
+import { checkClaude, checkDesktop, checkLogin, checkLoginItem, checkModelFloors, checkNode, checkWebFetch } from './system-checks.js';
 import { type CheckResult, type DoctorEnv, execRunner } from './types.js';
 
 export interface DoctorContext {
@@ -20,7 +20,7 @@ export interface DoctorContext {
 export async function runChecks(config: Config, settings: SettingsStore, d: DoctorEnv, offline: boolean): Promise<CheckResult[]> {
   const results: CheckResult[] = [checkNode(d)];
   const claude = await checkClaude(config, d);
-  results.push(claude.result, await checkLogin(config, claude.path, d));
+  results.push(claude.result, await checkLogin(config, claude.path, d), checkModelFloors(config, claude.version));
   const daemon = await checkDaemon(config);
   results.push(daemon.result, await checkPort(config, daemon.state));
   results.push(...(await checkDesktop(config, d)));

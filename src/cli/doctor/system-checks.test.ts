@@ -4,8 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Config, defaults } from '../../config/defaults.js';
 import { SettingsStore } from '../../config/settings.js';
+import { recordModelFloor } from '../../engine/model-floors.js';
 import { formatReport } from './doctor-command.js';
-import { checkDesktop, checkLoginItem, checkNode } from './system-checks.js';
+import { checkDesktop, checkLoginItem, checkModelFloors, checkNode } from './system-checks.js';
 import type { DoctorEnv, Runner, RunResult } from './types.js';
 
 const config = (over: Partial<Config> = {}): Config => ({ ...defaults(), dataDir: '/tmp/x', ...over });
@@ -85,6 +86,19 @@ describe('doctor: this machine', () => {
     expect(off).toMatchObject({ status: 'warn', fix: expect.stringContaining('maxproxy login-item enable') });
     const stale = await checkLoginItem(config(), machine({}), async () => ({ enabled: true, mechanism: 'launchd', path: '/p', upToDate: false, entries: [] }));
     expect(stale).toMatchObject({ status: 'warn', detail: expect.stringMatching(/out of date/) });
+  });
+
+  it('a model the upstream refused for this Claude Code version is a warning with the way out, until the CLI is new enough', () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'maxproxy-doctor-floors-'));
+    expect(checkModelFloors(config({ dataDir }), '2.1.330')).toMatchObject({ status: 'pass' });
+    recordModelFloor(dataDir, { model: 'claude-opus-9-9', required: '2.2.0', cliVersion: '2.1.330', seenAt: Date.now() });
+    expect(checkModelFloors(config({ dataDir }), '2.1.330')).toMatchObject({
+      status: 'warn',
+      detail: 'claude-opus-9-9 needs Claude Code 2.2.0 or newer (maxproxy runs 2.1.330)',
+      fix: expect.stringContaining('--claude-path'),
+    });
+    expect(checkModelFloors(config({ dataDir }), '2.2.0')).toMatchObject({ status: 'pass' });
+    expect(checkModelFloors(config({ dataDir }), undefined)).toMatchObject({ status: 'skip' });
   });
 
   it('the report: one line per check, the fix under each failure, and the count', () => {

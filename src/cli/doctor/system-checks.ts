@@ -6,6 +6,7 @@ import { type LoginItemStatus, loginItemStatus } from '../../desktop/login-item.
 import { systray2PackageDir, trayBinaryName } from '../../desktop/tray-process.js';
 import { buildChildEnv } from '../../engine/child-env.js';
 import { claudeVersion, findClaude } from '../../engine/claude-binary.js';
+import { describeFloor, floorsAbove, readModelFloors, UPGRADE_HINT } from '../../engine/model-floors.js';
 import { type CheckResult, type DoctorEnv, fail, pass, skip, warn } from './types.js';
 
 export function checkNode(d: DoctorEnv): CheckResult {
@@ -17,6 +18,7 @@ export function checkNode(d: DoctorEnv): CheckResult {
 
 export interface ClaudeFound {
   path?: string;
+  version?: string;
   result: CheckResult;
 }
 
@@ -34,7 +36,7 @@ export async function checkClaude(config: Config, d: DoctorEnv): Promise<ClaudeF
           'reinstall maxproxy (it bundles Claude Code) or pass --claude-path to a working `claude`',
         ),
       };
-    return { path: bin.path, result: pass('claude', title, `${version} (${bin.source}: ${bin.path})`) };
+    return { path: bin.path, version, result: pass('claude', title, `${version} (${bin.source}: ${bin.path})`) };
   } catch (e) {
     return { result: fail('claude', title, (e as Error).message, 'reinstall maxproxy (it bundles Claude Code) or pass --claude-path "$(command -v claude)"') };
   }
@@ -240,4 +242,16 @@ export function checkWebFetch(config: Config): CheckResult {
       ? "on (--allow-web-fetch): Anthropic clients' web_fetch tool fetches from this machine, public addresses only"
       : "off: Anthropic clients' web_fetch tool is ignored (turn on with --allow-web-fetch or allowWebFetch in settings.json)",
   );
+}
+
+/**
+ * Models the upstream refused as needing a newer Claude Code than the one in use (the
+ * daemon records each refusal; the pinned CLI has no table of per-model minimum versions).
+ */
+export function checkModelFloors(config: Config, claudeVersion: string | undefined): CheckResult {
+  const title = 'Model versions';
+  if (!claudeVersion) return skip('model-floors', title, 'not checked: Claude Code was not found');
+  const below = floorsAbove(readModelFloors(config.dataDir), claudeVersion);
+  if (below.length === 0) return pass('model-floors', title, `no model has been refused as needing a newer Claude Code than ${claudeVersion}`);
+  return warn('model-floors', title, below.map((f) => describeFloor(f, claudeVersion)).join('; '), UPGRADE_HINT);
 }
