@@ -71,7 +71,38 @@ export interface DocumentBlock {
   citations?: { enabled: boolean };
 }
 
-export type ContentBlock = TextBlock | ImageBlock | DocumentBlock | ToolUseBlock | ToolResultBlock | ThinkingBlock | RedactedThinkingBlock;
+/** A hosted (server-run) tool call: the CLI's WebSearch, shown as the Messages API's server_tool_use. */
+export interface ServerToolUseBlock {
+  type: 'server_tool_use';
+  id: string;
+  name: 'web_search';
+  input: { query: string };
+}
+
+/** One search hit: the CLI reports only title and url (no encrypted_content, no page_age). */
+export interface WebSearchHit {
+  title: string;
+  url: string;
+}
+
+/** The result of a hosted search; `error` when the search failed (error_code as the upstream named it). */
+export interface WebSearchResultBlock {
+  type: 'web_search_result';
+  toolUseId: string;
+  results: WebSearchHit[];
+  error?: { code: string };
+}
+
+export type ContentBlock =
+  | TextBlock
+  | ImageBlock
+  | DocumentBlock
+  | ToolUseBlock
+  | ToolResultBlock
+  | ThinkingBlock
+  | RedactedThinkingBlock
+  | ServerToolUseBlock
+  | WebSearchResultBlock;
 
 export type Role = 'user' | 'assistant';
 
@@ -113,6 +144,18 @@ export interface ConversationHints {
   api?: 'openai-chat' | 'anthropic-messages' | 'openai-responses';
 }
 
+/** Hosted web search as the client offered it (limits the daemon enforces). */
+export interface WebSearchOffer {
+  /** Searches allowed in one turn; later ones are refused. */
+  maxUses?: number;
+  allowedDomains?: string[];
+  blockedDomains?: string[];
+}
+
+export interface HostedTools {
+  webSearch?: WebSearchOffer;
+}
+
 export interface TurnRequest {
   /** The model as the client named it; resolution (aliases, validation) happens before the engine. */
   model: string;
@@ -132,6 +175,11 @@ export interface TurnRequest {
   effort?: EffortOption;
   responseFormat?: ResponseFormat;
   /**
+   * Tools the upstream runs for the client (the CLI's own tools), only when the client
+   * offered its API's hosted tool. Part of the session shape.
+   */
+  hostedTools?: HostedTools;
+  /**
    * The wire field each setting came from (e.g. effort: 'reasoning_effort'), so what the
    * engine finds it cannot honour for the chosen model is reported in the client's terms.
    */
@@ -146,6 +194,8 @@ export interface Usage {
   outputTokens: number;
   cacheReadInputTokens: number;
   cacheCreationInputTokens: number;
+  /** Hosted tool calls of the turn (counted from the searches; the CLI's own counter stays 0). */
+  serverToolUse?: { webSearchRequests: number };
 }
 
 export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal';
@@ -198,6 +248,10 @@ export type TurnEvent =
   | { type: 'signature_delta'; index: number; signature: string }
   | { type: 'tool_input_delta'; index: number; partialJson: string }
   | { type: 'block_stop'; index: number }
+  /** A hosted tool call, complete (the block at `index`); never a client tool call. */
+  | { type: 'server_tool_use'; index: number; id: string; name: 'web_search'; input: { query: string } }
+  /** The hosted search's result for `toolUseId` (the block at `index`). */
+  | { type: 'web_search_result'; index: number; toolUseId: string; results: WebSearchHit[]; error?: { code: string } }
   /** The CLI is retrying upstream, or waiting: a chance to send a keep-alive. */
   | { type: 'keepalive'; reason: string }
   | { type: 'rate_limit'; info: RateLimitInfo }

@@ -117,6 +117,9 @@ class ChatStreamEncoder {
       case 'text_citation':
       case 'block_stop':
       case 'rate_limit':
+      // Hosted search is the upstream's own work: Chat has no block for it (the answer text cites the sources).
+      case 'server_tool_use':
+      case 'web_search_result':
         return false;
     }
   }
