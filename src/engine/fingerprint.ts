@@ -46,6 +46,9 @@ function blockKey(b: ContentBlock, sha: Hash): string | undefined {
       const c = typeof b.content === 'string' ? b.content : b.content.map((x) => (x.type === 'text' ? x.text : blockKey(x, sha))).join('\n');
       return `r:${normalizeToolId(b.tool_use_id)}:${b.is_error ? 1 : 0}:${c.trim()}`;
     }
+    case 'server_tool_use':
+    case 'web_search_result':
+      return undefined; // hosted search blocks: the answer text that follows them is matched
     case 'thinking':
     case 'redacted_thinking':
       return undefined; // many clients drop thinking from the history they re-send
