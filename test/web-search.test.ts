@@ -148,3 +148,61 @@ describe('Anthropic hosted web search', () => {
     expect(offeredWebSearch()).toBe(false);
   });
 });
+
+describe('Responses hosted web search', () => {
+  it('streams a web_search_call item in the documented order and url_citation annotations on the answer', async () => {
+    searchError = undefined;
+    const stream = await s.openai.responses.create({
+      model: MODEL,
+      input: 'Search the web for the maxproxy release (responses).',
+      tools: [{ type: 'web_search', filters: { allowed_domains: ['example.com'] } }],
+      stream: true,
+    });
+    const types: string[] = [];
+    let final: any;
+    for await (const ev of stream) {
+      types.push(ev.type);
+      if (ev.type === 'response.completed') final = ev.response;
+    }
+    const ws = types.filter((t) => t.includes('web_search_call') || t.startsWith('response.output_item'));
+    expect(ws.slice(0, 5)).toEqual([
+      'response.output_item.added',
+      'response.web_search_call.in_progress',
+      'response.web_search_call.searching',
+      'response.web_search_call.completed',
+      'response.output_item.done',
+    ]);
+    const call = final.output[0];
+    expect(call).toMatchObject({ type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'maxproxy release' } });
+    expect(call.action.sources).toEqual([{ type: 'url', url: URL1 }]);
+    const msg = final.output.find((o: any) => o.type === 'message');
+    const part = msg.content[0];
+    expect(part.text).toBe(ANSWER);
+    const at = ANSWER.indexOf(URL1);
+    expect(part.annotations).toEqual([{ type: 'url_citation', start_index: at, end_index: at + URL1.length, url: URL1, title: TITLE1 }]);
+    const hosted = (searchRequests()[0].body as any).tools.find((t: any) => t.type.startsWith('web_search_'));
+    expect(hosted.allowed_domains).toEqual(['example.com']);
+  });
+
+  it('non-streaming: the same items; a failed search is status failed, never a 500', async () => {
+    searchError = 'max_uses_exceeded';
+    try {
+      const r = await s.openai.responses.create({ model: MODEL, input: 'Search, failing (responses).', tools: [{ type: 'web_search_preview' }] });
+      const call = r.output[0] as any;
+      expect(call).toMatchObject({ type: 'web_search_call', status: 'failed', action: { type: 'search', query: 'maxproxy release' } });
+      expect(r.output_text).toBe(ANSWER);
+    } finally {
+      searchError = undefined;
+    }
+  });
+
+  it("Codex's cached-only web_search (external_web_access false) does not turn on live search", async () => {
+    const r = await s.openai.responses.create({
+      model: MODEL,
+      input: 'no live search (responses)',
+      tools: [{ type: 'web_search', external_web_access: false } as any],
+    });
+    expect(r.output_text).toBe('no search here');
+    expect(offeredWebSearch()).toBe(false);
+  });
+});
