@@ -141,6 +141,22 @@ describe('Anthropic hosted web search', () => {
     expect(JSON.stringify(sent[0].body)).toContain('And what does that mean?');
   });
 
+  it('a failed search: web_search_tool_result with the error object, then the answer; never a 500', async () => {
+    searchError = 'unavailable';
+    try {
+      const msg = await s.anthropic.messages.create({
+        model: MODEL,
+        max_tokens: 200,
+        tools: [{ type: 'web_search_20250305', name: 'web_search' }],
+        messages: [{ role: 'user', content: 'Search, failing (anthropic).' }],
+      });
+      expect(msg.content.map((b) => b.type)).toEqual(['server_tool_use', 'web_search_tool_result', 'text']);
+      expect((msg.content[1] as any).content).toEqual({ type: 'web_search_tool_result_error', error_code: 'unavailable' });
+    } finally {
+      searchError = undefined;
+    }
+  });
+
   it('without the hosted tool, the CLI is never offered WebSearch', async () => {
     const msg = await s.anthropic.messages.create({ model: MODEL, max_tokens: 50, messages: [{ role: 'user', content: 'no search please' }] });
     expect(msg.content[0]).toMatchObject({ type: 'text', text: 'no search here' });

@@ -87,7 +87,7 @@ const isHit = (h: unknown): h is SearchHit =>
 /**
  * The CLI's report of one WebSearch (`tool_use_result`): `results` mixes
  * `{tool_use_id, content: [{title, url}]}` entries (one per upstream search) with the
- * summary text; a failed search has `content: {error_code}` instead of hits.
+ * summary text; a failed search is the text `Web search error: <error_code>`.
  */
 export function searchOutcome(r: unknown): { hits: SearchHit[]; error?: { code: string }; searches: number } | undefined {
   if (typeof r !== 'object' || r === null || !Array.isArray((r as { results?: unknown }).results)) return undefined;
@@ -95,6 +95,9 @@ export function searchOutcome(r: unknown): { hits: SearchHit[]; error?: { code: 
   let error: { code: string } | undefined;
   let searches = 0;
   for (const e of (r as { results: unknown[] }).results) {
+    // A failed search is reported as text (captured: fixture web-search-error).
+    const failed = typeof e === 'string' ? /^Web search error: (\S+)/.exec(e) : null;
+    if (failed) error = { code: failed[1] };
     if (typeof e !== 'object' || e === null) continue;
     const content = (e as { content?: unknown }).content;
     searches++;
