@@ -13,7 +13,8 @@ const TITLE1 = 'maxproxy 1.0 released';
 /** The final answer cites the result as a markdown link, as the CLI tells the model to. */
 const ANSWER = `maxproxy 1.0 is out, see [${TITLE1}](${URL1}).`;
 
-const isSearchRequest = (body: any): boolean => Array.isArray(body?.tools) && body.tools.some((t: any) => typeof t.type === 'string' && t.type.startsWith('web_search_'));
+const isSearchRequest = (body: any): boolean =>
+  Array.isArray(body?.tools) && body.tools.some((t: any) => typeof t.type === 'string' && t.type.startsWith('web_search_'));
 const hasToolResult = (body: any): boolean =>
   (body?.messages ?? []).some((m: any) => Array.isArray(m.content) && m.content.some((b: any) => b.type === 'tool_result'));
 let searchError: string | undefined;
@@ -220,5 +221,37 @@ describe('Responses hosted web search', () => {
     });
     expect(r.output_text).toBe('no search here');
     expect(offeredWebSearch()).toBe(false);
+  });
+});
+
+describe('Chat Completions hosted web search', () => {
+  it('web_search_options: message.annotations url_citation (non-stream) and on a delta (stream)', async () => {
+    searchError = undefined;
+    const at = ANSWER.indexOf(URL1);
+    const citation = { type: 'url_citation', url_citation: { start_index: at, end_index: at + URL1.length, url: URL1, title: TITLE1 } };
+    const c = await s.openai.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Search the web for the maxproxy release (chat).' }],
+      web_search_options: {},
+    });
+    expect(c.choices[0].message.content).toBe(ANSWER);
+    expect(c.choices[0].message.annotations).toEqual([citation]);
+    expect(searchRequests()).toHaveLength(1);
+
+    const stream = await s.openai.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Search the web again (chat, streamed).' }],
+      web_search_options: { search_context_size: 'low' },
+      stream: true,
+    });
+    let text = '';
+    const annotations: unknown[] = [];
+    for await (const chunk of stream) {
+      const d = chunk.choices[0]?.delta as any;
+      text += d?.content ?? '';
+      if (d?.annotations) annotations.push(...d.annotations);
+    }
+    expect(text).toBe(ANSWER);
+    expect(annotations).toEqual([citation]);
   });
 });

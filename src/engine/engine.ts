@@ -351,7 +351,10 @@ export class Engine implements TurnEngine {
     const explicitId = req.conversation.explicitId;
     const plan = this.index.plan({ shape: p.shape, fpHistory: p.fpHistory, history: p.history, input: p.input, explicitId });
     if (plan.kind === 'live') return { slot: plan.slot, continuity: 'live' };
-    const spec: SessionSpec = { model: p.model.cliModel, system: req.system, tools: req.tools,
+    const spec: SessionSpec = {
+      model: p.model.cliModel,
+      system: req.system,
+      tools: req.tools,
       outputSchema: p.outputSchema,
       settings: p.settings,
       ...(req.hostedTools?.webSearch ? { hostedTools: req.hostedTools } : {}),

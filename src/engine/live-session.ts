@@ -13,9 +13,9 @@ import type { ContentBlock, HostedTools, ToolResultBlock, TurnError, TurnEvent, 
 import { Channel } from './channel.js';
 import { longRetryWait } from './cli-errors.js';
 import { CliTurnTranslator, STRUCTURED_OUTPUT_TOOL, WEB_SEARCH_TOOL } from './cli-turn-translator.js';
-import { webSearchHook } from './hosted-search.js';
 import { CLIENT_SERVER, fromCliToolName } from './client-tool-names.js';
 import type { ClientToolBridge } from './client-tools.js';
+import { webSearchHook } from './hosted-search.js';
 import type { CliModelInfo } from './models.js';
 import { offeredToolHooks } from './offered-tools.js';
 import type { ProcessGroups } from './process-group.js';

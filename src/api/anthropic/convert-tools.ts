@@ -32,14 +32,14 @@ export function convertTools(value: unknown[] | undefined, path: string): ToolDe
   return tools;
 }
 
-const isWebSearch = (type: string | undefined): boolean => type !== undefined && type.startsWith('web_search_');
+const isWebSearch = (type: string | undefined): boolean => type?.startsWith('web_search_') === true;
 
 /**
  * The client's hosted web search (`{type: "web_search_<date>", name: "web_search", …}`),
- * served through the CLI's WebSearch (decision 091). `user_location` has no CLI equivalent.
+ * served through the CLI's WebSearch (decision 091). `user_location` has no CLI equivalent
+ * (named in x-maxproxy-ignored by messagesIgnored).
  */
-export function convertWebSearch(value: unknown[] | undefined, path: string): { offer?: WebSearchOffer; ignored: string[] } {
-  const ignored: string[] = [];
+export function convertWebSearch(value: unknown[] | undefined, path: string): { offer?: WebSearchOffer } {
   let offer: WebSearchOffer | undefined;
   value?.forEach((raw, i) => {
     const f = Fields.of(raw, fieldPath(path, i));
@@ -57,16 +57,14 @@ export function convertWebSearch(value: unknown[] | undefined, path: string): { 
     };
     const allowedDomains = domains(allowed, 'allowed_domains');
     const blockedDomains = domains(blocked, 'blocked_domains');
-    if (allowedDomains?.length && blockedDomains?.length)
-      throw invalidAt(f.at('blocked_domains'), 'allowed_domains and blocked_domains cannot both be given');
+    if (allowedDomains?.length && blockedDomains?.length) throw invalidAt(f.at('blocked_domains'), 'allowed_domains and blocked_domains cannot both be given');
     offer = {
       ...(maxUses !== undefined ? { maxUses } : {}),
       ...(allowedDomains?.length ? { allowedDomains } : {}),
       ...(blockedDomains?.length ? { blockedDomains } : {}),
     };
-    if (f.raw('user_location') !== undefined) ignored.push(`${f.at('user_location')}`);
   });
-  return { ...(offer ? { offer } : {}), ignored };
+  return offer ? { offer } : {};
 }
 
 export interface ConvertedToolChoice {

@@ -87,7 +87,10 @@ class MessagesStreamEncoder {
         this.blockStop(ev.index);
         break;
       case 'web_search_result':
-        this.serverBlock(ev.index, { type: 'web_search_tool_result', tool_use_id: ev.toolUseId, content: webSearchContent({ type: 'web_search_result', toolUseId: ev.toolUseId, results: ev.results, ...(ev.error ? { error: ev.error } : {}) }),
+        this.serverBlock(ev.index, {
+          type: 'web_search_tool_result',
+          tool_use_id: ev.toolUseId,
+          content: webSearchContent({ type: 'web_search_result', toolUseId: ev.toolUseId, results: ev.results, ...(ev.error ? { error: ev.error } : {}) }),
         });
         this.blockStop(ev.index);
         break;

@@ -8,8 +8,11 @@
  * Item ids are `<msg|fc|ctc|rs>_<response id without resp_>_<output index>`.
  */
 import type { ContentBlock, WebSearchHit } from '../../turn/types.js';
+import { urlCitations } from '../shared/url-citations.js';
 import { CUSTOM_INPUT, type NamespacedName } from './prepare-tools.js';
 import type { CustomToolCallItem, FunctionCallItem, MessageItem, OutputItem, ReasoningItem, UrlCitation, WebSearchCallItem } from './wire-types.js';
+
+export { urlCitations };
 
 export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
 
@@ -23,24 +26,6 @@ export const messageItem = (id: string, text: string, status: ItemStatus, annota
   role: 'assistant',
   content: [{ type: 'output_text', text, annotations }],
 });
-
-/**
- * url_citation annotations: each search result url, where it occurs in the answer (the
- * CLI tells the model to cite its sources as markdown links, so the urls are in the text).
- * Indices are in UTF-16 code units, as JavaScript (and the openai SDK) index strings.
- */
-export function urlCitations(text: string, hits: readonly WebSearchHit[]): UrlCitation[] {
-  const out: UrlCitation[] = [];
-  const seen = new Set<string>();
-  for (const h of hits) {
-    if (seen.has(h.url) || h.url === '') continue;
-    seen.add(h.url);
-    for (let at = text.indexOf(h.url); at !== -1; at = text.indexOf(h.url, at + h.url.length)) {
-      out.push({ type: 'url_citation', start_index: at, end_index: at + h.url.length, url: h.url, title: h.title });
-    }
-  }
-  return out.sort((a, b) => a.start_index - b.start_index);
-}
 
 export const webSearchCallItem = (id: string, query: string, status: WebSearchCallItem['status'], hits?: readonly WebSearchHit[]): WebSearchCallItem => ({
   type: 'web_search_call',

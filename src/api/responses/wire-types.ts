@@ -10,13 +10,9 @@ export interface OutputText {
   annotations: UrlCitation[];
 }
 
-export interface UrlCitation {
-  type: 'url_citation';
-  start_index: number;
-  end_index: number;
-  url: string;
-  title: string;
-}
+export type { UrlCitation } from '../shared/url-citations.js';
+
+import type { UrlCitation } from '../shared/url-citations.js';
 
 /** A hosted web search the upstream ran (the CLI's WebSearch, decision 091). */
 export interface WebSearchCallItem {
