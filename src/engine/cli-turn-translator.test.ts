@@ -359,6 +359,38 @@ describe('CliTurnTranslator error classification on captured CLI failures', () =
     expect(events.some((e) => e.type === 'block_start' && e.block.type === 'tool_use')).toBe(false);
   });
 
+  it('with hosted search offered, the WebSearch call and its report become server_tool_use and web_search_result (captured)', () => {
+    const { events } = run('web-search', new CliTurnTranslator('sess-1', { clientToolName: fromCliToolName, hostedSearch: true }));
+    const shown = events.filter((e) => e.type !== 'rate_limit' && e.type !== 'keepalive');
+    expect(shown.some((e) => e.type === 'block_start' && e.block.type === 'tool_use')).toBe(false);
+    const call = shown.find((e) => e.type === 'server_tool_use');
+    const result = shown.find((e) => e.type === 'web_search_result');
+    expect(call).toEqual({ type: 'server_tool_use', index: 0, id: 'toolu_capture_ws_01', name: 'web_search', input: { query: 'maxproxy release' } });
+    expect(result).toEqual({
+      type: 'web_search_result',
+      index: 1,
+      toolUseId: 'toolu_capture_ws_01',
+      results: [{ title: 'maxproxy 1.0 released', url: 'https://example.com/maxproxy-1-0' }],
+    });
+    // The answer's text block comes after both, and the searches are counted (the CLI says 0).
+    const text = shown.find((e) => e.type === 'block_start' && e.block.type === 'text');
+    expect(text).toMatchObject({ index: 2 });
+    const stop = shown.at(-1);
+    expect(stop).toMatchObject({ type: 'stop', stopReason: 'end_turn', usage: { serverToolUse: { webSearchRequests: 1 } } });
+  });
+
+  it('a failed hosted search is a web_search_result with the error code the CLI reports as text (captured)', () => {
+    const { events } = run('web-search-error', new CliTurnTranslator('sess-1', { clientToolName: fromCliToolName, hostedSearch: true }));
+    expect(events.find((e) => e.type === 'web_search_result')).toEqual({
+      type: 'web_search_result',
+      index: 1,
+      toolUseId: 'toolu_capture_wse_01',
+      results: [],
+      error: { code: 'max_uses_exceeded' },
+    });
+    expect(events.at(-1)).toMatchObject({ type: 'stop', stopReason: 'end_turn' });
+  });
+
   it('credit balance too low → billing', () => {
     const { events } = run('error-billing');
     expect(errorOf(events)).toEqual({ kind: 'billing', code: 'billing_error', message: 'Credit balance is too low' });

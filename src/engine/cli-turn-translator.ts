@@ -70,6 +70,44 @@ export interface TranslatorHooks {
   upstreamErrorMessage?: (syntheticUuid: string) => string | undefined;
   /** The model the turn asked for, for error messages that name it. */
   model?: string;
+  /**
+   * The client offered hosted web search: the CLI's WebSearch calls become server_tool_use
+   * and web_search_result events (never a client tool call).
+   */
+  hostedSearch?: boolean;
+}
+
+/** The CLI's built-in search tool (enabled only for sessions whose client offered hosted search). */
+export const WEB_SEARCH_TOOL = 'WebSearch';
+
+type SearchHit = { title: string; url: string };
+const isHit = (h: unknown): h is SearchHit =>
+  typeof h === 'object' && h !== null && typeof (h as SearchHit).url === 'string' && typeof (h as SearchHit).title === 'string';
+
+/**
+ * The CLI's report of one WebSearch (`tool_use_result`): `results` mixes
+ * `{tool_use_id, content: [{title, url}]}` entries (one per upstream search) with the
+ * summary text; a failed search is the text `Web search error: <error_code>`.
+ */
+export function searchOutcome(r: unknown): { hits: SearchHit[]; error?: { code: string }; searches: number } | undefined {
+  if (typeof r !== 'object' || r === null || !Array.isArray((r as { results?: unknown }).results)) return undefined;
+  const hits: SearchHit[] = [];
+  let error: { code: string } | undefined;
+  let searches = 0;
+  for (const e of (r as { results: unknown[] }).results) {
+    // A failed search is reported as text (captured: fixture web-search-error).
+    const failed = typeof e === 'string' ? /^Web search error: (\S+)/.exec(e) : null;
+    if (failed) error = { code: failed[1] };
+    if (typeof e !== 'object' || e === null) continue;
+    const content = (e as { content?: unknown }).content;
+    searches++;
+    if (Array.isArray(content)) hits.push(...content.filter(isHit).map((h) => ({ title: h.title, url: h.url })));
+    else if (typeof content === 'object' && content !== null && typeof (content as { error_code?: unknown }).error_code === 'string')
+      error = { code: (content as { error_code: string }).error_code };
+  }
+  const count = (r as { searchCount?: unknown }).searchCount;
+  if (typeof count === 'number') searches = count;
+  return { hits, ...(error && hits.length === 0 ? { error } : {}), searches };
 }
 
 /** The CLI's built-in tool behind `outputFormat: json_schema`. */
@@ -111,6 +149,12 @@ export class CliTurnTranslator {
   private failure: Partial<CliFailure> = {};
   private synthetic = false;
   private syntheticUuid?: string;
+  /** WebSearch calls in progress, by turn-wide block index: their id and input JSON so far. */
+  private readonly searchBlocks = new Map<number, { id: string; json: string }>();
+  /** Ids of the WebSearch calls shown as server_tool_use, awaiting their result. */
+  private readonly searchIds = new Set<string>();
+  /** Upstream searches made in this request (the CLI's own counter stays 0). */
+  private webSearches = 0;
   done = false;
   /** The turn ended in an error (its CLI history now holds a synthetic error message). */
   failed = false;
@@ -144,6 +188,9 @@ export class CliTurnTranslator {
         }
         return [];
       }
+      case 'user':
+        if (m.parent_tool_use_id || !this.hooks.hostedSearch) return [];
+        return this.searchResult(m);
       case 'system':
         if (m.subtype === 'api_retry') {
           const delay = typeof m.retry_delay_ms === 'number' ? m.retry_delay_ms : 0;
@@ -197,6 +244,10 @@ export class CliTurnTranslator {
         }
         if (cb.type === 'thinking') return [{ type: 'block_start', index, block: { type: 'thinking' } }];
         if (cb.type === 'redacted_thinking') return [{ type: 'block_start', index, block: { type: 'redacted_thinking', data: cb.data ?? '' } }];
+        if (cb.type === 'tool_use' && this.hooks.hostedSearch && cb.name === WEB_SEARCH_TOOL) {
+          this.searchBlocks.set(index, { id: cb.id ?? '', json: '' });
+          return [];
+        }
         if (cb.type === 'tool_use') {
           const id = cb.id ?? '';
           const cliName = cb.name ?? '';
@@ -217,6 +268,11 @@ export class CliTurnTranslator {
       case 'content_block_delta': {
         const index = this.indexBase + e.index;
         const d = e.delta ?? {};
+        const search = this.searchBlocks.get(index);
+        if (search) {
+          if (d.type === 'input_json_delta') search.json += d.partial_json ?? '';
+          return [];
+        }
         if (this.hidden.has(index)) {
           if (d.type === 'text_delta') this.heldText += d.text ?? '';
           return [];
@@ -228,9 +284,23 @@ export class CliTurnTranslator {
         if (d.type === 'citations_delta' && isCitation(d.citation)) return [{ type: 'text_citation', index, citation: d.citation }];
         return [];
       }
-      case 'content_block_stop':
+      case 'content_block_stop': {
+        const search = this.searchBlocks.get(this.indexBase + e.index);
+        if (search) {
+          this.searchBlocks.delete(this.indexBase + e.index);
+          let query = '';
+          try {
+            const input = JSON.parse(search.json || '{}') as { query?: unknown };
+            if (typeof input.query === 'string') query = input.query;
+          } catch {
+            // The CLI validates the input itself and answers the model; the query stays empty here.
+          }
+          this.searchIds.add(search.id);
+          return [{ type: 'server_tool_use', index: this.indexBase + e.index, id: search.id, name: 'web_search', input: { query } }];
+        }
         if (this.hidden.has(this.indexBase + e.index)) return [];
         return [{ type: 'block_stop', index: this.indexBase + e.index }];
+      }
       case 'message_delta': {
         this.usage = toUsage(e.usage, this.usage);
         if (this.usages.length) this.usages[this.usages.length - 1] = this.usage;
@@ -254,6 +324,24 @@ export class CliTurnTranslator {
       default:
         return [];
     }
+  }
+
+  /** The CLI ran a WebSearch: its report becomes the web_search_result block after the call. */
+  private searchResult(m: Extract<CliMessage, { type: 'user' }>): TurnEvent[] {
+    const content = m.message?.content;
+    if (!Array.isArray(content)) return [];
+    const blocks = content as Array<{ type?: string; tool_use_id?: string; is_error?: boolean }>;
+    const block = blocks.find((b) => typeof b === 'object' && b !== null && b.type === 'tool_result' && this.searchIds.has(b.tool_use_id ?? ''));
+    if (!block?.tool_use_id) return [];
+    this.searchIds.delete(block.tool_use_id);
+    const outcome = searchOutcome((m as { tool_use_result?: unknown }).tool_use_result);
+    this.webSearches += outcome?.searches ?? 0;
+    // The result takes the next block index of the message that called the tool.
+    this.maxIndexThisMessage++;
+    const index = this.indexBase + this.maxIndexThisMessage;
+    const error = outcome?.error ?? (block.is_error || !outcome ? { code: 'unavailable' } : undefined);
+    const toolUseId = block.tool_use_id;
+    return [{ type: 'web_search_result', index, toolUseId, results: outcome?.hits ?? [], ...(error ? { error } : {}) }];
   }
 
   /** Feeds a non-streamed assistant message through the stream path, block by block. */
@@ -316,6 +404,7 @@ export class CliTurnTranslator {
       t.cacheReadInputTokens += u.cacheReadInputTokens;
       t.cacheCreationInputTokens += u.cacheCreationInputTokens;
     }
+    if (this.hooks.hostedSearch) t.serverToolUse = { webSearchRequests: this.webSearches };
     return t;
   }
 

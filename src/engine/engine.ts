@@ -241,7 +241,7 @@ export class Engine implements TurnEngine {
     const model = this.models.resolve(req.model);
     const { history, input } = splitTurn(req.messages);
     const outputSchema = outputSchemaOf(req);
-    const shape = shapeKey(req.system, req.tools, outputSchema);
+    const shape = shapeKey(req.system, req.tools, outputSchema, req.hostedTools);
     const settings = settingsOf(req);
     const ignored = unsupportedSettings(req, this.models.capabilitiesOf(model.cliModel));
     return { model, history, input, shape, fpHistory: fingerprint(shape, history), outputSchema, settings, ignored };
@@ -351,7 +351,14 @@ export class Engine implements TurnEngine {
     const explicitId = req.conversation.explicitId;
     const plan = this.index.plan({ shape: p.shape, fpHistory: p.fpHistory, history: p.history, input: p.input, explicitId });
     if (plan.kind === 'live') return { slot: plan.slot, continuity: 'live' };
-    const spec: SessionSpec = { model: p.model.cliModel, system: req.system, tools: req.tools, outputSchema: p.outputSchema, settings: p.settings };
+    const spec: SessionSpec = {
+      model: p.model.cliModel,
+      system: req.system,
+      tools: req.tools,
+      outputSchema: p.outputSchema,
+      settings: p.settings,
+      ...(req.hostedTools?.webSearch ? { hostedTools: req.hostedTools } : {}),
+    };
     let session: EngineSession | undefined;
     let continuity: Continuity;
     if (plan.kind === 'resume') {

@@ -148,3 +148,14 @@ describe('shapeKey', () => {
     expect(shapeKey('sys', [], { type: 'object' })).not.toBe(shapeKey('sys', [], { type: 'object', properties: { a: { type: 'string' } } }));
   });
 });
+
+describe('shapeKey with hosted web search', () => {
+  it('a session (and spare) with search never matches a request without it, nor one with other limits', () => {
+    const plain = shapeKey('sys', []);
+    expect(shapeKey('sys', [], undefined, {})).toBe(plain); // no offer: the key every other request had before
+    const search = shapeKey('sys', [], undefined, { webSearch: {} });
+    expect(search).not.toBe(plain);
+    expect(shapeKey('sys', [], undefined, { webSearch: { allowedDomains: ['a.com'] } })).not.toBe(search);
+    expect(shapeKey('sys', [], undefined, { webSearch: { maxUses: 2 } })).not.toBe(search);
+  });
+});

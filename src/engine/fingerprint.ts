@@ -1,6 +1,6 @@
 import type { TimeSlicer } from '../event-loop/time-slicer.js';
 import { mergeTurns } from '../turn/merge-turns.js';
-import type { ContentBlock, ToolDef, TurnMessage } from '../turn/types.js';
+import type { ContentBlock, HostedTools, ToolDef, TurnMessage } from '../turn/types.js';
 import { digestInSlices, digestOf, isRemembered, LONG_STRING } from './long-digests.js';
 
 /**
@@ -46,6 +46,9 @@ function blockKey(b: ContentBlock, sha: Hash): string | undefined {
       const c = typeof b.content === 'string' ? b.content : b.content.map((x) => (x.type === 'text' ? x.text : blockKey(x, sha))).join('\n');
       return `r:${normalizeToolId(b.tool_use_id)}:${b.is_error ? 1 : 0}:${c.trim()}`;
     }
+    case 'server_tool_use':
+    case 'web_search_result':
+      return undefined; // hosted search blocks: the answer text that follows them is matched
     case 'thinking':
     case 'redacted_thinking':
       return undefined; // many clients drop thinking from the history they re-send
@@ -66,9 +69,16 @@ export function normalizeMessages(messages: TurnMessage[], sha: Hash = digestOf)
 }
 
 /** What must match besides the history for a live process to be reusable. */
-export function shapeKey(system: string | undefined, tools: ToolDef[], outputSchema?: Record<string, unknown>): string {
+export function shapeKey(system: string | undefined, tools: ToolDef[], outputSchema?: Record<string, unknown>, hostedTools?: HostedTools): string {
+  // Hosted tools are in the shape only when offered, so every other request keeps its key.
+  const hosted = hostedTools?.webSearch ? { h: hostedTools } : {};
   return digestOf(
-    stableJson({ s: (system ?? '').trim(), t: tools.map((t) => ({ n: t.name, d: t.description ?? '', s: t.inputSchema })), o: outputSchema ?? null }),
+    stableJson({
+      s: (system ?? '').trim(),
+      t: tools.map((t) => ({ n: t.name, d: t.description ?? '', s: t.inputSchema })),
+      o: outputSchema ?? null,
+      ...hosted,
+    }),
   ).slice(0, 32);
 }
 

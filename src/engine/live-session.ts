@@ -9,12 +9,13 @@ import { type Options, type Query, query, type SDKUserMessage } from '@anthropic
 import type { Logger } from '../log/logger.js';
 import { type CollectOutcome, TurnCollector } from '../turn/collect.js';
 import { type PhaseMarks, phaseMarks } from '../turn/phase-marks.js';
-import type { ContentBlock, ToolResultBlock, TurnError, TurnEvent, TurnMessage } from '../turn/types.js';
+import type { ContentBlock, HostedTools, ToolResultBlock, TurnError, TurnEvent, TurnMessage } from '../turn/types.js';
 import { Channel } from './channel.js';
 import { longRetryWait } from './cli-errors.js';
-import { CliTurnTranslator, STRUCTURED_OUTPUT_TOOL } from './cli-turn-translator.js';
+import { CliTurnTranslator, STRUCTURED_OUTPUT_TOOL, WEB_SEARCH_TOOL } from './cli-turn-translator.js';
 import { CLIENT_SERVER, fromCliToolName } from './client-tool-names.js';
 import type { ClientToolBridge } from './client-tools.js';
+import { webSearchHook } from './hosted-search.js';
 import type { CliModelInfo } from './models.js';
 import { offeredToolHooks } from './offered-tools.js';
 import type { ProcessGroups } from './process-group.js';
@@ -69,6 +70,8 @@ export interface LiveSessionOptions {
   settings?: TurnSettings;
   /** JSON Schema the answer must satisfy (response_format / text.format), enforced by the CLI. */
   outputSchema?: Record<string, unknown>;
+  /** The CLI's WebSearch, only when the client offered hosted search (decision 091). */
+  hostedTools?: HostedTools;
   /** CLI session to resume (its transcript is on disk), instead of starting empty. */
   resume?: string;
   /**
@@ -140,6 +143,8 @@ export class LiveSession {
   private toolsEnabled = true;
   private readonly settings: SettingsApplier;
   private unmountTools?: () => void;
+  /** WebSearch calls the hook allowed in the current turn (max_uses). */
+  private searchesThisTurn = 0;
 
   constructor(private readonly opts: LiveSessionOptions) {
     this.id = opts.resume ?? randomUUID();
@@ -152,13 +157,28 @@ export class LiveSession {
       toolUrl = mount.url;
       this.unmountTools = mount.unmount;
     }
+    const webSearch = opts.hostedTools?.webSearch;
     const options: Options = {
       pathToClaudeCodeExecutable: opts.claudePath,
       cwd: opts.cwd,
       env: opts.autoContinue ? { ...opts.env, CLAUDE_CODE_RESUME_INTERRUPTED_TURN: '1' } : opts.env,
       model: opts.model,
-      // No built-in tools: only the CLI's StructuredOutput tool when JSON output was asked for.
-      tools: opts.outputSchema ? [STRUCTURED_OUTPUT_TOOL] : [],
+      // No built-in tools: only the CLI's StructuredOutput tool when JSON output was asked for,
+      // and its WebSearch when the client offered its API's hosted search.
+      tools: [...(opts.outputSchema ? [STRUCTURED_OUTPUT_TOOL] : []), ...(webSearch ? [WEB_SEARCH_TOOL] : [])],
+      ...(webSearch
+        ? {
+            hooks: {
+              PreToolUse: [
+                webSearchHook(
+                  webSearch,
+                  () => this.searchesThisTurn,
+                  () => this.searchesThisTurn++,
+                ),
+              ],
+            },
+          }
+        : {}),
       ...(opts.outputSchema ? { outputFormat: { type: 'json_schema' as const, schema: cliOutputFormat(opts.outputSchema).schema } } : {}),
       ...startOptions(opts.settings ?? {}),
       systemPrompt: opts.system ?? '',
@@ -174,7 +194,7 @@ export class LiveSession {
       },
       // On the command line by file (connected before the first turn: alwaysLoad + MCP_CONNECTION_NONBLOCKING=false);
       // a suspended call waits for the client as long as our own watchdog allows, not the CLI's 5 minutes.
-      ...(toolUrl ? { allowedTools: [`mcp__${CLIENT_SERVER}`] } : {}),
+      ...(toolUrl || webSearch ? { allowedTools: [...(toolUrl ? [`mcp__${CLIENT_SERVER}`] : []), ...(webSearch ? [WEB_SEARCH_TOOL] : [])] } : {}),
       mcpServersDelivery: 'argv',
       ...(opts.resume ? { resume: opts.resume } : { sessionId: this.id }),
       spawnClaudeCodeProcess: (o) => {
@@ -274,6 +294,7 @@ export class LiveSession {
     this.state = 'busy';
     if (this.waitTimer) clearTimeout(this.waitTimer);
     this.turns++;
+    if (!continuing) this.searchesThisTurn = 0;
     this.lastUsed = Date.now();
     const out = new Channel<TurnEvent>();
     let resolveDone!: (o: TurnOutcome) => void;
@@ -285,6 +306,7 @@ export class LiveSession {
           this.opts.log.warn({ sessionId: this.id, pid: this.pid, requestId: topts.requestId, tool }, 'dropped a tool call the client did not offer'),
         ),
         structuredOutput: this.opts.outputSchema !== undefined,
+        hostedSearch: this.opts.hostedTools?.webSearch !== undefined,
         ...(this.opts.outputSchema ? { structuredOutputKey: cliOutputFormat(this.opts.outputSchema).key } : {}),
         model: this.model,
         upstreamErrorMessage: (uuid) => upstreamErrorFromTranscript(transcriptPath(this.opts.env, this.opts.cwd, this.id), uuid),

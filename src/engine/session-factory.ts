@@ -1,4 +1,4 @@
-import type { ContentBlock, ToolDef, TurnEvent } from '../turn/types.js';
+import type { ContentBlock, HostedTools, ToolDef, TurnEvent } from '../turn/types.js';
 import type { LiveState, TurnOptions, TurnOutcome } from './live-session.js';
 import type { CliModelInfo } from './models.js';
 import type { TurnSettings } from './turn-settings.js';
@@ -31,6 +31,8 @@ export interface SessionSpec {
   system?: string;
   tools: ToolDef[];
   outputSchema?: Record<string, unknown>;
+  /** Hosted tools the client offered (the CLI's WebSearch); part of the session shape. */
+  hostedTools?: HostedTools;
   /** CLI session to resume (a transcript on disk). */
   resume?: string;
   autoContinue?: boolean;

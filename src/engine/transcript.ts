@@ -25,9 +25,13 @@ export function transcriptPath(childEnv: Record<string, string | undefined>, cwd
   return path.join(claudeConfigDir(childEnv), 'projects', projectDirName(cwd), `${sessionId}.jsonl`);
 }
 
-/** Blocks the upstream would refuse in replayed history are dropped (unsigned thinking). */
+/**
+ * Blocks the upstream would refuse in replayed history are dropped: unsigned thinking, and
+ * hosted search blocks (without the upstream's encrypted_content they cannot be replayed;
+ * the answer text that cites the sources stays).
+ */
 function replayable(blocks: ContentBlock[]): ContentBlock[] {
-  return blocks.filter((b) => !(b.type === 'thinking' && !b.signature));
+  return blocks.filter((b) => !(b.type === 'thinking' && !b.signature) && b.type !== 'server_tool_use' && b.type !== 'web_search_result');
 }
 
 export interface TranscriptOptions {

@@ -91,8 +91,13 @@ export class TurnCollector {
       case 'server_tool_use':
         this.blocks.set(ev.index, { type: 'server_tool_use', id: ev.id, name: ev.name, input: ev.input });
         break;
-      case 'web_fetch_result':
-        this.blocks.set(ev.index, { type: 'web_fetch_tool_result', tool_use_id: ev.toolUseId, content: ev.content });
+      case 'web_search_result':
+        this.blocks.set(ev.index, {
+          type: 'web_search_result',
+          toolUseId: ev.toolUseId,
+          results: ev.results,
+          ...(ev.error ? { error: ev.error } : {}),
+        });
         break;
       case 'rate_limit':
         this.rateLimits.push(ev.info);

@@ -71,43 +71,26 @@ export interface DocumentBlock {
   citations?: { enabled: boolean };
 }
 
-/**
- * A call of a tool the daemon runs itself for the client's hosted tool (web_fetch;
- * docs/decisions/095), as the Messages API shows it. Only in answers.
- */
+/** A hosted (server-run) tool call: the CLI's WebSearch, shown as the Messages API's server_tool_use. */
 export interface ServerToolUseBlock {
   type: 'server_tool_use';
   id: string;
-  /** The hosted tool's name as the client knows it ('web_fetch'). */
-  name: string;
-  input: Record<string, unknown>;
+  name: 'web_search';
+  input: { query: string };
 }
 
-/** The error codes of the Messages API's web_fetch_tool_result_error. */
-export type WebFetchErrorCode =
-  | 'invalid_input'
-  | 'url_too_long'
-  | 'url_not_allowed'
-  | 'url_not_accessible'
-  | 'unsupported_content_type'
-  | 'too_many_requests'
-  | 'max_uses_exceeded'
-  | 'unavailable';
+/** One search hit: the CLI reports only title and url (no encrypted_content, no page_age). */
+export interface WebSearchHit {
+  title: string;
+  url: string;
+}
 
-/** What one daemon-run web fetch gave, in the Messages API's web_fetch_tool_result content shape. */
-export type WebFetchResultContent =
-  | {
-      type: 'web_fetch_result';
-      url: string;
-      content: DocumentBlock;
-      retrieved_at: string;
-    }
-  | { type: 'web_fetch_tool_result_error'; error_code: WebFetchErrorCode };
-
-export interface WebFetchToolResultBlock {
-  type: 'web_fetch_tool_result';
-  tool_use_id: string;
-  content: WebFetchResultContent;
+/** The result of a hosted search; `error` when the search failed (error_code as the upstream named it). */
+export interface WebSearchResultBlock {
+  type: 'web_search_result';
+  toolUseId: string;
+  results: WebSearchHit[];
+  error?: { code: string };
 }
 
 export type ContentBlock =
@@ -119,7 +102,7 @@ export type ContentBlock =
   | ThinkingBlock
   | RedactedThinkingBlock
   | ServerToolUseBlock
-  | WebFetchToolResultBlock;
+  | WebSearchResultBlock;
 
 export type Role = 'user' | 'assistant';
 
@@ -142,27 +125,6 @@ export type ResponseFormat =
   | { type: 'json_object' }
   | { type: 'json_schema'; name?: string; schema: Record<string, unknown>; strict?: boolean };
 
-/**
- * The client's hosted web_fetch tool (Messages API `web_fetch_*`), served by the daemon's
- * own SSRF-safe fetch when --allow-web-fetch is on (docs/decisions/095).
- */
-export interface WebFetchTool {
-  /** The request field it came from (tools.N), for x-maxproxy-ignored when it is not served. */
-  field: string;
-  /** The client's type string, e.g. web_fetch_20250910. */
-  type: string;
-  maxUses?: number;
-  allowedDomains?: string[];
-  blockedDomains?: string[];
-  maxContentTokens?: number;
-  citations?: { enabled: boolean };
-}
-
-/** Tools the provider hosts, which maxproxy serves itself (search on its own branch). */
-export interface HostedTools {
-  webFetch?: WebFetchTool;
-}
-
 export type ThinkingOption = { type: 'enabled'; budgetTokens?: number } | { type: 'disabled' } | { type: 'adaptive' };
 
 export type EffortOption = 'low' | 'medium' | 'high' | 'xhigh' | 'max';
@@ -182,6 +144,18 @@ export interface ConversationHints {
   api?: 'openai-chat' | 'anthropic-messages' | 'openai-responses';
 }
 
+/** Hosted web search as the client offered it (limits the daemon enforces). */
+export interface WebSearchOffer {
+  /** Searches allowed in one turn; later ones are refused. */
+  maxUses?: number;
+  allowedDomains?: string[];
+  blockedDomains?: string[];
+}
+
+export interface HostedTools {
+  webSearch?: WebSearchOffer;
+}
+
 export interface TurnRequest {
   /** The model as the client named it; resolution (aliases, validation) happens before the engine. */
   model: string;
@@ -190,8 +164,6 @@ export interface TurnRequest {
   /** Full history as the client sent it, oldest first, ending with the new user input. */
   messages: TurnMessage[];
   tools: ToolDef[];
-  /** Hosted tools the client offered that maxproxy may serve itself. */
-  hostedTools?: HostedTools;
   toolChoice?: ToolChoice;
   parallelToolCalls?: boolean;
   maxTokens?: number;
@@ -202,6 +174,11 @@ export interface TurnRequest {
   thinking?: ThinkingOption;
   effort?: EffortOption;
   responseFormat?: ResponseFormat;
+  /**
+   * Tools the upstream runs for the client (the CLI's own tools), only when the client
+   * offered its API's hosted tool. Part of the session shape.
+   */
+  hostedTools?: HostedTools;
   /**
    * The wire field each setting came from (e.g. effort: 'reasoning_effort'), so what the
    * engine finds it cannot honour for the chosen model is reported in the client's terms.
@@ -217,8 +194,8 @@ export interface Usage {
   outputTokens: number;
   cacheReadInputTokens: number;
   cacheCreationInputTokens: number;
-  /** Web fetches the daemon ran for the hosted web_fetch tool this turn. */
-  webFetchRequests?: number;
+  /** Hosted tool calls of the turn (counted from the searches; the CLI's own counter stays 0). */
+  serverToolUse?: { webSearchRequests: number };
 }
 
 export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal';
@@ -273,10 +250,10 @@ export type TurnEvent =
   | { type: 'signature_delta'; index: number; signature: string }
   | { type: 'tool_input_delta'; index: number; partialJson: string }
   | { type: 'block_stop'; index: number }
-  /** A daemon-run hosted tool was called (complete, input included); `name` is the client's ('web_fetch'). */
-  | { type: 'server_tool_use'; index: number; id: string; name: string; input: Record<string, unknown> }
-  /** What the daemon's web fetch for call `toolUseId` gave (page or error). */
-  | { type: 'web_fetch_result'; index: number; toolUseId: string; content: WebFetchResultContent }
+  /** A hosted tool call, complete (the block at `index`); never a client tool call. */
+  | { type: 'server_tool_use'; index: number; id: string; name: 'web_search'; input: { query: string } }
+  /** The hosted search's result for `toolUseId` (the block at `index`). */
+  | { type: 'web_search_result'; index: number; toolUseId: string; results: WebSearchHit[]; error?: { code: string } }
   /** The CLI is retrying upstream, or waiting: a chance to send a keep-alive. */
   | { type: 'keepalive'; reason: string }
   | { type: 'rate_limit'; info: RateLimitInfo }

@@ -12,7 +12,7 @@ import { Fields, fieldPath, fieldRequired, invalidAt, isJsonObject, wrongType } 
 /** Which block types each role may carry (the Messages API rejects the others). */
 const ALLOWED: Record<Role, readonly ContentBlock['type'][]> = {
   user: ['text', 'image', 'document', 'tool_result'],
-  assistant: ['text', 'tool_use', 'thinking', 'redacted_thinking'],
+  assistant: ['text', 'tool_use', 'thinking', 'redacted_thinking', 'server_tool_use', 'web_search_result'],
 };
 
 const SERVER_TOOL_BLOCK = 'server tool blocks are not supported (server tools are not available through maxproxy)';
@@ -21,8 +21,6 @@ const SERVER_TOOL_BLOCK = 'server tool blocks are not supported (server tools ar
 const UNSUPPORTED: Record<string, string> = {
   search_result: 'search_result blocks are not supported; send the text as a text block',
   container_upload: 'container_upload blocks are not supported (no code execution container)',
-  server_tool_use: SERVER_TOOL_BLOCK,
-  web_search_tool_result: SERVER_TOOL_BLOCK,
   web_fetch_tool_result: SERVER_TOOL_BLOCK,
   code_execution_tool_result: SERVER_TOOL_BLOCK,
   bash_code_execution_tool_result: SERVER_TOOL_BLOCK,
@@ -42,6 +40,11 @@ function convertBlock(value: unknown, role: Role, path: string): ContentBlock {
   const f = Fields.of(value, path);
   const type = f.requiredString('type');
   if (Object.hasOwn(UNSUPPORTED, type)) throw invalidAt(f.at('type'), UNSUPPORTED[type]);
+  // Hosted web search blocks an earlier answer carried, sent back in the history (decision 091).
+  if (type === 'server_tool_use' || type === 'web_search_tool_result') {
+    if (role !== 'assistant') throw invalidAt(f.at('type'), `'${type}' blocks are not allowed in ${role} messages`);
+    return convertSearchBlock(f, type);
+  }
   const known = ['text', 'image', 'document', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'] as const;
   if (!(known as readonly string[]).includes(type)) {
     throw invalidAt(f.at('type'), `unknown content block type '${type}'`);
@@ -83,6 +86,26 @@ function convertBlock(value: unknown, role: Role, path: string): ContentBlock {
     case 'redacted_thinking':
       return { type: 'redacted_thinking', data: f.requiredString('data') };
   }
+}
+
+function convertSearchBlock(f: Fields, type: 'server_tool_use' | 'web_search_tool_result'): ContentBlock {
+  if (type === 'server_tool_use') {
+    const name = f.nonEmptyString('name');
+    if (name !== 'web_search') throw invalidAt(f.at('name'), `server tool '${name}' is not available through maxproxy`);
+    const input = f.object('input');
+    return { type: 'server_tool_use', id: f.nonEmptyString('id'), name: 'web_search', input: { query: input?.string('query') ?? '' } };
+  }
+  const toolUseId = f.nonEmptyString('tool_use_id');
+  const content = f.raw('content');
+  if (Array.isArray(content)) {
+    const results = content.map((r, i) => {
+      const rf = Fields.of(r, fieldPath(f.at('content'), i));
+      return { title: rf.string('title') ?? '', url: rf.requiredString('url') };
+    });
+    return { type: 'web_search_result', toolUseId, results };
+  }
+  const ef = Fields.of(content, f.at('content'));
+  return { type: 'web_search_result', toolUseId, results: [], error: { code: ef.requiredString('error_code') } };
 }
 
 /** tool_result content: absent, a string, or text/image blocks. */

@@ -4,7 +4,7 @@
  * other than `custom`: web_search_20250305, bash_20250124, text_editor_…, computer_…)
  * are dropped: the CLI runs its own tools only for itself, never for a client.
  */
-import type { ToolChoice, ToolDef } from '../../turn/types.js';
+import type { ToolChoice, ToolDef, WebSearchOffer } from '../../turn/types.js';
 import { Fields, fieldPath, fieldRequired, invalidAt } from '../shared/read-fields.js';
 
 /** Letters, digits, '_' and '-'; the bound is the larger of the lengths Anthropic has allowed (64, then 128). */
@@ -30,6 +30,41 @@ export function convertTools(value: unknown[] | undefined, path: string): ToolDe
     tools.push({ name, ...(description !== undefined ? { description } : {}), inputSchema });
   });
   return tools;
+}
+
+const isWebSearch = (type: string | undefined): boolean => type?.startsWith('web_search_') === true;
+
+/**
+ * The client's hosted web search (`{type: "web_search_<date>", name: "web_search", …}`),
+ * served through the CLI's WebSearch (decision 091). `user_location` has no CLI equivalent
+ * (named in x-maxproxy-ignored by messagesIgnored).
+ */
+export function convertWebSearch(value: unknown[] | undefined, path: string): { offer?: WebSearchOffer } {
+  let offer: WebSearchOffer | undefined;
+  value?.forEach((raw, i) => {
+    const f = Fields.of(raw, fieldPath(path, i));
+    if (!isWebSearch(f.string('type'))) return;
+    if (offer) throw invalidAt(f.at('type'), 'only one web_search tool may be given');
+    const maxUses = f.integer('max_uses', { min: 1 });
+    const allowed = f.array('allowed_domains');
+    const blocked = f.array('blocked_domains');
+    const domains = (list: unknown[] | undefined, field: string): string[] | undefined => {
+      if (list === undefined) return undefined;
+      return list.map((d, j) => {
+        if (typeof d !== 'string' || d.trim() === '') throw invalidAt(fieldPath(f.at(field), j), 'must be a non-empty domain string');
+        return d.trim();
+      });
+    };
+    const allowedDomains = domains(allowed, 'allowed_domains');
+    const blockedDomains = domains(blocked, 'blocked_domains');
+    if (allowedDomains?.length && blockedDomains?.length) throw invalidAt(f.at('blocked_domains'), 'allowed_domains and blocked_domains cannot both be given');
+    offer = {
+      ...(maxUses !== undefined ? { maxUses } : {}),
+      ...(allowedDomains?.length ? { allowedDomains } : {}),
+      ...(blockedDomains?.length ? { blockedDomains } : {}),
+    };
+  });
+  return offer ? { offer } : {};
 }
 
 export interface ConvertedToolChoice {

@@ -1,8 +1,8 @@
 /** A finished turn as the Messages API's non-streaming answer. */
 
 import type { TurnResult } from '../../turn/collect.js';
-import type { ContentBlock, Usage } from '../../turn/types.js';
-import type { AnthropicContentBlock, AnthropicMessage, AnthropicUsage } from './wire-types.js';
+import type { ContentBlock, Usage, WebSearchResultBlock } from '../../turn/types.js';
+import type { AnthropicContentBlock, AnthropicMessage, AnthropicUsage, WebSearchToolResultContent } from './wire-types.js';
 
 /** Canonical usage already has Anthropic semantics; only the names change. */
 export const encodeUsage = (u: Usage): AnthropicUsage => ({
@@ -10,9 +10,13 @@ export const encodeUsage = (u: Usage): AnthropicUsage => ({
   output_tokens: u.outputTokens,
   cache_creation_input_tokens: u.cacheCreationInputTokens,
   cache_read_input_tokens: u.cacheReadInputTokens,
-  // The hosted tools the daemon ran (docs/decisions/095), as the Messages API counts them.
-  ...(u.webFetchRequests ? { server_tool_use: { web_fetch_requests: u.webFetchRequests } } : {}),
+  ...(u.serverToolUse ? { server_tool_use: { web_search_requests: u.serverToolUse.webSearchRequests } } : {}),
 });
+
+export const webSearchContent = (b: WebSearchResultBlock): WebSearchToolResultContent =>
+  b.error
+    ? { type: 'web_search_tool_result_error', error_code: b.error.code }
+    : b.results.map((r) => ({ type: 'web_search_result' as const, title: r.title, url: r.url, encrypted_content: '', page_age: null }));
 
 export function encodeContentBlock(b: ContentBlock): AnthropicContentBlock {
   switch (b.type) {
@@ -31,8 +35,8 @@ export function encodeContentBlock(b: ContentBlock): AnthropicContentBlock {
       return { ...b };
     case 'server_tool_use':
       return { type: 'server_tool_use', id: b.id, name: b.name, input: b.input };
-    case 'web_fetch_tool_result':
-      return { type: 'web_fetch_tool_result', tool_use_id: b.tool_use_id, content: b.content };
+    case 'web_search_result':
+      return { type: 'web_search_tool_result', tool_use_id: b.toolUseId, content: webSearchContent(b) };
     case 'tool_result':
       return {
         type: 'tool_result',

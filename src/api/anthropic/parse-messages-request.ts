@@ -8,7 +8,7 @@ import { Fields, fieldPath, fieldRequired, headerValue, invalidAt } from '../sha
 import { unhonouredSampling } from '../shared/unhonoured.js';
 import type { WireContext } from '../wire.js';
 import { convertMessageContent } from './convert-content-blocks.js';
-import { convertToolChoice, convertTools } from './convert-tools.js';
+import { convertToolChoice, convertTools, convertWebSearch } from './convert-tools.js';
 
 /**
  * Headers that name a session explicitly. They win over `metadata.user_id`, which
@@ -22,6 +22,7 @@ export function parseMessagesRequest(body: unknown, ctx: WireContext): TurnReque
   const messages = convertMessages(f.requiredArray('messages'), f.at('messages'));
   const system = convertSystem(f.raw('system'), f.at('system'));
   const tools = convertTools(f.array('tools'), f.at('tools'));
+  const webSearch = convertWebSearch(f.array('tools'), f.at('tools'));
   const { toolChoice, parallelToolCalls } = convertToolChoice(f.raw('tool_choice'), f.at('tool_choice'), tools);
   const metadata = f.object('metadata');
   const outputConfig = f.object('output_config');
@@ -46,6 +47,7 @@ export function parseMessagesRequest(body: unknown, ctx: WireContext): TurnReque
   };
   // Only set what the client sent, so logs and tests see exactly the request.
   if (system !== undefined) req.system = system;
+  if (webSearch.offer) req.hostedTools = { webSearch: webSearch.offer };
   if (toolChoice !== undefined) req.toolChoice = toolChoice;
   if (parallelToolCalls !== undefined) req.parallelToolCalls = parallelToolCalls;
   // Required by the real API; accepted missing here (the CLI has its own default).
@@ -83,7 +85,10 @@ function serverToolFields(body: unknown): string[] {
   const out: string[] = [];
   tools.forEach((t, i) => {
     const type = (t as { type?: unknown } | null)?.type;
-    if (typeof type === 'string' && type !== 'custom') out.push(`tools.${i}`);
+    // Web search is served (decision 091); only what it cannot honour is named.
+    if (typeof type === 'string' && type.startsWith('web_search_')) {
+      if ((t as { user_location?: unknown }).user_location !== undefined) out.push(`tools.${i}.user_location`);
+    } else if (typeof type === 'string' && type !== 'custom') out.push(`tools.${i}`);
   });
   return out;
 }

@@ -82,50 +82,6 @@ describe('@anthropic-ai/sdk reads our stream', () => {
   });
 });
 
-describe('@anthropic-ai/sdk reads hosted web_fetch blocks (docs/decisions/095)', () => {
-  const usage = { inputTokens: 10, outputTokens: 20, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 };
-  const fetchTurn: TurnEvent[] = [
-    { type: 'start', messageId: 'msg_fetch', model: 'claude-sonnet-4-5-20250929', sessionId: 's', usage },
-    { type: 'server_tool_use', index: 0, id: 'srvtoolu_01', name: 'web_fetch', input: { url: 'https://example.com/a' } },
-    {
-      type: 'web_fetch_result',
-      index: 1,
-      toolUseId: 'srvtoolu_01',
-      content: {
-        type: 'web_fetch_result',
-        url: 'https://example.com/a',
-        content: { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'page text' }, title: 'A' },
-        retrieved_at: '2026-12-07T09:00:00.000Z',
-      },
-    },
-    { type: 'server_tool_use', index: 2, id: 'srvtoolu_02', name: 'web_fetch', input: { url: 'http://127.0.0.1/' } },
-    { type: 'web_fetch_result', index: 3, toolUseId: 'srvtoolu_02', content: { type: 'web_fetch_tool_result_error', error_code: 'url_not_accessible' } },
-    { type: 'block_start', index: 4, block: { type: 'text' } },
-    { type: 'text_delta', index: 4, text: 'Done.' },
-    { type: 'block_stop', index: 4 },
-    { type: 'stop', stopReason: 'end_turn', stopSequence: null, usage: { ...usage, webFetchRequests: 2 } },
-  ];
-
-  it('streams server_tool_use and web_fetch_tool_result blocks the SDK accumulates into the non-streaming answer', async () => {
-    const sink = new MemorySink();
-    await streamMessages(eventsOf(fetchTurn), sink);
-    const client = clientAnswering(200, sink.toText(), { 'content-type': 'text/event-stream' });
-    const { parsed_output: _parsed, ...final } = await client.messages.stream(request).finalMessage();
-    const collected = await collectTurn(eventsOf(fetchTurn));
-    if (!collected.ok) throw new Error('collect failed');
-    const whole = encodeMessagesResponse(collected.result);
-    expect(final).toEqual(whole);
-    expect(whole.content.map((b) => b.type)).toEqual(['server_tool_use', 'web_fetch_tool_result', 'server_tool_use', 'web_fetch_tool_result', 'text']);
-    expect(whole.content[0]).toEqual({ type: 'server_tool_use', id: 'srvtoolu_01', name: 'web_fetch', input: { url: 'https://example.com/a' } });
-    expect(whole.content[3]).toEqual({
-      type: 'web_fetch_tool_result',
-      tool_use_id: 'srvtoolu_02',
-      content: { type: 'web_fetch_tool_result_error', error_code: 'url_not_accessible' },
-    });
-    expect(whole.usage.server_tool_use).toEqual({ web_fetch_requests: 2 });
-  });
-});
-
 describe('@anthropic-ai/sdk reads our errors', () => {
   const answer = async (e: TurnError): Promise<unknown> => {
     const wire = encodeMessagesError(e);

@@ -20,7 +20,7 @@
 import { type BlockStart, emptyUsage, type TurnError, type TurnEvent, TurnFailure, type Usage } from '../../turn/types.js';
 import type { SseSink } from '../wire.js';
 import { encodeErrorBody } from './encode-messages-error.js';
-import { encodeUsage } from './encode-messages-response.js';
+import { encodeUsage, webSearchContent } from './encode-messages-response.js';
 import type { AnthropicBlockStart, AnthropicDelta, AnthropicStreamEvent } from './wire-types.js';
 
 export async function streamMessages(events: AsyncIterable<TurnEvent>, sink: SseSink): Promise<void> {
@@ -80,22 +80,20 @@ class MessagesStreamEncoder {
       case 'block_stop':
         this.blockStop(ev.index);
         break;
-      case 'server_tool_use': {
-        // A hosted call streams as Anthropic's do: the block, its whole input as one delta, stop.
-        this.start('', '', emptyUsage());
-        const index = this.nextIndex++;
-        this.emit({ type: 'content_block_start', index, content_block: { type: 'server_tool_use', id: ev.id, name: ev.name, input: {} } });
-        this.emit({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(ev.input) } });
-        this.emit({ type: 'content_block_stop', index });
+      case 'server_tool_use':
+        // As the API streams it: an empty input, then the whole input as one JSON delta.
+        this.serverBlock(ev.index, { type: 'server_tool_use', id: ev.id, name: ev.name, input: {} });
+        this.delta(ev.index, { type: 'input_json_delta', partial_json: JSON.stringify(ev.input) });
+        this.blockStop(ev.index);
         break;
-      }
-      case 'web_fetch_result': {
-        this.start('', '', emptyUsage());
-        const index = this.nextIndex++;
-        this.emit({ type: 'content_block_start', index, content_block: { type: 'web_fetch_tool_result', tool_use_id: ev.toolUseId, content: ev.content } });
-        this.emit({ type: 'content_block_stop', index });
+      case 'web_search_result':
+        this.serverBlock(ev.index, {
+          type: 'web_search_tool_result',
+          tool_use_id: ev.toolUseId,
+          content: webSearchContent({ type: 'web_search_result', toolUseId: ev.toolUseId, results: ev.results, ...(ev.error ? { error: ev.error } : {}) }),
+        });
+        this.blockStop(ev.index);
         break;
-      }
       case 'keepalive':
         // Anthropic's streams always open with message_start; before it a keep-alive is
         // an SSE comment (CLI retries happen before the first upstream event).
@@ -175,6 +173,15 @@ class MessagesStreamEncoder {
         content_block = { type: 'tool_use', id: block.id, name: block.name, input: {} };
         break;
     }
+    this.emit({ type: 'content_block_start', index, content_block });
+  }
+
+  /** A hosted tool's block, started whole (its content is known when the event comes). */
+  private serverBlock(engineIndex: number, content_block: AnthropicBlockStart): void {
+    this.start('', '', emptyUsage());
+    if (this.open.has(engineIndex)) this.blockStop(engineIndex);
+    const index = this.nextIndex++;
+    this.open.set(engineIndex, index);
     this.emit({ type: 'content_block_start', index, content_block });
   }
 

@@ -2,7 +2,7 @@
  * What maxproxy sends on the Anthropic Messages wire, field by field. Requests are read
  * from `unknown` by the parsers, so only outgoing shapes are typed here.
  */
-import type { StopReason, TextCitation, WebFetchResultContent } from '../../turn/types.js';
+import type { StopReason, TextCitation } from '../../turn/types.js';
 
 export interface AnthropicUsage {
   /** Input tokens not read from or written to the cache. */
@@ -10,17 +10,24 @@ export interface AnthropicUsage {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
-  /** Hosted tools the daemon ran for the client (docs/decisions/095). */
-  server_tool_use?: { web_fetch_requests: number };
+  server_tool_use?: { web_search_requests: number };
 }
+
+/**
+ * The CLI reports titles and urls only: `encrypted_content` is '' and `page_age` null
+ * (decision 091); a failed search is the API's error object.
+ */
+export type WebSearchToolResultContent =
+  | Array<{ type: 'web_search_result'; title: string; url: string; encrypted_content: string; page_age: string | null }>
+  | { type: 'web_search_tool_result_error'; error_code: string };
 
 export type AnthropicContentBlock =
   | { type: 'text'; text: string; citations?: TextCitation[] }
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
-  | { type: 'server_tool_use'; id: string; name: string; input: Record<string, unknown> }
-  | { type: 'web_fetch_tool_result'; tool_use_id: string; content: WebFetchResultContent }
+  | { type: 'server_tool_use'; id: string; name: 'web_search'; input: Record<string, unknown> }
+  | { type: 'web_search_tool_result'; tool_use_id: string; content: WebSearchToolResultContent }
   // Never produced by the model; kept so every canonical block has an encoding.
   | { type: 'image'; source: unknown }
   | { type: 'document'; source: unknown; title?: string; context?: string; citations?: { enabled: boolean } }
@@ -62,8 +69,8 @@ export type AnthropicBlockStart =
   | { type: 'thinking'; thinking: '' }
   | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, never> }
-  | { type: 'server_tool_use'; id: string; name: string; input: Record<string, never> }
-  | { type: 'web_fetch_tool_result'; tool_use_id: string; content: WebFetchResultContent };
+  | { type: 'server_tool_use'; id: string; name: 'web_search'; input: Record<string, never> }
+  | { type: 'web_search_tool_result'; tool_use_id: string; content: WebSearchToolResultContent };
 
 export type AnthropicDelta =
   | { type: 'text_delta'; text: string }

@@ -5,9 +5,11 @@
  * tool_use blocks become `tool_calls` with their input as a JSON text.
  */
 import type { TurnResult } from '../../turn/collect.js';
+import type { WebSearchHit } from '../../turn/types.js';
+import { urlCitations } from '../shared/url-citations.js';
 import { encodeChatUsage } from './convert-chat-usage.js';
 import { mapFinishReason } from './map-finish-reason.js';
-import type { ChatCompletion, ChatCompletionMessage, ChatToolCall } from './wire-types.js';
+import type { ChatCompletion, ChatCompletionMessage, ChatToolCall, ChatUrlCitation } from './wire-types.js';
 
 export interface ChatMeta {
   /** `chatcmpl-…`, chosen by the caller. */
@@ -36,7 +38,9 @@ function chatMessage(result: TurnResult): ChatCompletionMessage {
   let text = '';
   let thinking = '';
   const toolCalls: ChatToolCall[] = [];
+  const hits: WebSearchHit[] = [];
   for (const block of result.content) {
+    if (block.type === 'web_search_result') hits.push(...block.results);
     if (block.type === 'text') text += block.text;
     else if (block.type === 'thinking') thinking += block.thinking;
     else if (block.type === 'tool_use') {
@@ -49,5 +53,10 @@ function chatMessage(result: TurnResult): ChatCompletionMessage {
     ...(thinking !== '' ? { reasoning_content: thinking } : {}),
     ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
     refusal: result.refusal ?? null,
+    ...(hits.length ? { annotations: chatCitations(text, hits) } : {}),
   };
 }
+
+/** url_citation annotations in Chat's nested shape. */
+export const chatCitations = (text: string, hits: readonly WebSearchHit[]): ChatUrlCitation[] =>
+  urlCitations(text, hits).map(({ type, ...c }) => ({ type, url_citation: c }));

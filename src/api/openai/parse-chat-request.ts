@@ -41,7 +41,6 @@ const IGNORED_FIELDS: Array<[string, (f: Fields, key: string) => unknown]> = [
   ['audio', (f, k) => f.object(k)],
   ['prediction', (f, k) => f.object(k)],
   ['verbosity', (f, k) => f.string(k)],
-  ['web_search_options', (f, k) => f.object(k)],
   ['safety_identifier', (f, k) => f.string(k)],
   ['prompt_cache_retention', (f, k) => f.string(k)],
 ];
@@ -89,6 +88,12 @@ export function parseChatRequest(body: unknown, ctx: WireContext): ParsedChatReq
     stream: f.boolean('stream') ?? false,
   };
   if (system !== '') request.system = system;
+  // web_search_options turns on hosted search (decision 091); its knobs have no CLI equivalent.
+  const searchOptions = f.object('web_search_options');
+  if (searchOptions) {
+    request.hostedTools = { webSearch: {} };
+    for (const k of ['search_context_size', 'user_location']) if (searchOptions.raw(k) !== undefined) ignored.push(`web_search_options.${k}`);
+  }
   if (toolChoice !== undefined) request.toolChoice = toolChoice;
   if (parallelToolCalls !== undefined) request.parallelToolCalls = parallelToolCalls;
   if (maxTokens !== undefined) {

@@ -21,11 +21,11 @@
  * the sink is closed (the client went away), and reading stops; after stop or error the
  * remaining events are read to the end without writing.
  */
-import { type TurnError, type TurnEvent, TurnFailure } from '../../turn/types.js';
+import { type TurnError, type TurnEvent, TurnFailure, type WebSearchHit } from '../../turn/types.js';
 import { encodeOpenAIErrorBody } from '../shared/openai-errors.js';
 import type { SseSink } from '../wire.js';
 import { encodeChatUsage } from './convert-chat-usage.js';
-import type { ChatMeta } from './encode-chat-completion.js';
+import { type ChatMeta, chatCitations } from './encode-chat-completion.js';
 import { mapFinishReason } from './map-finish-reason.js';
 import type { ChatCompletionChunk, ChatDelta, ChatFinishReason } from './wire-types.js';
 
@@ -65,6 +65,9 @@ class ChatStreamEncoder {
   /** Canonical block index → tool call ordinal. */
   private readonly toolCalls = new Map<number, number>();
   private refused = false;
+  /** The answer's text and the hosted search hits so far (url_citation annotations at the end). */
+  private text = '';
+  private readonly hits: WebSearchHit[] = [];
 
   constructor(
     private readonly sink: SseSink,
@@ -74,7 +77,11 @@ class ChatStreamEncoder {
   /** Encodes one event; true once the stream is finished (stop or error). */
   handle(ev: TurnEvent): boolean {
     switch (ev.type) {
+      case 'web_search_result':
+        this.hits.push(...ev.results);
+        return false;
       case 'text_delta':
+        this.text += ev.text;
         if (ev.text !== '') this.delta({ content: ev.text });
         return false;
       case 'thinking_delta':
@@ -99,14 +106,13 @@ class ChatStreamEncoder {
       case 'keepalive':
         if (!this.sink.closed) this.sink.comment(`keepalive ${ev.reason}`);
         return false;
-      case 'server_tool_use':
-      case 'web_fetch_result':
-        return false; // hosted tools are only ever offered to Messages clients
       case 'refusal':
         this.refused = true;
         this.delta({ refusal: ev.text });
         return false;
       case 'stop':
+        // As OpenAI's search models do: the annotations on a delta once the text is complete.
+        if (this.hits.length) this.delta({ annotations: chatCitations(this.text, this.hits) });
         this.delta({}, this.refused ? 'stop' : mapFinishReason(ev.stopReason));
         if (this.meta.includeUsage) this.send({ ...this.base(), choices: [], usage: encodeChatUsage(ev.usage) });
         this.send('[DONE]');
@@ -120,6 +126,8 @@ class ChatStreamEncoder {
       case 'text_citation':
       case 'block_stop':
       case 'rate_limit':
+      // Hosted search is the upstream's own work: Chat has no item for it (annotations point at the sources).
+      case 'server_tool_use':
         return false;
     }
   }

@@ -32,6 +32,13 @@ export interface ChatCompletionMessage {
   tool_calls?: ChatToolCall[];
   /** The model's refusal under structured output (finish_reason stop); otherwise a refusal is finish_reason content_filter. */
   refusal: string | null;
+  /** Where a hosted web search result's url occurs in `content` (web_search_options). */
+  annotations?: ChatUrlCitation[];
+}
+
+export interface ChatUrlCitation {
+  type: 'url_citation';
+  url_citation: { start_index: number; end_index: number; url: string; title: string };
 }
 
 export interface ChatCompletion {
@@ -58,6 +65,7 @@ export interface ChatDelta {
   reasoning_content?: string;
   tool_calls?: ChatToolCallDelta[];
   refusal?: string;
+  annotations?: ChatUrlCitation[];
 }
 
 export interface ChatChunkChoice {

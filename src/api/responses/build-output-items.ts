@@ -7,21 +7,31 @@
  *   already a summary); redacted thinking has nothing to show and gets no item.
  * Item ids are `<msg|fc|ctc|rs>_<response id without resp_>_<output index>`.
  */
-import type { ContentBlock } from '../../turn/types.js';
+import type { ContentBlock, WebSearchHit } from '../../turn/types.js';
+import { urlCitations } from '../shared/url-citations.js';
 import { CUSTOM_INPUT, type NamespacedName } from './prepare-tools.js';
-import type { CustomToolCallItem, FunctionCallItem, MessageItem, OutputItem, ReasoningItem } from './wire-types.js';
+import type { CustomToolCallItem, FunctionCallItem, MessageItem, OutputItem, ReasoningItem, UrlCitation, WebSearchCallItem } from './wire-types.js';
+
+export { urlCitations };
 
 export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
 
-export const itemId = (responseId: string, prefix: 'msg' | 'fc' | 'ctc' | 'rs', outputIndex: number): string =>
+export const itemId = (responseId: string, prefix: 'msg' | 'fc' | 'ctc' | 'rs' | 'ws', outputIndex: number): string =>
   `${prefix}_${responseId.replace(/^resp_/, '')}_${outputIndex}`;
 
-export const messageItem = (id: string, text: string, status: ItemStatus): MessageItem => ({
+export const messageItem = (id: string, text: string, status: ItemStatus, annotations: UrlCitation[] = []): MessageItem => ({
   type: 'message',
   id,
   status,
   role: 'assistant',
-  content: [{ type: 'output_text', text, annotations: [] }],
+  content: [{ type: 'output_text', text, annotations }],
+});
+
+export const webSearchCallItem = (id: string, query: string, status: WebSearchCallItem['status'], hits?: readonly WebSearchHit[]): WebSearchCallItem => ({
+  type: 'web_search_call',
+  id,
+  status,
+  action: { type: 'search', query, ...(hits ? { sources: hits.map((h) => ({ type: 'url' as const, url: h.url })) } : {}) },
 });
 
 export const refusalItem = (id: string, refusal: string, status: ItemStatus): MessageItem => ({
@@ -85,12 +95,20 @@ export function outputFromContent(
   customTools?: ReadonlySet<string>,
 ): OutputItem[] {
   const output: OutputItem[] = [];
+  const hits = content.flatMap((b) => (b.type === 'web_search_result' ? b.results : []));
   for (const block of content) {
     const index = output.length;
     switch (block.type) {
       case 'text':
-        output.push(messageItem(itemId(responseId, 'msg', index), block.text, 'completed'));
+        output.push(messageItem(itemId(responseId, 'msg', index), block.text, 'completed', urlCitations(block.text, hits)));
         break;
+      case 'server_tool_use': {
+        const result = content.find((b) => b.type === 'web_search_result' && b.toolUseId === block.id);
+        const failed = result?.type === 'web_search_result' && result.error !== undefined;
+        const found = result?.type === 'web_search_result' ? result.results : undefined;
+        output.push(webSearchCallItem(itemId(responseId, 'ws', index), block.input.query, failed ? 'failed' : 'completed', failed ? undefined : found));
+        break;
+      }
       case 'thinking':
         output.push(reasoningItem(itemId(responseId, 'rs', index), block.thinking));
         break;

@@ -107,7 +107,7 @@ describe('encodeResponse', () => {
         input: 'hi',
         instructions: 'sys',
         store: false,
-        tools: [{ type: 'function', name: 'shell' }, { type: 'web_search' }],
+        tools: [{ type: 'function', name: 'shell' }, { type: 'code_interpreter' }],
       },
       { headers: {} },
     );

@@ -98,6 +98,7 @@ export function parseResponsesRequest(body: unknown, ctx: WireContext, history?:
     stream: f.boolean('stream') ?? false,
   };
   if (system !== undefined) request.system = system;
+  if (prepared.webSearch) request.hostedTools = { webSearch: prepared.webSearch };
   if (toolChoice !== undefined) request.toolChoice = toolChoice;
   if (parallelToolCalls !== undefined) request.parallelToolCalls = parallelToolCalls;
   if (maxTokens !== undefined) {

@@ -9,12 +9,12 @@ describe('prepareTools', () => {
   it('keeps function tools with their schema unchanged and drops hosted tools, listing them', () => {
     const ignored: IgnoredInput[] = [];
     const fn = { type: 'function', name: 'lookup', description: 'Look up', parameters: params, strict: true };
-    const out = prepareTools([fn, { type: 'web_search' }, { type: 'file_search', vector_store_ids: [] }, { type: 'local_shell' }], 'tools', ignored);
+    const out = prepareTools([fn, { type: 'code_interpreter' }, { type: 'file_search', vector_store_ids: [] }, { type: 'local_shell' }], 'tools', ignored);
     expect(out.tools).toEqual([{ name: 'lookup', description: 'Look up', inputSchema: params }]);
     expect(out.tools[0].inputSchema).toBe(params);
     expect(out.echo).toEqual([fn]);
     expect(ignored).toEqual([
-      { field: 'tools.1', type: 'web_search' },
+      { field: 'tools.1', type: 'code_interpreter' },
       { field: 'tools.2', type: 'file_search' },
       { field: 'tools.3', type: 'local_shell' },
     ]);

@@ -17,7 +17,7 @@
  *   image_generation, computer_use, mcp, local_shell, shell, apply_patch…): dropped, and
  *   listed in `ignored` for a debug log.
  */
-import type { ToolChoice, ToolDef } from '../../turn/types.js';
+import type { ToolChoice, ToolDef, WebSearchOffer } from '../../turn/types.js';
 import { Fields, fieldPath, invalidAt, type JsonObject, wrongType } from '../shared/read-fields.js';
 
 /** Something the request carried that maxproxy drops (for a debug log). */
@@ -52,6 +52,26 @@ export interface PreparedTools {
   customTools: Set<string>;
   /** The kept tools as the client sent them, for the response to repeat. */
   echo: JsonObject[];
+  /** Hosted web search, served through the CLI's WebSearch (decision 091). */
+  webSearch?: WebSearchOffer;
+}
+
+const WEB_SEARCH_TYPES = new Set(['web_search', 'web_search_preview', 'web_search_2025_08_26', 'web_search_preview_2025_03_11']);
+
+/**
+ * A `web_search` tool: `filters.allowed_domains` is enforced; `search_context_size` and
+ * `user_location` have no CLI equivalent and are named. `external_web_access: false`
+ * (Codex's "cached" mode) asks for no live access, which the CLI's search always is: not served.
+ */
+function webSearchOffer(f: Fields, ignored: IgnoredInput[]): WebSearchOffer | undefined {
+  if (f.boolean('external_web_access') === false) {
+    ignored.push({ field: f.path, type: 'web_search without external_web_access (only live search is available)' });
+    return undefined;
+  }
+  const allowed = f.object('filters')?.stringArray('allowed_domains');
+  if (f.raw('search_context_size') !== undefined) ignored.push({ field: f.at('search_context_size'), type: 'not honoured by Claude Code' });
+  if (f.raw('user_location') !== undefined) ignored.push({ field: f.at('user_location'), type: 'not honoured by Claude Code' });
+  return allowed?.length ? { allowedDomains: allowed } : {};
 }
 
 export function prepareTools(value: unknown[] | undefined, path: string, ignored: IgnoredInput[]): PreparedTools {
@@ -102,6 +122,12 @@ export function prepareTools(value: unknown[] | undefined, path: string, ignored
       add(customTool(f, name, ignored), f.at('name'));
       out.customTools.add(name);
       out.echo.push(f.obj);
+    } else if (WEB_SEARCH_TYPES.has(type) && !out.webSearch) {
+      const offer = webSearchOffer(f, ignored);
+      if (offer) {
+        out.webSearch = offer;
+        out.echo.push(f.obj);
+      }
     } else {
       ignored.push({ field: f.path, type });
     }

@@ -30,9 +30,19 @@
  * write to the sink afterwards).
  */
 import type { CollectOutcome, TurnResult } from '../../turn/collect.js';
-import { type BlockStart, type TurnError, type TurnEvent, TurnFailure } from '../../turn/types.js';
+import { type BlockStart, type TurnError, type TurnEvent, TurnFailure, type WebSearchHit } from '../../turn/types.js';
 import type { SseSink } from '../wire.js';
-import { customInputText, customToolCallItem, functionCallItem, itemId, messageItem, reasoningItem, refusalItem } from './build-output-items.js';
+import {
+  customInputText,
+  customToolCallItem,
+  functionCallItem,
+  itemId,
+  messageItem,
+  reasoningItem,
+  refusalItem,
+  urlCitations,
+  webSearchCallItem,
+} from './build-output-items.js';
 import { encodeResponsesUsage } from './convert-usage.js';
 import { CustomInputStream } from './custom-input-stream.js';
 import { type ResponseMeta, responseObject, statusForResult } from './encode-response.js';
@@ -74,6 +84,7 @@ type OpenItem =
   | { kind: 'reasoning'; outputIndex: number; id: string; text: string; partOpen: boolean }
   | { kind: 'function_call'; outputIndex: number; id: string; callId: string; name: string; args: string }
   | { kind: 'custom_tool_call'; outputIndex: number; id: string; callId: string; name: string; input: CustomInputStream; streamed: string }
+  | { kind: 'web_search_call'; outputIndex: number; id: string; query: string }
   | { kind: 'none' };
 
 class ResponsesStreamEncoder {
@@ -83,6 +94,10 @@ class ResponsesStreamEncoder {
   /** Output items by output index: in progress until their output_item.done. */
   private readonly output: OutputItem[] = [];
   private readonly done = new Set<number>();
+  /** Hosted search hits seen so far (url_citation annotations on later text). */
+  private readonly hits: WebSearchHit[] = [];
+  /** Open web_search_call items by the search's tool use id. */
+  private readonly searches = new Map<string, Extract<OpenItem, { kind: 'web_search_call' }>>();
 
   constructor(
     private readonly sink: SseSink,
@@ -175,6 +190,12 @@ class ResponsesStreamEncoder {
         });
         break;
       }
+      case 'server_tool_use':
+        this.searchStart(ev.id, ev.input.query);
+        break;
+      case 'web_search_result':
+        this.searchDone(ev.toolUseId, ev.results, ev.error !== undefined);
+        break;
       case 'block_stop':
         this.blockStop(ev.index);
         break;
@@ -245,6 +266,31 @@ class ResponsesStreamEncoder {
     }
   }
 
+  /** A hosted search: its item added, then in_progress and searching (the CLI runs it next). */
+  private searchStart(toolUseId: string, query: string): void {
+    const outputIndex = this.output.length;
+    const id = itemId(this.meta.id, 'ws', outputIndex);
+    const item = { kind: 'web_search_call' as const, outputIndex, id, query };
+    this.searches.set(toolUseId, item);
+    const added = webSearchCallItem(id, query, 'in_progress');
+    this.output.push(added);
+    this.emit({ type: 'response.output_item.added', output_index: outputIndex, item: added });
+    this.emit({ type: 'response.web_search_call.in_progress', item_id: id, output_index: outputIndex });
+    this.emit({ type: 'response.web_search_call.searching', item_id: id, output_index: outputIndex });
+  }
+
+  private searchDone(toolUseId: string, hits: WebSearchHit[], failed: boolean): void {
+    const item = this.searches.get(toolUseId);
+    if (!item) return;
+    this.searches.delete(toolUseId);
+    this.hits.push(...hits);
+    if (!failed) this.emit({ type: 'response.web_search_call.completed', item_id: item.id, output_index: item.outputIndex });
+    const done = webSearchCallItem(item.id, item.query, failed ? 'failed' : 'completed', failed ? undefined : hits);
+    this.output[item.outputIndex] = done;
+    this.done.add(item.outputIndex);
+    this.emit({ type: 'response.output_item.done', output_index: item.outputIndex, item: done });
+  }
+
   /** A whole refusal message item: added, its refusal part streamed in one delta, done. */
   private refusal(text: string): void {
     this.closeAll();
@@ -271,13 +317,15 @@ class ResponsesStreamEncoder {
     let done: OutputItem;
     switch (item.kind) {
       case 'none':
+      case 'web_search_call':
         return;
       case 'message': {
         const at = { item_id: item.id, output_index: item.outputIndex, content_index: 0 };
         this.emit({ type: 'response.output_text.done', ...at, text: item.text, logprobs: [] });
-        const part = { type: 'output_text' as const, text: item.text, annotations: [] };
+        const annotations = urlCitations(item.text, this.hits);
+        const part = { type: 'output_text' as const, text: item.text, annotations };
         this.emit({ type: 'response.content_part.done', ...at, part });
-        done = messageItem(item.id, item.text, 'completed');
+        done = messageItem(item.id, item.text, 'completed', annotations);
         break;
       }
       case 'reasoning': {

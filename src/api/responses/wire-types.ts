@@ -6,7 +6,20 @@
 export interface OutputText {
   type: 'output_text';
   text: string;
-  annotations: never[]; // always empty: no citations
+  /** url_citation where a hosted search result's url occurs in the text; else empty. */
+  annotations: UrlCitation[];
+}
+
+export type { UrlCitation } from '../shared/url-citations.js';
+
+import type { UrlCitation } from '../shared/url-citations.js';
+
+/** A hosted web search the upstream ran (the CLI's WebSearch, decision 091). */
+export interface WebSearchCallItem {
+  type: 'web_search_call';
+  id: string;
+  status: 'in_progress' | 'searching' | 'completed' | 'failed';
+  action: { type: 'search'; query: string; sources?: Array<{ type: 'url'; url: string }> };
 }
 
 /** The model declined under structured output (`response.refusal.*` events when streamed). */
@@ -60,7 +73,7 @@ export interface ReasoningItem {
   summary: SummaryText[];
 }
 
-export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem;
+export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem | WebSearchCallItem;
 
 export interface ResponsesUsage {
   /** All prompt tokens, cached ones included (OpenAI semantics). */
@@ -121,6 +134,11 @@ export type ResponsesStreamEvent = { sequence_number: number } & (
       output_index: number;
       content_index: number;
       part: OutputText | RefusalPart;
+    }
+  | {
+      type: 'response.web_search_call.in_progress' | 'response.web_search_call.searching' | 'response.web_search_call.completed';
+      item_id: string;
+      output_index: number;
     }
   | { type: 'response.refusal.delta'; item_id: string; output_index: number; content_index: number; delta: string }
   | { type: 'response.refusal.done'; item_id: string; output_index: number; content_index: number; refusal: string }

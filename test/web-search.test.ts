@@ -1,0 +1,257 @@
+/**
+ * Hosted web search through the real Claude Code CLI (decision 091): a client's hosted
+ * search tool turns on the CLI's WebSearch for that session only; the search request the
+ * CLI makes upstream carries the client's domains; the client gets its API's own shapes.
+ */
+import { describe, expect, it } from 'vitest';
+import type { MockReply, RecordedRequest } from './mock-upstream.js';
+import { proxySuite } from './proxy-suite.js';
+
+const MODEL = 'claude-sonnet-4-6';
+const URL1 = 'https://example.com/maxproxy-1-0';
+const TITLE1 = 'maxproxy 1.0 released';
+/** The final answer cites the result as a markdown link, as the CLI tells the model to. */
+const ANSWER = `maxproxy 1.0 is out, see [${TITLE1}](${URL1}).`;
+
+const isSearchRequest = (body: any): boolean =>
+  Array.isArray(body?.tools) && body.tools.some((t: any) => typeof t.type === 'string' && t.type.startsWith('web_search_'));
+const hasToolResult = (body: any): boolean =>
+  (body?.messages ?? []).some((m: any) => Array.isArray(m.content) && m.content.some((b: any) => b.type === 'tool_result'));
+let searchError: string | undefined;
+
+/** Conversation → WebSearch call; the CLI's search request → hosted result; conversation with the result → cited answer. */
+function responder(req: RecordedRequest): MockReply {
+  const body = req.body as any;
+  if (isSearchRequest(body)) {
+    const query = String(body.messages?.[0]?.content ?? '').replace(/^.*query: /s, '');
+    return {
+      blocks: [
+        { type: 'server_tool_use', id: 'srvtoolu_test_01', name: 'web_search', input: { query } },
+        searchError
+          ? { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_test_01', content: { type: 'web_search_tool_result_error', error_code: searchError } }
+          : {
+              type: 'web_search_tool_result',
+              tool_use_id: 'srvtoolu_test_01',
+              content: [{ type: 'web_search_result', title: TITLE1, url: URL1, encrypted_content: 'ZW5j', page_age: '1 day' }],
+            },
+        { type: 'text', text: 'maxproxy 1.0 was released.' },
+      ],
+      usage: { input_tokens: 30, output_tokens: 20, server_tool_use: { web_search_requests: 1 } },
+    };
+  }
+  if (!(body.tools ?? []).some((t: any) => t.name === 'WebSearch')) return { blocks: [{ type: 'text', text: 'no search here' }] };
+  if (hasToolResult(body)) return { blocks: [{ type: 'text', text: ANSWER }] };
+  return { blocks: [{ type: 'tool_use', name: 'WebSearch', input: { query: 'maxproxy release' } }] };
+}
+
+const s = proxySuite({ responder });
+const searchRequests = () => s.upstream.messageRequests.filter((r) => isSearchRequest(r.body));
+const offeredWebSearch = () => s.upstream.messageRequests.some((r) => ((r.body as any).tools ?? []).some((t: any) => t.name === 'WebSearch'));
+
+describe('Anthropic hosted web search', () => {
+  it('streams server_tool_use, web_search_tool_result and the answer; the SDK parses them; the search carries the domains', async () => {
+    searchError = undefined;
+    const stream = s.anthropic.messages.stream({
+      model: MODEL,
+      max_tokens: 200,
+      tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3, allowed_domains: ['example.com'] }],
+      messages: [{ role: 'user', content: 'Search the web for the maxproxy release.' }],
+    });
+    const msg = await stream.finalMessage();
+    expect(msg.content.map((b) => b.type)).toEqual(['server_tool_use', 'web_search_tool_result', 'text']);
+    expect(msg.content[0]).toMatchObject({ type: 'server_tool_use', name: 'web_search', input: { query: 'maxproxy release' } });
+    const result = msg.content[1] as any;
+    expect(result.tool_use_id).toBe((msg.content[0] as any).id);
+    expect(result.content).toEqual([{ type: 'web_search_result', title: TITLE1, url: URL1, encrypted_content: '', page_age: null }]);
+    expect(msg.content[2]).toMatchObject({ type: 'text', text: ANSWER });
+    expect(msg.usage.server_tool_use?.web_search_requests).toBe(1);
+    // Upstream: the CLI's search request carried the client's domain filter.
+    const search = searchRequests();
+    expect(search).toHaveLength(1);
+    const hosted = (search[0].body as any).tools.find((t: any) => t.type.startsWith('web_search_'));
+    expect(hosted.allowed_domains).toEqual(['example.com']);
+    expect(hosted.blocked_domains).toBeUndefined();
+  });
+
+  it('non-streaming: the same blocks; blocked_domains reach the search request', async () => {
+    searchError = undefined;
+    const msg = await s.anthropic.messages.create({
+      model: MODEL,
+      max_tokens: 200,
+      tools: [{ type: 'web_search_20250305', name: 'web_search', blocked_domains: ['spam.example'] }],
+      messages: [{ role: 'user', content: 'Search again for the maxproxy release.' }],
+    });
+    expect(msg.content.map((b) => b.type)).toEqual(['server_tool_use', 'web_search_tool_result', 'text']);
+    expect(msg.usage.server_tool_use?.web_search_requests).toBe(1);
+    const hosted = (searchRequests()[0].body as any).tools.find((t: any) => t.type.startsWith('web_search_'));
+    expect(hosted.blocked_domains).toEqual(['spam.example']);
+    expect(hosted.allowed_domains).toBeUndefined();
+  });
+
+  it('max_uses is enforced in the daemon: a search past the limit is refused and never reaches the upstream', async () => {
+    searchError = undefined;
+    // max_uses 1, and the model asks for a second search after the first result.
+    s.upstream.setResponder((req) => {
+      const body = req.body as any;
+      if (isSearchRequest(body)) return responder(req);
+      const results = (body.messages ?? []).flatMap((m: any) => (Array.isArray(m.content) ? m.content.filter((b: any) => b.type === 'tool_result') : []));
+      if (results.length === 0) return { blocks: [{ type: 'tool_use', name: 'WebSearch', input: { query: 'first' } }] };
+      if (results.length === 1) return { blocks: [{ type: 'tool_use', name: 'WebSearch', input: { query: 'second' } }] };
+      return { blocks: [{ type: 'text', text: ANSWER }] };
+    });
+    const msg = await s.anthropic.messages.create({
+      model: MODEL,
+      max_tokens: 200,
+      tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 1 }],
+      messages: [{ role: 'user', content: 'Search twice.' }],
+    });
+    expect(searchRequests()).toHaveLength(1);
+    expect(msg.content.at(-1)).toMatchObject({ type: 'text', text: ANSWER });
+    // The refused call is the CLI's tool result for the model, with the reason.
+    const last = s.upstream.messageRequests.at(-1)!.body as any;
+    expect(JSON.stringify(last.messages)).toContain('max_uses 1');
+  });
+
+  it('the answer sent back in the history continues the same live process (blocks accepted, nothing rebuilt)', async () => {
+    searchError = undefined;
+    const tools = [{ type: 'web_search_20250305' as const, name: 'web_search' as const, allowed_domains: ['example.org'] }];
+    const first = await s.anthropic.messages.create({
+      model: MODEL,
+      max_tokens: 200,
+      tools,
+      messages: [{ role: 'user', content: 'Search for the continuation test.' }],
+    });
+    s.upstream.setResponder(() => ({ blocks: [{ type: 'text', text: 'follow-up answer' }] }));
+    const before = s.upstream.messageRequests.length;
+    const second = await s.anthropic.messages.create({
+      model: MODEL,
+      max_tokens: 200,
+      tools,
+      messages: [
+        { role: 'user', content: 'Search for the continuation test.' },
+        { role: 'assistant', content: first.content as any },
+        { role: 'user', content: 'And what does that mean?' },
+      ],
+    });
+    expect(second.content[0]).toMatchObject({ type: 'text', text: 'follow-up answer' });
+    const continuities = [...s.proxy.output().matchAll(/"continuity":"([a-z_]+)"/g)].map((m) => m[1]);
+    expect(continuities.at(-1)).toBe('live');
+    // Only the new user turn went upstream, on top of the history the process holds.
+    const sent = s.upstream.messageRequests.slice(before);
+    expect(sent).toHaveLength(1);
+    expect(JSON.stringify(sent[0].body)).toContain('And what does that mean?');
+  });
+
+  it('a failed search: web_search_tool_result with the error object, then the answer; never a 500', async () => {
+    searchError = 'unavailable';
+    try {
+      const msg = await s.anthropic.messages.create({
+        model: MODEL,
+        max_tokens: 200,
+        tools: [{ type: 'web_search_20250305', name: 'web_search' }],
+        messages: [{ role: 'user', content: 'Search, failing (anthropic).' }],
+      });
+      expect(msg.content.map((b) => b.type)).toEqual(['server_tool_use', 'web_search_tool_result', 'text']);
+      expect((msg.content[1] as any).content).toEqual({ type: 'web_search_tool_result_error', error_code: 'unavailable' });
+    } finally {
+      searchError = undefined;
+    }
+  });
+
+  it('without the hosted tool, the CLI is never offered WebSearch', async () => {
+    const msg = await s.anthropic.messages.create({ model: MODEL, max_tokens: 50, messages: [{ role: 'user', content: 'no search please' }] });
+    expect(msg.content[0]).toMatchObject({ type: 'text', text: 'no search here' });
+    expect(s.upstream.messageRequests.length).toBeGreaterThan(0);
+    expect(offeredWebSearch()).toBe(false);
+  });
+});
+
+describe('Responses hosted web search', () => {
+  it('streams a web_search_call item in the documented order and url_citation annotations on the answer', async () => {
+    searchError = undefined;
+    const stream = await s.openai.responses.create({
+      model: MODEL,
+      input: 'Search the web for the maxproxy release (responses).',
+      tools: [{ type: 'web_search', filters: { allowed_domains: ['example.com'] } }],
+      stream: true,
+    });
+    const types: string[] = [];
+    let final: any;
+    for await (const ev of stream) {
+      types.push(ev.type);
+      if (ev.type === 'response.completed') final = ev.response;
+    }
+    const ws = types.filter((t) => t.includes('web_search_call') || t.startsWith('response.output_item'));
+    expect(ws.slice(0, 5)).toEqual([
+      'response.output_item.added',
+      'response.web_search_call.in_progress',
+      'response.web_search_call.searching',
+      'response.web_search_call.completed',
+      'response.output_item.done',
+    ]);
+    const call = final.output[0];
+    expect(call).toMatchObject({ type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'maxproxy release' } });
+    expect(call.action.sources).toEqual([{ type: 'url', url: URL1 }]);
+    const msg = final.output.find((o: any) => o.type === 'message');
+    const part = msg.content[0];
+    expect(part.text).toBe(ANSWER);
+    const at = ANSWER.indexOf(URL1);
+    expect(part.annotations).toEqual([{ type: 'url_citation', start_index: at, end_index: at + URL1.length, url: URL1, title: TITLE1 }]);
+    const hosted = (searchRequests()[0].body as any).tools.find((t: any) => t.type.startsWith('web_search_'));
+    expect(hosted.allowed_domains).toEqual(['example.com']);
+  });
+
+  it('non-streaming: the same items; a failed search is status failed, never a 500', async () => {
+    searchError = 'max_uses_exceeded';
+    try {
+      const r = await s.openai.responses.create({ model: MODEL, input: 'Search, failing (responses).', tools: [{ type: 'web_search_preview' }] });
+      const call = r.output[0] as any;
+      expect(call).toMatchObject({ type: 'web_search_call', status: 'failed', action: { type: 'search', query: 'maxproxy release' } });
+      expect(r.output_text).toBe(ANSWER);
+    } finally {
+      searchError = undefined;
+    }
+  });
+
+  it("Codex's cached-only web_search (external_web_access false) does not turn on live search", async () => {
+    const r = await s.openai.responses.create({
+      model: MODEL,
+      input: 'no live search (responses)',
+      tools: [{ type: 'web_search', external_web_access: false } as any],
+    });
+    expect(r.output_text).toBe('no search here');
+    expect(offeredWebSearch()).toBe(false);
+  });
+});
+
+describe('Chat Completions hosted web search', () => {
+  it('web_search_options: message.annotations url_citation (non-stream) and on a delta (stream)', async () => {
+    searchError = undefined;
+    const at = ANSWER.indexOf(URL1);
+    const citation = { type: 'url_citation', url_citation: { start_index: at, end_index: at + URL1.length, url: URL1, title: TITLE1 } };
+    const c = await s.openai.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Search the web for the maxproxy release (chat).' }],
+      web_search_options: {},
+    });
+    expect(c.choices[0].message.content).toBe(ANSWER);
+    expect(c.choices[0].message.annotations).toEqual([citation]);
+    expect(searchRequests()).toHaveLength(1);
+
+    const stream = await s.openai.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Search the web again (chat, streamed).' }],
+      web_search_options: { search_context_size: 'low' },
+      stream: true,
+    });
+    let text = '';
+    const annotations: unknown[] = [];
+    for await (const chunk of stream) {
+      const d = chunk.choices[0]?.delta as any;
+      text += d?.content ?? '';
+      if (d?.annotations) annotations.push(...d.annotations);
+    }
+    expect(text).toBe(ANSWER);
+    expect(annotations).toEqual([citation]);
+  });
+});
