@@ -91,7 +91,7 @@ const chat = (url: string, content: string, stream = false) =>
   fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'claude-sonnet-4-5', stream, messages: [{ role: 'user', content }] }),
+    body: JSON.stringify({ model: 'claude-sonnet-5-5', stream, messages: [{ role: 'user', content }] }),
   });
 
 const readSettings = (dataDir: string) => JSON.parse(fs.readFileSync(path.join(dataDir, 'settings.json'), 'utf8'));
@@ -236,7 +236,7 @@ describe('tray actions on a running daemon', () => {
       fetch(`${p.daemon.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'OpenClaw/2026.9' },
-        body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: false, messages }),
+        body: JSON.stringify({ model: 'claude-sonnet-5-5', stream: false, messages }),
       });
     // A first turn starts the process, so the 2 s watchdog below times the stalled upstream, not a busy machine's CLI.
     const first = (await (await post([{ role: 'user', content: 'hello' }])).json()) as { choices: Array<{ message: { content: string } }> };
@@ -245,7 +245,7 @@ describe('tray actions on a running daemon', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'OpenClaw/2026.9' },
       body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-5-5',
         stream: true,
         messages: [
           { role: 'user', content: 'hello' },
@@ -268,7 +268,7 @@ describe('tray actions on a running daemon', () => {
     const r = await fetch(`${p.daemon.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'opencode/1.18.0' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'crash while answering' }] }),
+      body: JSON.stringify({ model: 'claude-sonnet-5-5', stream: true, messages: [{ role: 'user', content: 'crash while answering' }] }),
     });
     const part = await readUntil(r, (t) => t.includes('w1 '));
     const busy = p.daemon.status.snapshot().sessions.find((s) => s.state === 'busy' && s.client === 'opencode');

@@ -57,7 +57,7 @@ describe('maxproxy status / sessions', () => {
       const r = await fetch(`${proxy.baseURL}/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'opencode/1.18.0' },
-        body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hello' }] }),
+        body: JSON.stringify({ model: 'claude-sonnet-5-5', messages: [{ role: 'user', content: 'hello' }] }),
       });
       expect(r.status).toBe(200);
 
@@ -65,7 +65,7 @@ describe('maxproxy status / sessions', () => {
       expect(sessions.code).toBe(0);
       const [header, row, ...rest] = sessions.stdout.trimEnd().split('\n');
       expect(header).toMatch(/^SESSION\s+CLIENT\s+MODEL\s+TURNS\s+TOKENS IN\/OUT\s+STATE\s+LAST ACTIVITY\s+PID$/);
-      expect(row).toMatch(/^[0-9a-f-]{36}\s+opencode\s+sonnet-4-5\s+1\s+\S+\/7\s+idle\s+just now\s+\d+$/);
+      expect(row).toMatch(/^[0-9a-f-]{36}\s+opencode\s+sonnet-5-5\s+1\s+\S+\/7\s+idle\s+just now\s+\d+$/);
       expect(rest).toEqual([]);
 
       const after = await cli(['status', '--data-dir', dataDir]);

@@ -314,7 +314,7 @@ describe('maxproxy in the system tray (Xvfb + trayer + D-Bus + dunst)', () => {
     const res = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'OpenClaw/2026.9.1' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'this will stall' }] }),
+      body: JSON.stringify({ model: 'claude-sonnet-5-5', stream: true, messages: [{ role: 'user', content: 'this will stall' }] }),
     });
     expect(await readStream(res)).toMatch(/no output for 2 s/);
     await session.waitForNotification('A request timed out', 10_000);
@@ -333,7 +333,7 @@ describe('maxproxy in the system tray (Xvfb + trayer + D-Bus + dunst)', () => {
     const r = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'opencode/1.18.2' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'how much is left?' }] }),
+      body: JSON.stringify({ model: 'claude-sonnet-5-5', messages: [{ role: 'user', content: 'how much is left?' }] }),
     });
     expect(r.status).toBe(200);
 
@@ -394,7 +394,7 @@ describe('maxproxy in the system tray (Xvfb + trayer + D-Bus + dunst)', () => {
     const r = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'on the new port' }] }),
+      body: JSON.stringify({ model: 'claude-sonnet-5-5', messages: [{ role: 'user', content: 'on the new port' }] }),
     });
     expect((await r.json()).choices[0].message.content).toBe('echo: on the new port');
     expect((await currentMenu()).items.find((i) => i.id === 'port')?.title).toBe(`Port: ${freePort}`);
@@ -406,7 +406,7 @@ describe('maxproxy in the system tray (Xvfb + trayer + D-Bus + dunst)', () => {
     const paused = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'while paused' }] }),
+      body: JSON.stringify({ model: 'claude-sonnet-5-5', messages: [{ role: 'user', content: 'while paused' }] }),
     });
     expect(paused.status).toBe(503);
     await choose('resume');
@@ -414,7 +414,7 @@ describe('maxproxy in the system tray (Xvfb + trayer + D-Bus + dunst)', () => {
     const ok = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'resumed' }] }),
+      body: JSON.stringify({ model: 'claude-sonnet-5-5', messages: [{ role: 'user', content: 'resumed' }] }),
     });
     expect(ok.status).toBe(200);
   });
@@ -425,7 +425,7 @@ describe('maxproxy in the system tray (Xvfb + trayer + D-Bus + dunst)', () => {
     const res = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'a long answer' }] }),
+      body: JSON.stringify({ model: 'claude-sonnet-5-5', stream: true, messages: [{ role: 'user', content: 'a long answer' }] }),
     });
     expect(res.status).toBe(200);
     const body = readStream(res);

@@ -72,7 +72,7 @@ export function anthropicStreamSummary(raw: string): { text: string; error?: any
   return { text, error, stopped, events };
 }
 
-export const MODEL = 'claude-sonnet-4-5';
+export const MODEL = 'claude-sonnet-5-5';
 
 /** A chat-completions body with one user message. */
 export const chatBody = (content: string, extra: Record<string, unknown> = {}) => ({ model: MODEL, messages: [{ role: 'user', content }], ...extra });

@@ -166,13 +166,13 @@ describe('API key', () => {
     const bad = await new OpenAI({ baseURL: proxy.baseURL, apiKey: WRONG, maxRetries: 0 }).models.list().catch((e) => e);
     expect(bad).toBeInstanceOf(OpenAI.AuthenticationError);
     const msg = await new Anthropic({ baseURL: proxy.url, apiKey: KEY, maxRetries: 0 }).messages.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-5-5',
       max_tokens: 50,
       messages: [{ role: 'user', content: 'with key' }],
     });
     expect(msg.content).toEqual([{ type: 'text', text: 'echo: with key' }]);
     const denied = await new Anthropic({ baseURL: proxy.url, apiKey: WRONG, maxRetries: 0 }).messages
-      .create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'no' }] })
+      .create({ model: 'claude-sonnet-5-5', max_tokens: 50, messages: [{ role: 'user', content: 'no' }] })
       .catch((e) => e);
     expect(denied).toBeInstanceOf(Anthropic.AuthenticationError);
     expect(denied.error).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
@@ -189,7 +189,7 @@ describe('request bodies', () => {
     rawRequest(proxy.port, { method: 'POST', path, headers: { ...auth, ...json, ...headers }, body: b });
 
   it('a body over --max-body-bytes → 413 in the endpoint format', async () => {
-    const big = JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x'.repeat(MAX_BODY + 10) }] });
+    const big = JSON.stringify({ model: 'claude-sonnet-5-5', messages: [{ role: 'user', content: 'x'.repeat(MAX_BODY + 10) }] });
     const oa = await post('/v1/chat/completions', big);
     expect(oa.status).toBe(413);
     expect(body(oa).error).toMatchObject({ type: 'invalid_request_error', code: 'request_too_large' });
@@ -200,7 +200,7 @@ describe('request bodies', () => {
     expect(rs.status).toBe(413);
     expect(body(rs).error).toBeDefined();
     // Just under the limit is read (and then judged on its content).
-    const fits = JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x'.repeat(MAX_BODY - 200) }] });
+    const fits = JSON.stringify({ model: 'claude-sonnet-5-5', messages: [{ role: 'user', content: 'x'.repeat(MAX_BODY - 200) }] });
     const ok = await post('/v1/chat/completions', fits);
     expect(ok.status).toBe(200);
   });
@@ -226,7 +226,7 @@ describe('request bodies', () => {
 
   it('deeply nested JSON → 400 at once, and the daemon keeps serving', async () => {
     for (const depth of [1_000, 10_000]) {
-      const nested = `{"model":"claude-sonnet-4-5","messages":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      const nested = `{"model":"claude-sonnet-5-5","messages":${'['.repeat(depth)}${']'.repeat(depth)}}`;
       const oa = await post('/v1/chat/completions', nested);
       expect(oa.status).toBe(400);
       expect(body(oa).error.code).toBe('json_too_deep');
@@ -238,9 +238,9 @@ describe('request bodies', () => {
     }
     // Absurd but flat inputs get a 4xx too, never a crash.
     for (const odd of [
-      '{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":123}}]}]}',
+      '{"model":"claude-sonnet-5-5","messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":123}}]}]}',
       '{"model":[],"messages":{}}',
-      '{"model":"claude-sonnet-4-5","messages":[null,1,"x"]}',
+      '{"model":"claude-sonnet-5-5","messages":[null,1,"x"]}',
     ]) {
       const r = await post('/v1/messages', odd);
       expect(r.status, odd).toBeGreaterThanOrEqual(400);

@@ -152,8 +152,10 @@ export async function waitFor(fn: () => boolean | Promise<boolean>, timeoutMs = 
 
 /** The text blocks of an upstream message the client wrote (without the CLI's own reminders). */
 export function clientTexts(content: any): string[] {
-  if (typeof content === 'string') return [content];
-  return (content as any[]).filter((b) => b.type === 'text' && !String(b.text).startsWith('<system-reminder>')).map((b) => b.text);
+  // For the 5.x models the CLI sends its environment text untagged when it resumes a conversation (decision 096).
+  const cliOwn = (t: string) => t.startsWith('<system-reminder>') || /^\s*# Environment\b/.test(t);
+  if (typeof content === 'string') return cliOwn(content) ? [] : [content];
+  return (content as any[]).filter((b) => b.type === 'text' && !cliOwn(String(b.text))).map((b) => b.text);
 }
 
 /** System prompt text as the upstream received it. */

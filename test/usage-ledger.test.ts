@@ -68,19 +68,19 @@ describe('usage ledger: rows, shares of two clients, a budget, maxproxy usage', 
   it('records each turn, attributes the windows, and stops only the client over its budget', async () => {
     const openai = new OpenAI({ baseURL: proxy.baseURL, apiKey: 'unused', maxRetries: 0 });
     const anthropic = new Anthropic({ baseURL: proxy.url, apiKey: 'unused', maxRetries: 0 });
-    const a1 = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: `one ${MARKER}` }] });
+    const a1 = await openai.chat.completions.create({ model: 'claude-sonnet-5-5', messages: [{ role: 'user', content: `one ${MARKER}` }] });
     expect(a1.choices[0].message.content).toContain('answer 1');
-    const stream = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: `two ${MARKER}` }] });
+    const stream = await openai.chat.completions.create({ model: 'claude-sonnet-5-5', stream: true, messages: [{ role: 'user', content: `two ${MARKER}` }] });
     let text = '';
     for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
     expect(text).toContain('answer 2');
-    const m = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: `three ${MARKER}` }] });
+    const m = await anthropic.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 100, messages: [{ role: 'user', content: `three ${MARKER}` }] });
     expect(m.content[0]).toMatchObject({ type: 'text', text: expect.stringContaining('answer 3') });
     await waitFor(() => ledgerRows(proxy.dataDir).length === 3, 10_000);
 
     // OpenAI SDK has 10% of the 5-hour window, over its 8% budget: refused before any upstream request.
     const before = upstream.messageRequests.length;
-    const refused = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'four' }] }).catch((e) => e);
+    const refused = await openai.chat.completions.create({ model: 'claude-sonnet-5-5', messages: [{ role: 'user', content: 'four' }] }).catch((e) => e);
     expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
     expect(refused.status).toBe(429);
     const retryAfter = Number(refused.headers.get('retry-after'));
@@ -90,7 +90,7 @@ describe('usage ledger: rows, shares of two clients, a budget, maxproxy usage', 
     expect(refused.message).toContain('OpenAI SDK has used 10.0% of the current 5-hour window, over its budget of 8%');
     expect(upstream.messageRequests.length).toBe(before);
     // Another client keeps working.
-    const m2 = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: `five ${MARKER}` }] });
+    const m2 = await anthropic.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 100, messages: [{ role: 'user', content: `five ${MARKER}` }] });
     expect(m2.content[0]).toMatchObject({ type: 'text', text: expect.stringContaining('answer 4') });
     await waitFor(() => ledgerRows(proxy.dataDir).length === 4, 10_000);
 
@@ -103,8 +103,8 @@ describe('usage ledger: rows, shares of two clients, a budget, maxproxy usage', 
     ]);
     for (const r of rows) {
       expect(r.u).toEqual([100, 20, 50, 0]);
-      expect(r.m).toBe('claude-sonnet-4-5');
-      expect(r.M).toMatch(/^claude-sonnet-4-5/);
+      expect(r.m).toBe('claude-sonnet-5-5');
+      expect(r.M).toMatch(/^claude-sonnet-5-5/);
       expect(r.s).toMatch(/^[0-9a-f-]{36}$/);
       expect(r.d).toBeGreaterThan(0);
     }
@@ -158,8 +158,8 @@ describe('usage ledger: rows, shares of two clients, a budget, maxproxy usage', 
     expect(stdout).toContain('Top clients (share of the 5-hour window): Anthropic SDK 10.0%, OpenAI SDK 10.0% (budget 8%)');
 
     const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
-    expect(metrics).toMatch(/maxproxy_turns_total\{client="OpenAI SDK",model="claude-sonnet-4-5[^"]*",billing="plan",status="ok"\} 2/);
-    expect(metrics).toMatch(/maxproxy_turn_tokens_total\{client="Anthropic SDK",model="claude-sonnet-4-5[^"]*",billing="plan",type="output"\} 40/);
+    expect(metrics).toMatch(/maxproxy_turns_total\{client="OpenAI SDK",model="claude-sonnet-5-5[^"]*",billing="plan",status="ok"\} 2/);
+    expect(metrics).toMatch(/maxproxy_turn_tokens_total\{client="Anthropic SDK",model="claude-sonnet-5-5[^"]*",billing="plan",type="output"\} 40/);
 
     // With the daemon stopped, the same answer from the files.
     await proxy.stop();
@@ -201,7 +201,7 @@ describe('usage ledger: SIGKILL while 20 streams run', () => {
         const r = await fetch(`${proxy.url}/v1/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-request-id': id },
-          body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: `stream ${i}` }] }),
+          body: JSON.stringify({ model: 'claude-sonnet-5-5', stream: true, messages: [{ role: 'user', content: `stream ${i}` }] }),
         });
         const body = await r.text();
         if (r.status === 200 && body.includes('[DONE]')) finished.set(id, Date.now());
@@ -228,7 +228,7 @@ describe('usage ledger: SIGKILL while 20 streams run', () => {
     const r = await fetch(`${again.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'after-restart' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'after' }] }),
+      body: JSON.stringify({ model: 'claude-sonnet-5-5', messages: [{ role: 'user', content: 'after' }] }),
     });
     expect(r.status).toBe(200);
     await waitFor(() => ledgerRows(again.dataDir).some((x) => x.r === 'after-restart'), 10_000);

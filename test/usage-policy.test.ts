@@ -20,7 +20,7 @@ import { MockUpstream, unifiedRateLimitHeaders } from './mock-upstream.js';
 const post = (url: string, route: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 const chat = (url: string, content: string, stream = false) =>
-  post(url, '/v1/chat/completions', { model: 'claude-sonnet-4-5', stream, messages: [{ role: 'user', content }] });
+  post(url, '/v1/chat/completions', { model: 'claude-sonnet-5-5', stream, messages: [{ role: 'user', content }] });
 
 describe('extra usage: refuse, notify, allow', () => {
   let upstream: MockUpstream;
@@ -84,12 +84,12 @@ describe('extra usage: refuse, notify, allow', () => {
     const anth = await post(
       daemon.url,
       '/v1/messages',
-      { model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'x' }] },
+      { model: 'claude-sonnet-5-5', max_tokens: 50, messages: [{ role: 'user', content: 'x' }] },
       { 'anthropic-version': '2023-06-01' },
     );
     expect(anth.status).toBe(429);
     expect(await anth.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringContaining('--extra-usage allow') } });
-    const resp = await post(daemon.url, '/v1/responses', { model: 'claude-sonnet-4-5', input: 'x' });
+    const resp = await post(daemon.url, '/v1/responses', { model: 'claude-sonnet-5-5', input: 'x' });
     expect(resp.status).toBe(429);
     expect((await resp.json()).error).toMatchObject({ code: 'extra_usage_refused' });
     expect(upstream.messageRequests.length).toBe(upstreamBefore);

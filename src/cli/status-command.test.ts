@@ -79,7 +79,7 @@ describe('maxproxy sessions', () => {
         {
           id: 'a1b2c3d4-0000-4000-8000-000000000001',
           client: 'OpenClaw',
-          model: 'claude-sonnet-4-5-20250929',
+          model: 'claude-sonnet-5-5',
           turns: 12,
           inputTokens: 45_200,
           outputTokens: 3_100,
@@ -92,7 +92,7 @@ describe('maxproxy sessions', () => {
     });
     expect(formatSessions(s, NOW).split('\n')).toEqual([
       'SESSION                               CLIENT    MODEL       TURNS  TOKENS IN/OUT  STATE              LAST ACTIVITY  PID',
-      'a1b2c3d4-0000-4000-8000-000000000001  OpenClaw  sonnet-4-5  12     45.2k/3.1k     busy               just now       1234',
+      'a1b2c3d4-0000-4000-8000-000000000001  OpenClaw  sonnet-5-5  12     45.2k/3.1k     busy               just now       1234',
       'short                                 curl      opus        1      10/5           waiting for tools  1h ago         -',
     ]);
   });

@@ -32,7 +32,7 @@ describe('maxproxy usage', () => {
     const j = JSON.parse(out);
     expect(j.groups.map((g: { key: string; turns: number; extraUsageTurns: number }) => [g.key, g.turns, g.extraUsageTurns])).toEqual([
       ['claude-opus-4-8', 1, 1],
-      ['claude-sonnet-4-5', 1, 0],
+      ['claude-sonnet-5-5', 1, 0],
     ]);
     expect(j.windows.fiveHour).toEqual({ utilization: null, resetsAt: null });
     out = '';

@@ -48,8 +48,8 @@ describe('resolveConfig: defaults < settings.json < MAXPROXY_* env < flags', () 
 
   it('model maps merge (flags win per alias)', () => {
     const dataDir = dataDirWith({ models: { fast: 'claude-haiku-4-5', big: 'claude-opus-4-1' } });
-    const { config } = resolve(['--data-dir', dataDir, '--model', 'fast=claude-sonnet-4-5']);
-    expect(config.models).toEqual({ fast: 'claude-sonnet-4-5', big: 'claude-opus-4-1' });
+    const { config } = resolve(['--data-dir', dataDir, '--model', 'fast=claude-sonnet-5-5']);
+    expect(config.models).toEqual({ fast: 'claude-sonnet-5-5', big: 'claude-opus-4-1' });
   });
 
   it('an invalid settings file: a warning naming the key, defaults for everything, flags still apply', () => {

@@ -222,7 +222,7 @@ describe('desktop e2e (Linux)', () => {
         store.upsertSession({
           id: 's1',
           client: 'OpenClaw',
-          model: 'claude-sonnet-4-5',
+          model: 'claude-sonnet-5-5',
           turns: 3,
           inputTokens: 1200,
           outputTokens: 300,

@@ -42,7 +42,7 @@ function session(i: number, patch: Partial<SessionInfo> = {}): SessionInfo {
   return {
     id: `s${i}`,
     client: 'OpenClaw',
-    model: 'claude-sonnet-4-5-20250929',
+    model: 'claude-sonnet-5-5',
     turns: i,
     inputTokens: 1000 * i,
     outputTokens: 234,
@@ -120,12 +120,12 @@ describe('buildMenu', () => {
     expect(find(m, 'sessions-header').title).toBe('Sessions (1)');
     const s = find(m, 'session:s1');
     expect(s).toMatchObject({
-      title: 'OpenClaw · sonnet-4-5 · 1 turn · 1.2k tokens · 1m ago',
+      title: 'OpenClaw · sonnet-5-5 · 1 turn · 1.2k tokens · 1m ago',
       enabled: true,
     });
     expect(s.hidden).toBeUndefined();
     expect(s.children).toEqual([
-      { id: 'session-info:s1', title: 'claude-sonnet-4-5-20250929 · answering · pid 4242', enabled: false, hidden: false },
+      { id: 'session-info:s1', title: 'claude-sonnet-5-5 · answering · pid 4242', enabled: false, hidden: false },
       { id: 'session-end:s1', title: 'End session', enabled: true },
     ]);
     expect(buildMenu(snapshot({ requests: { active: 1, queued: 0, oldestQueuedMs: 0 } }), prefs(), NOW).icon).toBe('serving');
@@ -239,7 +239,7 @@ describe('buildMenu', () => {
     expect(find(m, 'sessions-header').title).toBe(`Sessions (11, ${SESSION_SLOTS} most recent shown)`);
     const shown = m.items.filter((i) => i.id.startsWith('session:'));
     expect(shown.map((i) => i.id)).toEqual(['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8'].map((s) => `session:${s}`));
-    expect(shown[7].title).toBe('OpenClaw · sonnet-4-5 · 8 turns · 8.2k tokens · 8m ago');
+    expect(shown[7].title).toBe('OpenClaw · sonnet-5-5 · 8 turns · 8.2k tokens · 8m ago');
     expect(m.items.filter((i) => i.id.startsWith('session-slot:'))).toEqual([]);
     for (const s of shown) expect(s.children?.[1].id).toBe(`session-end:${s.id.slice('session:'.length)}`);
   });
@@ -252,7 +252,7 @@ describe('buildMenu', () => {
       expect(s.hidden).toBe(true);
       expect(s.children).toHaveLength(2);
     }
-    expect(find(m, 'session-info:s2').title).toBe('claude-sonnet-4-5-20250929 · waiting for client tools');
+    expect(find(m, 'session-info:s2').title).toBe('claude-sonnet-5-5 · waiting for client tools');
   });
 
   it('warnings from status: queue full, error level, overflow', () => {

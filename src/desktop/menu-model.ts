@@ -117,7 +117,7 @@ export function formatTokens(n: number): string {
   return `${Math.round(n / 1_000_000)}M`;
 }
 
-/** "claude-sonnet-4-5-20250929" → "sonnet-4-5": the part that tells models apart. */
+/** "claude-opus-4-1-20250805" → "opus-4-1": the part that tells models apart. */
 export function shortModel(model: string): string {
   return model.replace(/^claude-/, '').replace(/-\d{8}$/, '') || model;
 }

@@ -263,7 +263,7 @@ describe('Tray', () => {
     store.upsertSession({
       id: 's1',
       client: 'OpenClaw',
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-5-5',
       turns: 1,
       inputTokens: 1,
       outputTokens: 1,

@@ -109,7 +109,7 @@ describe('CliTurnTranslator on captured CLI output', () => {
       {
         type: 'start',
         messageId: start.message.id,
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-5-5',
         sessionId: 'sess-1',
         usage: { inputTokens: 21, outputTokens: 1, cacheReadInputTokens: 5, cacheCreationInputTokens: 3 },
       },
@@ -137,7 +137,7 @@ describe('CliTurnTranslator on captured CLI output', () => {
       {
         type: 'start',
         messageId: start.message.id,
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-5-5',
         sessionId: 'sess-1',
         usage: { inputTokens: 34, outputTokens: 1, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
       },
@@ -166,7 +166,7 @@ describe('CliTurnTranslator on captured CLI output', () => {
       {
         type: 'start',
         messageId: start.message.id,
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-5-5',
         sessionId: 'sess-1',
         usage: { inputTokens: 40, outputTokens: 1, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
       },
@@ -200,7 +200,7 @@ describe('CliTurnTranslator on captured CLI output', () => {
       {
         type: 'start',
         messageId: start.message.id,
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-5-5',
         sessionId: 'sess-1',
         usage: { inputTokens: 62, outputTokens: 1, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
       },

@@ -36,7 +36,7 @@ describe('ModelRegistry', () => {
     },
   );
 
-  it.each(['gpt-4o', 'claude', 'claude-sonnet', 'claude-opus-x', 'Sonnet', ' sonnet', 'claude-sonnet-4-5; rm -rf /'])(
+  it.each(['gpt-4o', 'claude', 'claude-sonnet', 'claude-opus-x', 'Sonnet', ' sonnet', 'claude-sonnet-5-5; rm -rf /'])(
     'unknown %j → not_found, model_not_found (never mapped to another model)',
     (name) => {
       const f = failureOf(() => reg.resolve(name));

@@ -27,7 +27,7 @@ const OPTS = {
   sessionId: '11111111-2222-3333-4444-555555555555',
   cwd: '/data/workdir',
   version: '2.1.330',
-  model: 'claude-sonnet-4-5',
+  model: 'claude-sonnet-5-5',
   toolName: toCliToolName,
 };
 
@@ -90,7 +90,7 @@ describe('buildTranscript', () => {
 
   it('assistant entries carry a message id, the model and a stop reason that follows the content', () => {
     const entries = parse(buildTranscript(HISTORY, OPTS));
-    expect(entries[1].message).toMatchObject({ type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', stop_reason: 'tool_use', stop_sequence: null });
+    expect(entries[1].message).toMatchObject({ type: 'message', role: 'assistant', model: 'claude-sonnet-5-5', stop_reason: 'tool_use', stop_sequence: null });
     expect(entries[3].message.stop_reason).toBe('end_turn');
     expect(entries[1].message.id).toMatch(/^msg_[0-9a-f]{24}$/);
   });

@@ -158,7 +158,7 @@ describe('Metrics', () => {
       client,
       endpoint: 'messages',
       modelRequested: 'sonnet',
-      modelServed: 'claude-sonnet-4-5',
+      modelServed: 'claude-sonnet-5-5',
       status,
       usage: { inputTokens: 10, outputTokens: 4, cacheReadInputTokens: 0, cacheCreationInputTokens: 2 },
       durationMs: 1,
@@ -169,11 +169,11 @@ describe('Metrics', () => {
     m.recordTurn(rec('curl', 'extra_usage', 'error'));
     for (let i = 0; i < 40; i++) m.recordTurn(rec(`odd-agent-${i}`, 'unknown'));
     const text = await m.text();
-    expect(sample(text, 'maxproxy_turns_total{client="OpenClaw",model="claude-sonnet-4-5",billing="plan",status="ok"}')).toBe(2);
-    expect(sample(text, 'maxproxy_turns_total{client="curl",model="claude-sonnet-4-5",billing="extra_usage",status="error"}')).toBe(1);
-    expect(sample(text, 'maxproxy_turn_tokens_total{client="OpenClaw",model="claude-sonnet-4-5",billing="plan",type="input"}')).toBe(20);
-    expect(sample(text, 'maxproxy_turn_tokens_total{client="OpenClaw",model="claude-sonnet-4-5",billing="plan",type="cache_creation"}')).toBe(4);
+    expect(sample(text, 'maxproxy_turns_total{client="OpenClaw",model="claude-sonnet-5-5",billing="plan",status="ok"}')).toBe(2);
+    expect(sample(text, 'maxproxy_turns_total{client="curl",model="claude-sonnet-5-5",billing="extra_usage",status="error"}')).toBe(1);
+    expect(sample(text, 'maxproxy_turn_tokens_total{client="OpenClaw",model="claude-sonnet-5-5",billing="plan",type="input"}')).toBe(20);
+    expect(sample(text, 'maxproxy_turn_tokens_total{client="OpenClaw",model="claude-sonnet-5-5",billing="plan",type="cache_creation"}')).toBe(4);
     // 32 distinct clients get their own label; the rest count as `other`.
-    expect(sample(text, 'maxproxy_turns_total{client="other",model="claude-sonnet-4-5",billing="unknown",status="ok"}')).toBe(10);
+    expect(sample(text, 'maxproxy_turns_total{client="other",model="claude-sonnet-5-5",billing="unknown",status="ok"}')).toBe(10);
   });
 });

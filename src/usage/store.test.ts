@@ -72,8 +72,8 @@ describe('UsageStore', () => {
     expect(s.days()).toEqual([localDay(NOW)]);
     const daily = s.readDaily();
     expect(daily).toEqual([
-      { day: localDay(old), c: 'OpenClaw', m: 'claude-sonnet-4-5', b: 'x', n: 2, u: [20, 10, 0, 0] },
-      { day: localDay(old), c: 'curl', m: 'claude-sonnet-4-5', b: 'p', n: 1, u: [10, 5, 0, 0] },
+      { day: localDay(old), c: 'OpenClaw', m: 'claude-sonnet-5-5', b: 'x', n: 2, u: [20, 10, 0, 0] },
+      { day: localDay(old), c: 'curl', m: 'claude-sonnet-5-5', b: 'p', n: 1, u: [10, 5, 0, 0] },
     ]);
     // A crash after the totals were written but before the segment was deleted: no double count.
     fs.writeFileSync(path.join(dir, `turns-${localDay(old)}.jsonl`), oldSeg);

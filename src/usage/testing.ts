@@ -9,7 +9,7 @@ export function turn(p: Partial<TurnRecord> & { endedAt: number }): TurnRecord {
     client: 'curl',
     endpoint: 'chat.completions',
     modelRequested: 'sonnet',
-    modelServed: 'claude-sonnet-4-5',
+    modelServed: 'claude-sonnet-5-5',
     status: 'ok',
     usage: { inputTokens: 10, outputTokens: 5, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
     durationMs: 500,

@@ -76,7 +76,7 @@ export function turn(p: Partial<TurnRecord> & { endedAt: number; client: string;
     sessionId: `seed-session-${p.client}`,
     endpoint: 'chat.completions',
     modelRequested: 'sonnet',
-    modelServed: 'claude-sonnet-4-5',
+    modelServed: 'claude-sonnet-5-5',
     status: 'ok',
     usage: { inputTokens: input, outputTokens: output, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
     ttftMs: 400,

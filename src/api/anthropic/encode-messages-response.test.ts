@@ -4,7 +4,7 @@ import { encodeMessagesResponse } from './encode-messages-response.js';
 
 const result: TurnResult = {
   messageId: 'msg_01X',
-  model: 'claude-sonnet-4-5-20250929',
+  model: 'claude-sonnet-5-5',
   sessionId: 'sess-1',
   content: [
     { type: 'thinking', thinking: 'plan', signature: 'sig' },
@@ -24,7 +24,7 @@ describe('encodeMessagesResponse', () => {
       id: 'msg_01X',
       type: 'message',
       role: 'assistant',
-      model: 'claude-sonnet-4-5-20250929',
+      model: 'claude-sonnet-5-5',
       content: [
         { type: 'thinking', thinking: 'plan', signature: 'sig' },
         { type: 'redacted_thinking', data: 'opaque' },

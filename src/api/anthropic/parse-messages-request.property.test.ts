@@ -106,7 +106,7 @@ const tool = fc.oneof(
 /** Bodies shaped like requests, with any field possibly wrong. */
 const requestLike = fc.record(
   {
-    model: usually(fc.constant('claude-sonnet-4-5')),
+    model: usually(fc.constant('claude-sonnet-5-5')),
     messages: usually(fc.array(message, { minLength: 1, maxLength: 4 })),
     system: usually(fc.oneof(fc.string(), fc.array(usually(textBlock), { maxLength: 3 }))),
     tools: usually(fc.array(tool, { maxLength: 3 })),

@@ -5,7 +5,7 @@ import { parseCountTokensRequest, parseMessagesRequest } from './parse-messages-
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`testdata/${name}`, import.meta.url), 'utf8'));
 const noHeaders = { headers: {} };
-const minimal = { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] };
+const minimal = { model: 'claude-sonnet-5-5', messages: [{ role: 'user', content: 'hi' }] };
 
 describe('parseMessagesRequest', () => {
   it('translates an OpenClaw-style request exactly (fixture)', () => {
@@ -17,7 +17,7 @@ describe('parseMessagesRequest', () => {
 
   it('accepts a minimal request: no max_tokens, no stream, nothing optional set', () => {
     expect(parseMessagesRequest(minimal, noHeaders)).toEqual({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-5-5',
       messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
       tools: [],
       conversation: { api: 'anthropic-messages' },

@@ -26,7 +26,7 @@ const turn: TurnEvent[] = [
   {
     type: 'start',
     messageId: 'msg_sdk',
-    model: 'claude-sonnet-4-5-20250929',
+    model: 'claude-sonnet-5-5',
     sessionId: 's',
     usage: { inputTokens: 30, outputTokens: 1, cacheReadInputTokens: 5, cacheCreationInputTokens: 2 },
   },

@@ -5,7 +5,7 @@ import { encodeChatCompletion } from './encode-chat-completion.js';
 const meta = { id: 'chatcmpl-abc', created: 1700000000, model: 'gpt-4o' };
 const result = (over: Partial<TurnResult>): TurnResult => ({
   messageId: 'msg_1',
-  model: 'claude-sonnet-4-5',
+  model: 'claude-sonnet-5-5',
   sessionId: 's',
   content: [],
   stopReason: 'end_turn',

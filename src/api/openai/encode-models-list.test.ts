@@ -6,7 +6,7 @@ describe('encodeModelsList', () => {
     expect(
       encodeModelsList(
         [
-          { id: 'claude-sonnet-4-5', displayName: 'Sonnet 4.5' },
+          { id: 'claude-sonnet-5-5', displayName: 'Sonnet 5.5' },
           { id: 'opus', displayName: 'Opus' },
         ],
         1700000000,
@@ -14,7 +14,7 @@ describe('encodeModelsList', () => {
     ).toEqual({
       object: 'list',
       data: [
-        { id: 'claude-sonnet-4-5', object: 'model', created: 1700000000, owned_by: 'anthropic' },
+        { id: 'claude-sonnet-5-5', object: 'model', created: 1700000000, owned_by: 'anthropic' },
         { id: 'opus', object: 'model', created: 1700000000, owned_by: 'anthropic' },
       ],
     });

@@ -5,7 +5,7 @@ import { parseResponsesRequest } from './parse-responses-request.js';
 
 const result: TurnResult = {
   messageId: 'msg_01',
-  model: 'claude-sonnet-4-5-20250929',
+  model: 'claude-sonnet-5-5',
   sessionId: 's',
   content: [
     { type: 'thinking', thinking: 'Plan it.', signature: 'sig' },

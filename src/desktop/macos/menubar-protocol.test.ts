@@ -154,7 +154,7 @@ describe('menu-bar helper behind the daemon’s TrayProcess (same protocol as sy
     store.upsertSession({
       id: 's1',
       client: 'OpenClaw',
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-5-5',
       turns: 3,
       inputTokens: 1200,
       outputTokens: 300,
@@ -165,9 +165,9 @@ describe('menu-bar helper behind the daemon’s TrayProcess (same protocol as sy
     expect(tray.update(model, icons)).toBe(true);
     await vi.waitFor(() => expect(cocoa.shown()).toEqual(expectedShown(model.items)), SETTLE);
     const session = cocoa.shown().find((i) => i.title.startsWith('OpenClaw'))!;
-    expect(session).toMatchObject({ title: 'OpenClaw · sonnet-4-5 · 3 turns · 1.5k tokens · just now', hidden: false, tooltip: 's1' });
+    expect(session).toMatchObject({ title: 'OpenClaw · sonnet-5-5 · 3 turns · 1.5k tokens · just now', hidden: false, tooltip: 's1' });
     expect(session.children!.map((c) => [c.title, c.enabled, c.hidden])).toEqual([
-      ['claude-sonnet-4-5 · idle', false, false],
+      ['claude-sonnet-5-5 · idle', false, false],
       ['End session', true, false],
     ]);
     const clicked = new Promise<string>((r) => tray.once('click', r));
