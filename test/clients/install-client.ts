@@ -39,7 +39,11 @@ export const INSTALL_TIMEOUT_MS = 900_000;
 
 const NETWORK_ERROR = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|network|fetch failed|getaddrinfo/i;
 
-function run(file: string, args: string[], options: { cwd?: string; timeout: number }): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  file: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout: number },
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(file, args, { ...options, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr: stderr || (err?.message ?? '') }),
@@ -76,10 +80,11 @@ export async function installClient(name: ClientName, env: NodeJS.ProcessEnv = p
     const r = await run(
       npm,
       ['install', '--prefix', tmp, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', `${pkg}@${version}`],
-      { cwd: tmp, timeout: INSTALL_TIMEOUT_MS },
+      { cwd: tmp, env, timeout: INSTALL_TIMEOUT_MS },
     );
     if (r.code !== 0) {
-      const why = `${pkg}@${version} could not be installed into ${cache}: ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`;
+      const lines = r.stderr.trim().split('\n');
+      const why = `${pkg}@${version} could not be installed into ${cache}: ${lines.find((l) => NETWORK_ERROR.test(l))?.trim() ?? lines.slice(-3).join(' | ')}`;
       if (NETWORK_ERROR.test(r.stderr) && !env.CI) return { ok: false, reason: `skipped: the npm registry is unreachable and ${why}` };
       throw new Error(why);
     }
