@@ -12,14 +12,8 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MockUpstream, ROOT, type RunningProxy, startProxy, tempDir } from './harness.js';
-
-/** Where the Codex binary is (the one place to change when it is installed another way). */
-function codexBinary(): { launcher: string; native: string } {
-  const launcher = path.join(ROOT, 'node_modules', '.bin', 'codex');
-  const native = path.join(ROOT, 'node_modules', '@openai', 'codex-linux-x64', 'vendor', 'x86_64-unknown-linux-musl', 'bin', 'codex');
-  return { launcher, native };
-}
+import { codexNative, INSTALL_TIMEOUT_MS, type InstalledClient, installClient } from './clients/install-client.js';
+import { MockUpstream, type RunningProxy, startProxy, tempDir } from './harness.js';
 
 /** Codex's bundled model catalog, read out of its binary (a JSON document `{"models": [...]}`). */
 function bundledCatalog(binary: string): { models: Array<Record<string, unknown>> } {
@@ -48,6 +42,12 @@ const PATCH = '*** Begin Patch\n*** Update File: hello.txt\n@@\n-hello\n+hello, 
 
 let upstream: MockUpstream;
 let proxy: RunningProxy;
+let codex: InstalledClient;
+
+// Installed on demand into the test-client cache (docs/decisions/097).
+beforeAll(async () => {
+  codex = await installClient('codex');
+}, INSTALL_TIMEOUT_MS);
 
 beforeAll(async () => {
   upstream = await new MockUpstream().start();
@@ -60,8 +60,10 @@ afterAll(async () => {
 });
 
 describe('codex exec through maxproxy', () => {
-  it('edits a file on disk with the freeform apply_patch tool', async () => {
-    const { launcher, native } = codexBinary();
+  it('edits a file on disk with the freeform apply_patch tool', async (ctx) => {
+    if (!codex.ok) return ctx.skip(codex.reason);
+    const launcher = codex.bin;
+    const native = codexNative(codex);
     const home = tempDir('maxproxy-codex-home-');
     const codexHome = path.join(home, '.codex');
     fs.mkdirSync(codexHome, { recursive: true });

@@ -1,7 +1,7 @@
 /**
  * `maxproxy connect` read back by the real clients' own config loaders: opencode 1.18.33
  * (`opencode debug config`, `opencode models maxproxy`) and Codex CLI 0.171.0
- * (`codex doctor --json`), both installed from npm as devDependencies. OpenClaw cannot
+ * (`codex doctor --json`), both installed on demand into the test-client cache (docs/decisions/097). OpenClaw cannot
  * run here (2026.9.6 refuses to install on Node < 24.16); its file is read with json5
  * 2.2.3, the parser and version OpenClaw 2026.9.6 itself reads openclaw.json with.
  */
@@ -10,14 +10,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import JSON5 from 'json5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INSTALL_TIMEOUT_MS, type InstalledClient, installClient } from './clients/install-client.js';
 import { MAIN, MockUpstream, ROOT, type RunningProxy, startProxy, tempDir, waitFor } from './harness.js';
 
-const BIN = path.join(ROOT, 'node_modules', '.bin');
 const testdata = path.join(ROOT, 'src', 'cli', 'connect', 'testdata');
 
 let upstream: MockUpstream;
 let proxy: RunningProxy;
 let served: string[];
+let opencode: InstalledClient;
+let codex: InstalledClient;
 
 /** The tools' environment: their own home, nothing of ours that would redirect them. */
 function toolEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -52,6 +54,11 @@ async function keyedTurn(key: string, name: string): Promise<void> {
 }
 
 beforeAll(async () => {
+  opencode = await installClient('opencode');
+  codex = await installClient('codex');
+}, 2 * INSTALL_TIMEOUT_MS);
+
+beforeAll(async () => {
   upstream = await new MockUpstream().start();
   proxy = await startProxy({ upstream, auth: 'oauth' });
   const r = await fetch(`${proxy.baseURL}/models`);
@@ -64,7 +71,8 @@ afterAll(async () => {
 });
 
 describe('opencode reads what connect wrote', () => {
-  it('sees the maxproxy provider with every served model, and the rest of the config as it was', async () => {
+  it('sees the maxproxy provider with every served model, and the rest of the config as it was', async (ctx) => {
+    if (!opencode.ok) return ctx.skip(opencode.reason);
     const home = tempDir('maxproxy-opencode-');
     const file = path.join(home, '.config', 'opencode', 'opencode.jsonc');
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -74,7 +82,7 @@ describe('opencode reads what connect wrote', () => {
     expect(connect(env, 'opencode')).toContain(`opencode: connected ${file}`);
 
     const project = tempDir('maxproxy-opencode-project-');
-    const shown = JSON.parse(execFileSync(path.join(BIN, 'opencode'), ['debug', 'config'], { env, cwd: project, encoding: 'utf8', timeout: 120_000 }));
+    const shown = JSON.parse(execFileSync(opencode.bin, ['debug', 'config'], { env, cwd: project, encoding: 'utf8', timeout: 120_000 }));
     expect(shown.provider.maxproxy.npm).toBe('@ai-sdk/openai-compatible');
     expect(shown.provider.maxproxy.options.baseURL).toBe(proxy.baseURL);
     expect(Object.keys(shown.provider.maxproxy.models)).toEqual(served);
@@ -89,7 +97,7 @@ describe('opencode reads what connect wrote', () => {
     expect(shown.provider.ollama.models['qwen3:8b'].name).toBe('Qwen3 8B');
     expect(shown.mcp.context7.url).toBe('https://mcp.context7.com/mcp');
 
-    const listed = execFileSync(path.join(BIN, 'opencode'), ['models', 'maxproxy'], { env, cwd: project, encoding: 'utf8', timeout: 180_000 });
+    const listed = execFileSync(opencode.bin, ['models', 'maxproxy'], { env, cwd: project, encoding: 'utf8', timeout: 180_000 });
     // Every model the daemon serves (the aliases and what the pinned Claude Code reports).
     expect(served).toEqual(expect.arrayContaining(['sonnet', 'opus', 'haiku']));
     for (const id of served) expect(listed.split('\n')).toContain(`maxproxy/${id}`);
@@ -100,7 +108,8 @@ describe('opencode reads what connect wrote', () => {
 });
 
 describe('Codex reads what connect wrote', () => {
-  it('loads the config with maxproxy as its provider and model, and reaches the daemon over HTTP', async () => {
+  it('loads the config with maxproxy as its provider and model, and reaches the daemon over HTTP', async (ctx) => {
+    if (!codex.ok) return ctx.skip(codex.reason);
     const home = tempDir('maxproxy-codex-');
     const codexHome = path.join(home, '.codex');
     fs.mkdirSync(codexHome, { recursive: true });
@@ -109,7 +118,7 @@ describe('Codex reads what connect wrote', () => {
     const env = toolEnv(home);
     expect(connect(env, 'codex', '--set-default', '--default-model', 'opus')).toContain('Codex now uses maxproxy by default, model opus.');
 
-    const r = spawnSync(path.join(BIN, 'codex'), ['doctor', '--json'], { env, cwd: home, encoding: 'utf8', input: '', timeout: 180_000 });
+    const r = spawnSync(codex.bin, ['doctor', '--json'], { env, cwd: home, encoding: 'utf8', input: '', timeout: 180_000 });
     const report = JSON.parse(r.stdout) as { checks: Record<string, { status: string; summary: string; details: Record<string, string> }> };
     const load = report.checks['config.load'];
     expect(load.status).toBe('ok');
