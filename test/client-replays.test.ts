@@ -465,7 +465,8 @@ describe('recorded request fixtures, end to end', () => {
       .join('');
     expect(text.startsWith('results: - buy milk')).toBe(true);
     const up = upstream.messageRequests[0].body;
-    expect(up.tools.map((t: any) => t.name)).toEqual(['mcp__client__read_file']);
+    // OpenClaw offers the hosted web_search tool: the CLI's WebSearch serves it (decision 091).
+    expect(up.tools.map((t: any) => t.name).sort()).toEqual(['WebSearch', 'mcp__client__read_file']);
     const turns = conversationTurns(up);
     expect(turns.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user']);
     expect(turns[1].content.find((b: any) => b.type === 'tool_use')).toMatchObject({
@@ -515,7 +516,8 @@ describe('recorded request fixtures, end to end', () => {
     expect(out.at(-1).content[0].text.startsWith('echo: Thanks')).toBe(true);
     const up = upstream.messageRequests[0].body;
     // The freeform apply_patch is offered too, as a tool of one string (decision 092).
-    expect(up.tools.map((t: any) => t.name).sort()).toEqual(['mcp__client__apply_patch', 'mcp__client__mcp__github__search', 'mcp__client__shell']);
+    // Codex offers the hosted web_search tool too: served by the CLI's WebSearch (decision 091).
+    expect(up.tools.map((t: any) => t.name).sort()).toEqual(['WebSearch', 'mcp__client__apply_patch', 'mcp__client__mcp__github__search', 'mcp__client__shell']);
     expect(up.tools.find((t: any) => t.name === 'mcp__client__apply_patch').input_schema.required).toEqual(['input']);
     const turns = conversationTurns(up);
     expect(turns.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user', 'assistant', 'user']);
