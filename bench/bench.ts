@@ -8,12 +8,12 @@ import { childClaudePids, sleep, tempDir, waitFor } from '../test/harness.js';
 import { MockUpstream } from '../test/mock-upstream.js';
 import { benchClientView, type ClientView, clientViewLines } from './client-view.js';
 import { DirectSession, directEnv, directOneShot, PLAIN_CHAT_FLAGS, SYSTEM, streamChat } from './clients.js';
-import { cpuMs, health, rssMb, settle, settledRssMb, startDaemon, statusOf, stopDaemon, writeTap } from './daemon-helpers.js';
+import { health, rssMb, settle, settledRssMb, startDaemon, statusOf, stopDaemon } from './daemon-helpers.js';
 import { benchEventLoop, eventLoopTarget } from './event-loop.js';
 import { benchForwarding, forwardingLines } from './forwarding.js';
 import { benchLedger } from './ledger-bench.js';
 import { ledgerLines, ledgerTarget, type Report, upstreamSizes } from './report.js';
-import { type Dist, dist, ms, type TurnTiming } from './stats.js';
+import { type Dist, dist, type TurnTiming } from './stats.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 

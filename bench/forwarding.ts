@@ -32,7 +32,7 @@ export async function benchForwarding(
   bin: string,
   log: (s: string) => void,
   samples = 1200,
-  daemonEnv: NodeJS.ProcessEnv = {},
+  _daemonEnv: NodeJS.ProcessEnv = {},
 ): Promise<Forwarding & { daemonOutput: string }> {
   const dir = tempDir('maxproxy-bench-tap-');
   const tap = writeTap(dir);
