@@ -13,12 +13,13 @@ import { benchEventLoop, eventLoopTarget } from './event-loop.js';
 import { benchForwarding, forwardingLines } from './forwarding.js';
 import { benchLedger } from './ledger-bench.js';
 import { ledgerLines, ledgerTarget, type Report, upstreamSizes } from './report.js';
+import { benchSoak, soakLines } from './soak.js';
 import { type Dist, dist, type TurnTiming } from './stats.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 const { values: argv } = parseArgs({
-  options: { runs: { type: 'string' }, out: { type: 'string' }, 'idle-wait-ms': { type: 'string' }, only: { type: 'string' } },
+  options: { runs: { type: 'string' }, out: { type: 'string' }, 'idle-wait-ms': { type: 'string' }, only: { type: 'string' }, turns: { type: 'string' } },
 });
 const RUNS = Number(argv.runs ?? process.env.BENCH_RUNS ?? 15);
 /**
@@ -368,6 +369,35 @@ async function forwardingOnly(): Promise<void> {
   }
 }
 
+/** `--only soak`: the soak alone (`--turns N`, default 5,000), written to bench/results/soak.json. */
+async function soakOnly(): Promise<void> {
+  const upstream = await new MockUpstream().start();
+  const load0 = os.loadavg();
+  try {
+    const s = await benchSoak(upstream, { turns: Number(argv.turns ?? 5000), conversations: 50, clients: 5 }, (x) => process.stderr.write(`${x}\n`));
+    const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+    const out = argv.out ?? path.join(HERE, 'results', 'soak.json');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(
+      out,
+      `${JSON.stringify({ when: new Date().toISOString(), loadAvgStart: load0, loadAvgEnd: os.loadavg(), node: process.version, soak: s }, null, 2)}\n`,
+    );
+    process.stdout.write(
+      [
+        '',
+        `maxproxy soak — ${new Date().toISOString()}`,
+        ...soakLines(s),
+        `  load average at start ${load(load0)}, at end ${load(os.loadavg())}`,
+        `  report: ${path.relative(process.cwd(), out)}`,
+        '',
+      ].join('\n'),
+    );
+    if (!Object.values(s.pass).every(Boolean)) process.exitCode = 1;
+  } finally {
+    await upstream.stop();
+  }
+}
+
 /** `--only client-view`: the interleaved client-view comparison and its phase breakdown alone. */
 async function clientViewOnly(): Promise<void> {
   const bin = bundledClaudePath();
@@ -383,10 +413,10 @@ async function clientViewOnly(): Promise<void> {
   }
 }
 
-const modes: Record<string, () => Promise<void>> = { ledger: ledgerOnly, 'client-view': clientViewOnly, forwarding: forwardingOnly };
+const modes: Record<string, () => Promise<void>> = { ledger: ledgerOnly, 'client-view': clientViewOnly, forwarding: forwardingOnly, soak: soakOnly };
 if (argv.only !== undefined && !modes[argv.only]) throw new Error(`--only ${argv.only}: unknown mode (${Object.keys(modes).join(', ')})`);
 (argv.only === undefined ? main() : modes[argv.only]()).then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (e) => {
     process.stderr.write(`bench failed: ${(e as Error).stack ?? e}\n`);
     process.exit(1);
