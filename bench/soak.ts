@@ -27,6 +27,8 @@ export interface SoakPoint {
   rssMb: number;
   fds: number;
   liveClis: number;
+  /** V8 heap in use (the daemon's /metrics), to tell retained objects from allocator growth. */
+  heapUsedMb?: number;
 }
 export interface Soak {
   turns: number;
@@ -122,11 +124,15 @@ export async function benchSoak(
   let firstError: string | undefined;
   let maxLive = 0;
   const t0 = Date.now();
-  const point = (label: string) => {
+  const point = async (label: string) => {
     const live = childClaudePids(pid).length;
-    const p = { label, turns: done, atS: (Date.now() - t0) / 1000, rssMb: rssMb(pid), fds: fdCount(pid), liveClis: live };
+    const p: SoakPoint = { label, turns: done, atS: (Date.now() - t0) / 1000, rssMb: rssMb(pid), fds: fdCount(pid), liveClis: live };
     points.push(p);
-    log(`soak: ${label} after ${done} turns (${p.atS.toFixed(0)} s): RSS ${p.rssMb.toFixed(1)} MB, ${p.fds} fds, ${live} live CLIs`);
+    const m = /^maxproxy_nodejs_heap_size_used_bytes (\S+)$/m.exec(await (await fetch(`${proxy.url}/metrics`)).text());
+    if (m) p.heapUsedMb = Number(m[1]) / 2 ** 20;
+    log(
+      `soak: ${label} after ${done} turns (${p.atS.toFixed(0)} s): RSS ${p.rssMb.toFixed(1)} MB (heap used ${p.heapUsedMb?.toFixed(1) ?? '?'} MB), ${p.fds} fds, ${live} live CLIs`,
+    );
   };
   const warmUp = opts.conversations;
   const middle = Math.floor((opts.turns + warmUp) / 2);
@@ -156,14 +162,14 @@ export async function benchSoak(
       }
       done++;
       maxLive = Math.max(maxLive, childClaudePids(pid).length);
-      if (done === warmUp) point('start');
-      if (done === middle) point('middle');
+      if (done === warmUp) await point('start');
+      if (done === middle) await point('middle');
       if (done % 500 === 0) log(`soak: ${done}/${opts.turns} turns, ${errors} errors`);
     }
   };
   try {
     await Promise.all(Array.from({ length: opts.clients }, (_, k) => client(k)));
-    point('end');
+    await point('end');
   } finally {
     clearInterval(watch);
     for (const p of childClaudePids(pid)) seen.add(p);
@@ -204,10 +210,10 @@ export async function benchSoak(
 
 export const soakLines = (s: Soak): string[] => [
   `  soak: ${s.turns} turns over ${s.conversations} conversations, ${s.clients} concurrent clients (Chat/Messages/Responses, streaming and not, history resent, tool round trips) in ${s.seconds.toFixed(0)} s (${(s.turns / s.seconds).toFixed(1)} turns/s); session limit ${s.maxLiveSessions}`,
-  `    ${'point'.padEnd(8)}${'turns'.padStart(7)}${'at'.padStart(8)}${'RSS'.padStart(11)}${'fds'.padStart(6)}${'live CLIs'.padStart(11)}`,
+  `    ${'point'.padEnd(8)}${'turns'.padStart(7)}${'at'.padStart(8)}${'RSS'.padStart(11)}${'heap used'.padStart(11)}${'fds'.padStart(6)}${'live CLIs'.padStart(11)}`,
   ...s.points.map(
     (p) =>
-      `    ${p.label.padEnd(8)}${String(p.turns).padStart(7)}${`${p.atS.toFixed(0)} s`.padStart(8)}${`${p.rssMb.toFixed(1)} MB`.padStart(11)}${String(p.fds).padStart(6)}${String(p.liveClis).padStart(11)}`,
+      `    ${p.label.padEnd(8)}${String(p.turns).padStart(7)}${`${p.atS.toFixed(0)} s`.padStart(8)}${`${p.rssMb.toFixed(1)} MB`.padStart(11)}${`${p.heapUsedMb?.toFixed(1) ?? '?'} MB`.padStart(11)}${String(p.fds).padStart(6)}${String(p.liveClis).padStart(11)}`,
   ),
   `    start = after the warm-up (each conversation's first turn); flat = within 10 % of the start`,
   `    errors ${s.errors}${s.firstError ? ` (first: ${s.firstError})` : ''}; most live CLIs ${s.maxLiveClis} (bound ${LIVE_BOUND}: the limit, the spare, one per running turn); CLIs started ${s.clisSeen}; orphan CLIs after the daemon stopped: ${s.orphans.length}${s.orphans.length ? ` (${s.orphans.join(', ')})` : ''}`,
