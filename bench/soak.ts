@@ -29,6 +29,8 @@ export interface SoakPoint {
   liveClis: number;
   /** V8 heap in use (the daemon's /metrics), to tell retained objects from allocator growth. */
   heapUsedMb?: number;
+  heapTotalMb?: number;
+  externalMb?: number;
   /** With BENCH_SOAK_SNAPSHOTS: the heap snapshot taken at this point (after V8's full collection). */
   heapSnapshot?: string;
 }
@@ -160,8 +162,15 @@ export async function benchSoak(
     const live = childClaudePids(pid).length;
     const p: SoakPoint = { label, turns: done, atS: (Date.now() - t0) / 1000, rssMb: rssMb(pid), fds: fdCount(pid), liveClis: live };
     points.push(p);
-    const m = /^maxproxy_nodejs_heap_size_used_bytes (\S+)$/m.exec(await (await fetch(`${proxy.url}/metrics`)).text());
-    if (m) p.heapUsedMb = Number(m[1]) / 2 ** 20;
+    const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
+    const mb = (name: string) => {
+      const m = new RegExp(`^maxproxy_${name} (\\S+)$`, 'm').exec(metrics);
+      return m ? Number(m[1]) / 2 ** 20 : undefined;
+    };
+    p.heapUsedMb = mb('nodejs_heap_size_used_bytes');
+    // RSS = V8's heap as committed + native memory (buffers, malloc arenas, code): which part moves.
+    p.heapTotalMb = mb('nodejs_heap_size_total_bytes');
+    p.externalMb = mb('nodejs_external_memory_bytes');
     if (SNAP_DIR) p.heapSnapshot = await heapSnapshot(pid, label);
     log(
       `soak: ${label} after ${done} turns (${p.atS.toFixed(0)} s): RSS ${p.rssMb.toFixed(1)} MB (heap used ${p.heapUsedMb?.toFixed(1) ?? '?'} MB), ${p.fds} fds, ${live} live CLIs`,
@@ -247,10 +256,10 @@ export async function benchSoak(
 
 export const soakLines = (s: Soak): string[] => [
   `  soak: ${s.turns} turns over ${s.conversations} conversations, ${s.clients} concurrent clients (Chat/Messages/Responses, streaming and not, history resent, tool round trips) in ${s.seconds.toFixed(0)} s (${(s.turns / s.seconds).toFixed(1)} turns/s); session limit ${s.maxLiveSessions}`,
-  `    ${'point'.padEnd(8)}${'turns'.padStart(7)}${'at'.padStart(8)}${'RSS'.padStart(11)}${'heap used'.padStart(11)}${'fds'.padStart(6)}${'live CLIs'.padStart(11)}`,
+  `    ${'point'.padEnd(8)}${'turns'.padStart(7)}${'at'.padStart(8)}${'RSS'.padStart(11)}${'heap used'.padStart(11)}${'heap'.padStart(10)}${'external'.padStart(10)}${'fds'.padStart(6)}${'live CLIs'.padStart(11)}`,
   ...s.points.map(
     (p) =>
-      `    ${p.label.padEnd(8)}${String(p.turns).padStart(7)}${`${p.atS.toFixed(0)} s`.padStart(8)}${`${p.rssMb.toFixed(1)} MB`.padStart(11)}${`${p.heapUsedMb?.toFixed(1) ?? '?'} MB`.padStart(11)}${String(p.fds).padStart(6)}${String(p.liveClis).padStart(11)}`,
+      `    ${p.label.padEnd(8)}${String(p.turns).padStart(7)}${`${p.atS.toFixed(0)} s`.padStart(8)}${`${p.rssMb.toFixed(1)} MB`.padStart(11)}${`${p.heapUsedMb?.toFixed(1) ?? '?'} MB`.padStart(11)}${`${p.heapTotalMb?.toFixed(1) ?? '?'} MB`.padStart(10)}${`${p.externalMb?.toFixed(1) ?? '?'} MB`.padStart(10)}${String(p.fds).padStart(6)}${String(p.liveClis).padStart(11)}`,
   ),
   `    start = after the warm-up (each conversation's first turn, then one more turn per conversation on average, tool round trips included); flat = within 10 % of the start`,
   `    errors ${s.errors}${s.firstError ? ` (first: ${s.firstError})` : ''}; most live CLIs ${s.maxLiveClis} (bound ${LIVE_BOUND}: the limit, the spare, one per running turn); CLIs started ${s.clisSeen}; orphan CLIs after the daemon stopped: ${s.orphans.length}${s.orphans.length ? ` (${s.orphans.join(', ')})` : ''}`,
