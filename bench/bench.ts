@@ -8,16 +8,18 @@ import { childClaudePids, sleep, tempDir, waitFor } from '../test/harness.js';
 import { MockUpstream } from '../test/mock-upstream.js';
 import { benchClientView, type ClientView, clientViewLines } from './client-view.js';
 import { DirectSession, directEnv, directOneShot, PLAIN_CHAT_FLAGS, SYSTEM, streamChat } from './clients.js';
-import { cpuMs, health, rssMb, settle, settledRssMb, startDaemon, statusOf, stopDaemon, writeTap } from './daemon-helpers.js';
+import { health, rssMb, settle, settledRssMb, startDaemon, statusOf, stopDaemon } from './daemon-helpers.js';
 import { benchEventLoop, eventLoopTarget } from './event-loop.js';
+import { benchForwarding, forwardingLines } from './forwarding.js';
 import { benchLedger } from './ledger-bench.js';
 import { ledgerLines, ledgerTarget, type Report, upstreamSizes } from './report.js';
-import { type Dist, dist, ms, type TurnTiming } from './stats.js';
+import { benchSoak, soakLines } from './soak.js';
+import { type Dist, dist, type TurnTiming } from './stats.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 const { values: argv } = parseArgs({
-  options: { runs: { type: 'string' }, out: { type: 'string' }, 'idle-wait-ms': { type: 'string' }, only: { type: 'string' } },
+  options: { runs: { type: 'string' }, out: { type: 'string' }, 'idle-wait-ms': { type: 'string' }, only: { type: 'string' }, turns: { type: 'string' } },
 });
 const RUNS = Number(argv.runs ?? process.env.BENCH_RUNS ?? 15);
 /**
@@ -240,74 +242,8 @@ async function main(): Promise<void> {
     }
 
     // Forwarding overhead per delta: CLI stdout line (tap) → client chunk, on a live session.
-    {
-      const dir = tempDir('maxproxy-bench-tap-');
-      const tap = writeTap(dir);
-      const tapLog = path.join(dir, 'deltas.log');
-      const proxy = await startDaemon(upstream, ['--warm-spares', '0', '--claude-path', tap], { BENCH_TAP_REAL: bin, BENCH_TAP_LOG: tapLog });
-      const DELTAS = 30;
-      const TURNS = Math.max(10, Math.ceil(300 / DELTAS));
-      let turn = 0;
-      upstream.setResponder(() => ({ blocks: [{ type: 'text', text: Array.from({ length: DELTAS }, (_, i) => `t${turn}d${i} `) }], delayMs: 5 }));
-      const messages: Array<{ role: string; content: string }> = [
-        { role: 'system', content: SYSTEM },
-        { role: 'user', content: 'overhead warm-up' },
-      ];
-      const w = await streamChat(proxy.port, messages);
-      messages.push({ role: 'assistant', content: w.text });
-      const received = new Map<string, bigint>();
-      const sentAt: bigint[] = [];
-      const cpu0 = cpuMs(proxy.child.pid!);
-      upstream.deltaLog = [];
-      fs.writeFileSync(tapLog, '');
-      for (turn = 1; turn <= TURNS; turn++) {
-        messages.push({ role: 'user', content: `overhead ${turn}` });
-        const r = await streamChat(proxy.port, messages, (text, at) => received.set(text, at));
-        messages.push({ role: 'assistant', content: r.text });
-        sentAt.push(r.sentAt!);
-        await settle(100);
-      }
-      const daemonCpuPerTurnMs = (cpuMs(proxy.child.pid!) - cpu0) / TURNS;
-      const tapped = new Map<string, bigint>();
-      const userLines: bigint[] = [];
-      for (const line of fs.readFileSync(tapLog, 'utf8').split('\n')) {
-        const i = line.indexOf(' ');
-        if (i <= 0) continue;
-        if (line.slice(i + 1) === 'U') userLines.push(BigInt(line.slice(0, i)));
-        else tapped.set(JSON.parse(line.slice(i + 1)), BigInt(line.slice(0, i)));
-      }
-      // Request path: client sends → the user message reaches the CLI's stdin.
-      const inbound = userLines.length === sentAt.length ? sentAt.map((t, k) => ms(userLines[k] - t)) : [];
-      const sent = new Map(upstream.deltaLog.map((d) => [d.text, d.at]));
-      upstream.deltaLog = undefined;
-      const overhead: number[] = [];
-      const cli: number[] = [];
-      const e2e: number[] = [];
-      let unmatched = 0;
-      for (const [text, at] of received) {
-        const t = tapped.get(text);
-        const s = sent.get(text);
-        if (t === undefined || s === undefined) {
-          unmatched++;
-          continue;
-        }
-        overhead.push(ms(at - t));
-        cli.push(ms(t - s));
-        e2e.push(ms(at - s));
-      }
-      report.forwarding = {
-        overhead: dist(overhead),
-        cliLatency: dist(cli),
-        endToEnd: dist(e2e),
-        unmatched,
-        requestPath: dist(inbound),
-        daemonCpuPerTurnMs,
-        deltasPerTurn: DELTAS,
-      };
-      log(`forwarding: overhead p99 ${report.forwarding.overhead.p99.toFixed(2)} ms over ${overhead.length} deltas`);
-      upstream.reset();
-      await stopDaemon(proxy);
-    }
+    const { daemonOutput: _, ...forwarding } = await benchForwarding(upstream, bin, log);
+    report.forwarding = forwarding;
   } finally {
     await upstream.stop();
   }
@@ -391,10 +327,7 @@ async function main(): Promise<void> {
       : `  ${'(b) maxproxy first turn, warm spare'.padEnd(34)}  ${report.warm.note}`,
     row('(b) maxproxy continuation turn', report.continuation),
     '',
-    `  per-delta forwarding overhead (CLI stdout → client): p50 ${f2(report.forwarding.overhead.p50)}, p95 ${f2(report.forwarding.overhead.p95)}, p99 ${f2(report.forwarding.overhead.p99)}, max ${f2(report.forwarding.overhead.max)} (n=${report.forwarding.overhead.n}${report.forwarding.unmatched ? `, ${report.forwarding.unmatched} unmatched` : ''})`,
-    `    for scale: mock → CLI stdout (the CLI itself) p50 ${f2(report.forwarding.cliLatency.p50)}, p99 ${f2(report.forwarding.cliLatency.p99)}; mock → client p50 ${f2(report.forwarding.endToEnd.p50)}, p99 ${f2(report.forwarding.endToEnd.p99)}`,
-    `    daemon CPU time per continuation turn of ${report.forwarding.deltasPerTurn} deltas: ${report.forwarding.daemonCpuPerTurnMs.toFixed(1)} ms (utime+stime, 10 ms ticks)`,
-    `  request path of a continuation turn (client sends → user message on the CLI's stdin): p50 ${f2(report.forwarding.requestPath.p50)}, p95 ${f2(report.forwarding.requestPath.p95)} (n=${report.forwarding.requestPath.n})`,
+    ...forwardingLines(report.forwarding),
     `  upstream per one-line request: maxproxy ${report.upstream.maxproxy.requestBytes} B (system ${report.upstream.maxproxy.systemBytes} B + tools ${report.upstream.maxproxy.toolsBytes} B); ` +
       `claude -p plain-chat flags ${report.upstream.directPlain.requestBytes} B; claude -p defaults ${report.upstream.directDefault.requestBytes} B (system+tools ${report.upstream.directDefault.systemPlusToolsBytes} B, ${report.upstream.directDefault.tools} tools)`,
     `  memory (VmRSS, without CLI children): daemon 2 s after start ${report.memory.daemonFreshMb.toFixed(1)} MB, idle ${report.memory.daemonIdleMb.toFixed(1)} MB (after ${(report.memory.idleAfterMs / 1000).toFixed(0)} s), idle after the run ${report.memory.daemonAfterRunMb.toFixed(1)} MB (after ${(report.memory.afterRunAfterMs / 1000).toFixed(0)} s); ` +
@@ -417,6 +350,54 @@ async function main(): Promise<void> {
   process.stdout.write(lines.join('\n'));
 }
 
+/**
+ * `--only forwarding`: the per-delta forwarding overhead alone. With BENCH_DAEMON_NODE_ARGS
+ * (e.g. --trace-gc) the daemon's output is printed too, to find a tail's cause.
+ */
+async function forwardingOnly(): Promise<void> {
+  const bin = bundledClaudePath();
+  if (!bin) throw new Error('the Agent SDK platform package with the bundled claude binary is not installed');
+  const upstream = await new MockUpstream().start();
+  const load0 = os.loadavg();
+  try {
+    const f = await benchForwarding(upstream, bin, (s) => process.stderr.write(`${s}\n`), Number(argv.runs ?? 1200));
+    if (process.env.BENCH_DAEMON_NODE_ARGS) process.stderr.write(f.daemonOutput);
+    const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+    process.stdout.write(['', ...forwardingLines(f), `  load average at start ${load(load0)}, at end ${load(os.loadavg())}`, ''].join('\n'));
+  } finally {
+    await upstream.stop();
+  }
+}
+
+/** `--only soak`: the soak alone (`--turns N`, default 5,000), written to bench/results/soak.json. */
+async function soakOnly(): Promise<void> {
+  const upstream = await new MockUpstream().start();
+  const load0 = os.loadavg();
+  try {
+    const s = await benchSoak(upstream, { turns: Number(argv.turns ?? 5000), conversations: 50, clients: 5 }, (x) => process.stderr.write(`${x}\n`));
+    const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+    const out = argv.out ?? path.join(HERE, 'results', 'soak.json');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(
+      out,
+      `${JSON.stringify({ when: new Date().toISOString(), loadAvgStart: load0, loadAvgEnd: os.loadavg(), node: process.version, soak: s }, null, 2)}\n`,
+    );
+    process.stdout.write(
+      [
+        '',
+        `maxproxy soak — ${new Date().toISOString()}`,
+        ...soakLines(s),
+        `  load average at start ${load(load0)}, at end ${load(os.loadavg())}`,
+        `  report: ${path.relative(process.cwd(), out)}`,
+        '',
+      ].join('\n'),
+    );
+    if (!Object.values(s.pass).every(Boolean)) process.exitCode = 1;
+  } finally {
+    await upstream.stop();
+  }
+}
+
 /** `--only client-view`: the interleaved client-view comparison and its phase breakdown alone. */
 async function clientViewOnly(): Promise<void> {
   const bin = bundledClaudePath();
@@ -432,8 +413,10 @@ async function clientViewOnly(): Promise<void> {
   }
 }
 
-(argv.only === 'ledger' ? ledgerOnly() : argv.only === 'client-view' ? clientViewOnly() : main()).then(
-  () => process.exit(0),
+const modes: Record<string, () => Promise<void>> = { ledger: ledgerOnly, 'client-view': clientViewOnly, forwarding: forwardingOnly, soak: soakOnly };
+if (argv.only !== undefined && !modes[argv.only]) throw new Error(`--only ${argv.only}: unknown mode (${Object.keys(modes).join(', ')})`);
+(argv.only === undefined ? main() : modes[argv.only]()).then(
+  () => process.exit(process.exitCode ?? 0),
   (e) => {
     process.stderr.write(`bench failed: ${(e as Error).stack ?? e}\n`);
     process.exit(1);

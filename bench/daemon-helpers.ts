@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { childClaudePids, type RunningProxy, sleep, startProxy, waitFor } from '../test/harness.js';
+import { childClaudePids, MAIN, type RunningProxy, sleep, startProxy, waitFor } from '../test/harness.js';
 import type { MockUpstream } from '../test/mock-upstream.js';
 
 // ---------------------------------------------------------------- daemon helpers
@@ -25,8 +25,17 @@ export function rssMb(pid: number): number {
   }
 }
 
+/** BENCH_DAEMON_NODE_ARGS (e.g. `--trace-gc`, `--cpu-prof`) go to the daemon's node, to find a figure's cause. */
+const NODE_ARGS = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 export const startDaemon = (upstream: MockUpstream, args: string[], claudeEnv: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) =>
-  startProxy({ upstream, args: ['--log-level', 'warn', '--max-concurrent', '4', ...args], claudeEnv, env });
+  startProxy({
+    upstream,
+    args: ['--log-level', 'warn', '--max-concurrent', '4', ...args],
+    claudeEnv,
+    env,
+    ...(NODE_ARGS.length ? { command: { file: process.execPath, args: [...NODE_ARGS, MAIN] } } : {}),
+  });
 
 export async function stopDaemon(p: RunningProxy): Promise<void> {
   const pid = p.child.pid!;

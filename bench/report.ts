@@ -1,6 +1,7 @@
 /** The bench's report: its shape, the ledger's lines and target, upstream request sizes. */
 
 import type { EventLoopRow } from './event-loop.js';
+import type { Forwarding } from './forwarding.js';
 import type { LedgerBench } from './ledger-bench.js';
 import type { Dist } from './stats.js';
 
@@ -14,7 +15,7 @@ export interface Report {
   cold: { ttft: Dist; total: Dist };
   warm: { available: boolean; ttft?: Dist; total?: Dist; hits?: number; note?: string };
   continuation: { ttft: Dist; total: Dist };
-  forwarding: { overhead: Dist; cliLatency: Dist; endToEnd: Dist; unmatched: number; requestPath: Dist; daemonCpuPerTurnMs: number; deltasPerTurn: number };
+  forwarding: Forwarding;
   upstream: {
     maxproxy: { requestBytes: number; systemBytes: number; toolsBytes: number; systemPlusToolsBytes: number };
     directPlain: { requestBytes: number; systemPlusToolsBytes: number };

@@ -26,7 +26,7 @@ import { SessionMap } from './session-map.js';
 import { SparePool } from './spare-pool.js';
 import { onceOnly, publishQueue, publishSession, trackStatus } from './status-publisher.js';
 import { countTokens } from './token-counter.js';
-import { ToolHttpHost } from './tool-http-host.js';
+import type { ToolHttpHost } from './tool-http-host.js';
 import { loadToolsModule, type ToolsModule } from './tools-module.js';
 import { transcriptPath, writeTranscript } from './transcript.js';
 import { pruneTranscripts } from './transcript-retention.js';
@@ -184,7 +184,14 @@ export class Engine implements TurnEngine {
     // A failed load (EMFILE…) is not cached: the next request with tools tries again.
     if (req.tools.length && !this.toolsModule) this.toolsModule = await loadToolsModule().catch((e: unknown) => Promise.reject(resourceFailure(e) ?? e));
     // Client tools are served over loopback HTTP from the CLI's start (no race with the first turn).
-    if (req.tools.length && !this.toolHost) this.toolHost = await (this.toolHostStarting ??= ToolHttpHost.start(this.opts.log));
+    // Imported on first use: the MCP SDK and its Zod schemas are ~9 MB of idle RSS (docs/performance.md).
+    if (req.tools.length && !this.toolHost)
+      this.toolHost = await (this.toolHostStarting ??= import('./tool-http-host.js')
+        .then((m) => m.ToolHttpHost.start(this.opts.log))
+        .catch((e: unknown) => {
+          this.toolHostStarting = undefined;
+          return Promise.reject(resourceFailure(e) ?? e);
+        }));
     ctx.phases?.mark('toolsReady');
     const release = onceOnly(await this.limiter.acquire(ctx.signal));
     ctx.phases?.mark('admittedByLimiter');
