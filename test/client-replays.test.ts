@@ -517,7 +517,12 @@ describe('recorded request fixtures, end to end', () => {
     const up = upstream.messageRequests[0].body;
     // The freeform apply_patch is offered too, as a tool of one string (decision 092).
     // Codex offers the hosted web_search tool too: served by the CLI's WebSearch (decision 091).
-    expect(up.tools.map((t: any) => t.name).sort()).toEqual(['WebSearch', 'mcp__client__apply_patch', 'mcp__client__mcp__github__search', 'mcp__client__shell']);
+    expect(up.tools.map((t: any) => t.name).sort()).toEqual([
+      'WebSearch',
+      'mcp__client__apply_patch',
+      'mcp__client__mcp__github__search',
+      'mcp__client__shell',
+    ]);
     expect(up.tools.find((t: any) => t.name === 'mcp__client__apply_patch').input_schema.required).toEqual(['input']);
     const turns = conversationTurns(up);
     expect(turns.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user', 'assistant', 'user']);
