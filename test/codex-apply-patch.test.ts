@@ -12,30 +12,8 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codexNative, INSTALL_TIMEOUT_MS, type InstalledClient, installClient } from './clients/install-client.js';
+import { bundledCatalog, codexNative, INSTALL_TIMEOUT_MS, type InstalledClient, installClient } from './clients/install-client.js';
 import { MockUpstream, type RunningProxy, startProxy, tempDir } from './harness.js';
-
-/** Codex's bundled model catalog, read out of its binary (a JSON document `{"models": [...]}`). */
-function bundledCatalog(binary: string): { models: Array<Record<string, unknown>> } {
-  const bytes = fs.readFileSync(binary);
-  const start = bytes.indexOf('{\n  "models": [');
-  if (start < 0) throw new Error('no model catalog found in the Codex binary');
-  const text = bytes.subarray(start, start + 8_000_000).toString('latin1');
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (c === '\\') escaped = true;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{') depth++;
-    else if (c === '}' && --depth === 0) return JSON.parse(bytes.subarray(start, start + i + 1).toString('utf8'));
-  }
-  throw new Error('unterminated model catalog in the Codex binary');
-}
 
 const MODEL = 'sonnet';
 const PATCH = '*** Begin Patch\n*** Update File: hello.txt\n@@\n-hello\n+hello, patched by apply_patch\n*** End Patch\n';

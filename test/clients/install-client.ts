@@ -117,3 +117,25 @@ export function codexNative(codex: { dir: string }): string {
   if (!found) throw new Error(`no native Codex binary under ${codex.dir} (looked at ${candidates.join(', ')})`);
   return found;
 }
+
+/** Codex's bundled model catalog, read out of its binary (a JSON document `{"models": [...]}`). */
+export function bundledCatalog(binary: string): { models: Array<Record<string, unknown>> } {
+  const bytes = fs.readFileSync(binary);
+  const start = bytes.indexOf('{\n  "models": [');
+  if (start < 0) throw new Error('no model catalog found in the Codex binary');
+  const text = bytes.subarray(start, start + 8_000_000).toString('latin1');
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === '\\') escaped = true;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return JSON.parse(bytes.subarray(start, start + i + 1).toString('utf8'));
+  }
+  throw new Error('unterminated model catalog in the Codex binary');
+}

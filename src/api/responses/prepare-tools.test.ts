@@ -20,6 +20,19 @@ describe('prepareTools', () => {
     ]);
   });
 
+  it("serves Codex's live web_search and names image search_content_types; cached-only is not served", () => {
+    const ignored: IgnoredInput[] = [];
+    const live = prepareTools([{ type: 'web_search', external_web_access: true, search_content_types: ['text', 'image'] }], 'tools', ignored);
+    expect(live.webSearch).toEqual({});
+    expect(ignored).toEqual([{ field: 'tools.0.search_content_types', type: 'only text results (the CLI search returns no images)' }]);
+    const textOnly: IgnoredInput[] = [];
+    expect(prepareTools([{ type: 'web_search', search_content_types: ['text'] }], 'tools', textOnly).webSearch).toEqual({});
+    expect(textOnly).toEqual([]);
+    const cached: IgnoredInput[] = [];
+    expect(prepareTools([{ type: 'web_search', external_web_access: false }], 'tools', cached).webSearch).toBeUndefined();
+    expect(cached).toHaveLength(1);
+  });
+
   it('gives a function without parameters an empty object schema', () => {
     expect(prepareTools([{ type: 'function', name: 'now', parameters: null }], 'tools', []).tools).toEqual([
       { name: 'now', inputSchema: { type: 'object', properties: {} } },

@@ -71,6 +71,12 @@ function webSearchOffer(f: Fields, ignored: IgnoredInput[]): WebSearchOffer | un
   const allowed = f.object('filters')?.stringArray('allowed_domains');
   if (f.raw('search_context_size') !== undefined) ignored.push({ field: f.at('search_context_size'), type: 'not honoured by Claude Code' });
   if (f.raw('user_location') !== undefined) ignored.push({ field: f.at('user_location'), type: 'not honoured by Claude Code' });
+  // Codex sends ["text", "image"] for catalog models with image search: the CLI's search
+  // returns text results only, so anything but "text" is named (docs/facts/codex-web-search.md).
+  const contentTypes = f.stringArray('search_content_types');
+  if (contentTypes?.some((t) => t !== 'text')) {
+    ignored.push({ field: f.at('search_content_types'), type: 'only text results (the CLI search returns no images)' });
+  }
   return allowed?.length ? { allowedDomains: allowed } : {};
 }
 
