@@ -108,6 +108,7 @@ export async function startDaemon(config: Config, settings: SettingsStore, log: 
       schedulePublish();
     },
     transcriptRetentionDays: config.transcriptRetentionDays,
+    allowWebFetch: config.allowWebFetch,
     onCliCrash: (info) => {
       metrics.cliCrash();
       status.notify({ kind: 'cli-crash', ...info, stderr: info.stderr.join('\n') });

@@ -370,6 +370,21 @@ describe('errors in Anthropic format', () => {
     expect(tools.some((t) => /bash/i.test(`${t.name} ${t.type}`))).toBe(false);
   });
 
+  it('hosted web_fetch with allowWebFetch off (the default): named in x-maxproxy-ignored, no fetch tool reaches the upstream', async () => {
+    const { data, response } = await xApiKey.messages
+      .create({
+        model: MODEL,
+        max_tokens: 50,
+        tools: [{ type: 'web_fetch_20250910', name: 'web_fetch', max_uses: 2, allowed_domains: ['example.com'], citations: { enabled: true } } as never],
+        messages: [{ role: 'user', content: 'fetch https://example.com/' }],
+      })
+      .withResponse();
+    expect(response.headers.get('x-maxproxy-ignored')).toBe('tools.0');
+    expect(data.content[0]).toMatchObject({ type: 'text' });
+    const tools = (upstream.messageRequests.at(-1)?.body.tools ?? []) as Array<{ name?: string; type?: string }>;
+    expect(tools.some((t) => /fetch/i.test(`${t.name} ${t.type}`))).toBe(false);
+  });
+
   it('a model that needs a newer Claude Code: 400 invalid_request_error naming the model, the CLI version and how to upgrade', async () => {
     refuseAsVersionTooOld(upstream);
     const e = await xApiKey.messages.create({ model: NEWER_CLI_MODEL, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((x) => x);

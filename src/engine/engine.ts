@@ -16,6 +16,7 @@ import { CliModelLoader, fetchCliModels } from './cli-models.js';
 import { toCliToolName } from './client-tool-names.js';
 import { ConversationIndex, type Slot } from './conversation-index.js';
 import { fingerprint, prepareFingerprint, shapeKey } from './fingerprint.js';
+import { applyFetchPolicy } from './hosted-fetch-policy.js';
 import { Limiter } from './limiter.js';
 import { LiveSession, type TurnOutcome } from './live-session.js';
 import { type ModelInfo, ModelRegistry } from './models.js';
@@ -60,7 +61,12 @@ export interface EngineOptions {
   onTurnRecord?: (record: TurnRecord) => void;
   /** A CLI process died unexpectedly (for metrics and a notification). */
   onCliCrash?: (info: { sessionId: string; client?: string; pid?: number; code: number | null; signal: string | null; stderr: string[] }) => void;
+  /** Clients' hosted web_fetch may be served (the daemon fetches from this machine: decision 095). */
+  allowWebFetch?: boolean;
 }
+
+/** The daemon-run web_fetch tool is not mounted for the CLI yet (decision 095, plan step 2): offers are named ignored. */
+const WEB_FETCH_SERVED = false;
 
 type EngineSlot = Slot<EngineSession>;
 
@@ -174,11 +180,14 @@ export class Engine implements TurnEngine {
    * Runs one request. Errors before the first event are thrown as TurnFailure (so the
    * server can still answer with a proper status); later ones arrive as error events.
    */
-  async run(req: TurnRequest, ctx: RunContext): Promise<TurnRun> {
+  async run(clientReq: TurnRequest, ctx: RunContext): Promise<TurnRun> {
     const startedAt = Date.now();
+    const fetchPolicy = applyFetchPolicy(clientReq, { allowWebFetch: this.opts.allowWebFetch === true, served: WEB_FETCH_SERVED });
+    const req = fetchPolicy.req;
     // Long strings (images, pasted files) are hashed ahead in slices: the fingerprints below are synchronous.
     await prepareFingerprint(req.messages, new TimeSlicer());
     const p = this.prepare(req);
+    p.ignored.push(...fetchPolicy.ignored);
     ctx.phases?.mark('prepared');
     // The MCP server behind client tools is loaded the first time a request brings tools.
     // A failed load (EMFILE…) is not cached: the next request with tools tries again.

@@ -149,6 +149,18 @@ describe('shapeKey', () => {
   });
 });
 
+describe('shapeKey with hosted web fetch', () => {
+  it('separates sessions with and without the fetch tool and by its limits, not by its position in tools', () => {
+    const plain = shapeKey('sys', []);
+    const fetch = shapeKey('sys', [], undefined, { webFetch: { field: 'tools.0' } });
+    expect(fetch).not.toBe(plain);
+    expect(shapeKey('sys', [], undefined, { webFetch: { field: 'tools.3' } })).toBe(fetch);
+    expect(shapeKey('sys', [], undefined, { webFetch: { field: 'tools.0', maxUses: 2 } })).not.toBe(fetch);
+    expect(shapeKey('sys', [], undefined, { webSearch: {}, webFetch: { field: 'tools.0' } })).not.toBe(fetch);
+    expect(shapeKey('sys', [], undefined, { webSearch: {}, webFetch: { field: 'tools.0' } })).not.toBe(shapeKey('sys', [], undefined, { webSearch: {} }));
+  });
+});
+
 describe('shapeKey with hosted web search', () => {
   it('a session (and spare) with search never matches a request without it, nor one with other limits', () => {
     const plain = shapeKey('sys', []);

@@ -71,13 +71,17 @@ export function normalizeMessages(messages: TurnMessage[], sha: Hash = digestOf)
 /** What must match besides the history for a live process to be reusable. */
 export function shapeKey(system: string | undefined, tools: ToolDef[], outputSchema?: Record<string, unknown>, hostedTools?: HostedTools): string {
   // Hosted tools are in the shape only when offered, so every other request keeps its key.
-  const hosted = hostedTools?.webSearch ? { h: hostedTools } : {};
+  const hosted = hostedTools?.webSearch ? { h: { webSearch: hostedTools.webSearch } } : {}; // the key search sessions had before fetch existed
+  // Web fetch's wire position (`field`) is not part of what the session offers the CLI.
+  const { field: _field, ...webFetch } = hostedTools?.webFetch ?? { field: '' };
+  const fetch = hostedTools?.webFetch ? { f: webFetch } : {};
   return digestOf(
     stableJson({
       s: (system ?? '').trim(),
       t: tools.map((t) => ({ n: t.name, d: t.description ?? '', s: t.inputSchema })),
       o: outputSchema ?? null,
       ...hosted,
+      ...fetch,
     }),
   ).slice(0, 32);
 }

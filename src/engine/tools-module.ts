@@ -14,6 +14,8 @@ import type { ClientToolBridge as Bridge, McpRuntime } from './client-tools.js';
  */
 export interface ToolsModule {
   ClientToolBridge: new (tools: ToolDef[]) => Bridge;
+  /** The MCP SDK's runtime pieces, for the daemon's own tool server (web-fetch-tool.ts). */
+  mcp: McpRuntime;
 }
 
 const require = createRequire(import.meta.url);
@@ -34,6 +36,6 @@ export async function loadToolsModule(): Promise<ToolsModule> {
       super(tools, mcp);
     }
   }
-  loaded = { ClientToolBridge };
+  loaded = { ClientToolBridge, mcp };
   return loaded;
 }

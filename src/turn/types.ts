@@ -152,8 +152,26 @@ export interface WebSearchOffer {
   blockedDomains?: string[];
 }
 
+/**
+ * Hosted web fetch as the client offered it (`web_fetch_*`, decision 095): served by the
+ * daemon's own SSRF-safe fetcher only when allowWebFetch is on, else named as ignored.
+ */
+export interface WebFetchOffer {
+  /** The wire field of the tool (`tools.N`), for x-maxproxy-ignored. */
+  field: string;
+  /** Fetches allowed in one turn; later ones are refused (max_uses_exceeded). */
+  maxUses?: number;
+  allowedDomains?: string[];
+  blockedDomains?: string[];
+  /** Page text is cut to about this many tokens. */
+  maxContentTokens?: number;
+  /** The client asked for citations of fetched documents. */
+  citations?: boolean;
+}
+
 export interface HostedTools {
   webSearch?: WebSearchOffer;
+  webFetch?: WebFetchOffer;
 }
 
 export interface TurnRequest {

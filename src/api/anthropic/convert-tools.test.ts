@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorOf } from '../testing/turn-failure.js';
-import { convertToolChoice, convertTools } from './convert-tools.js';
+import { convertToolChoice, convertTools, convertWebFetch } from './convert-tools.js';
 
 const schema = {
   type: 'object',
@@ -72,5 +72,56 @@ describe('convertToolChoice', () => {
     expect(errorOf(() => convertToolChoice({ type: 'required' }, 'tool_choice', tools)).param).toBe('tool_choice.type');
     expect(errorOf(() => convertToolChoice({}, 'tool_choice', tools)).message).toBe('tool_choice.type: field required');
     expect(errorOf(() => convertToolChoice({ type: 'tool', name: 'nope' }, 'tool_choice', tools)).param).toBe('tool_choice.name');
+  });
+});
+
+describe('convertWebFetch', () => {
+  it('reads the web_fetch_* tool into an offer with its field, limits, domains and citations', () => {
+    expect(
+      convertWebFetch(
+        [
+          { name: 'lookup', input_schema: {} },
+          {
+            type: 'web_fetch_20250910',
+            name: 'web_fetch',
+            max_uses: 3,
+            allowed_domains: [' example.com '],
+            max_content_tokens: 5000,
+            citations: { enabled: true },
+          },
+        ],
+        'tools',
+      ),
+    ).toEqual({ offer: { field: 'tools.1', maxUses: 3, allowedDomains: ['example.com'], maxContentTokens: 5000, citations: true } });
+    expect(convertWebFetch([{ type: 'web_fetch_20250910', name: 'web_fetch', blocked_domains: ['a.test'] }], 'tools')).toEqual({
+      offer: { field: 'tools.0', blockedDomains: ['a.test'] },
+    });
+    expect(convertWebFetch([{ type: 'web_search_20250305', name: 'web_search' }], 'tools')).toEqual({});
+    expect(convertWebFetch(undefined, 'tools')).toEqual({});
+  });
+
+  it('rejects bad limits, both domain lists, and a second fetch tool', () => {
+    expect(errorOf(() => convertWebFetch([{ type: 'web_fetch_20250910', name: 'web_fetch', max_uses: 0 }], 'tools')).param).toBe('tools.0.max_uses');
+    expect(errorOf(() => convertWebFetch([{ type: 'web_fetch_20250910', name: 'web_fetch', max_content_tokens: -1 }], 'tools')).param).toBe(
+      'tools.0.max_content_tokens',
+    );
+    expect(errorOf(() => convertWebFetch([{ type: 'web_fetch_20250910', name: 'web_fetch', allowed_domains: [''] }], 'tools')).param).toBe(
+      'tools.0.allowed_domains.0',
+    );
+    expect(
+      errorOf(() => convertWebFetch([{ type: 'web_fetch_20250910', name: 'web_fetch', allowed_domains: ['a.test'], blocked_domains: ['b.test'] }], 'tools'))
+        .param,
+    ).toBe('tools.0.blocked_domains');
+    expect(
+      errorOf(() =>
+        convertWebFetch(
+          [
+            { type: 'web_fetch_20250910', name: 'web_fetch' },
+            { type: 'web_fetch_20250910', name: 'web_fetch' },
+          ],
+          'tools',
+        ),
+      ).param,
+    ).toBe('tools.1.type');
   });
 });

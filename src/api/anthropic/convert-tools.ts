@@ -4,7 +4,7 @@
  * other than `custom`: web_search_20250305, bash_20250124, text_editor_…, computer_…)
  * are dropped: the CLI runs its own tools only for itself, never for a client.
  */
-import type { ToolChoice, ToolDef, WebSearchOffer } from '../../turn/types.js';
+import type { ToolChoice, ToolDef, WebFetchOffer, WebSearchOffer } from '../../turn/types.js';
 import { Fields, fieldPath, fieldRequired, invalidAt } from '../shared/read-fields.js';
 
 /** Letters, digits, '_' and '-'; the bound is the larger of the lengths Anthropic has allowed (64, then 128). */
@@ -45,23 +45,52 @@ export function convertWebSearch(value: unknown[] | undefined, path: string): { 
     const f = Fields.of(raw, fieldPath(path, i));
     if (!isWebSearch(f.string('type'))) return;
     if (offer) throw invalidAt(f.at('type'), 'only one web_search tool may be given');
-    const maxUses = f.integer('max_uses', { min: 1 });
-    const allowed = f.array('allowed_domains');
-    const blocked = f.array('blocked_domains');
-    const domains = (list: unknown[] | undefined, field: string): string[] | undefined => {
-      if (list === undefined) return undefined;
-      return list.map((d, j) => {
-        if (typeof d !== 'string' || d.trim() === '') throw invalidAt(fieldPath(f.at(field), j), 'must be a non-empty domain string');
-        return d.trim();
-      });
-    };
-    const allowedDomains = domains(allowed, 'allowed_domains');
-    const blockedDomains = domains(blocked, 'blocked_domains');
-    if (allowedDomains?.length && blockedDomains?.length) throw invalidAt(f.at('blocked_domains'), 'allowed_domains and blocked_domains cannot both be given');
+    offer = limitsOf(f);
+  });
+  return offer ? { offer } : {};
+}
+
+/** max_uses and the domain lists, shared by web_search_* and web_fetch_*. */
+function limitsOf(f: Fields): WebSearchOffer {
+  const maxUses = f.integer('max_uses', { min: 1 });
+  const domains = (field: string): string[] | undefined => {
+    const list = f.array(field);
+    if (list === undefined) return undefined;
+    return list.map((d, j) => {
+      if (typeof d !== 'string' || d.trim() === '') throw invalidAt(fieldPath(f.at(field), j), 'must be a non-empty domain string');
+      return d.trim();
+    });
+  };
+  const allowedDomains = domains('allowed_domains');
+  const blockedDomains = domains('blocked_domains');
+  if (allowedDomains?.length && blockedDomains?.length) throw invalidAt(f.at('blocked_domains'), 'allowed_domains and blocked_domains cannot both be given');
+  return {
+    ...(maxUses !== undefined ? { maxUses } : {}),
+    ...(allowedDomains?.length ? { allowedDomains } : {}),
+    ...(blockedDomains?.length ? { blockedDomains } : {}),
+  };
+}
+
+const isWebFetch = (type: string | undefined): boolean => type?.startsWith('web_fetch_') === true;
+
+/**
+ * The client's hosted web fetch (`{type: "web_fetch_<date>", name: "web_fetch", …}`),
+ * served by the daemon's fetcher when allowWebFetch is on (decision 095); the engine names
+ * it ignored otherwise.
+ */
+export function convertWebFetch(value: unknown[] | undefined, path: string): { offer?: WebFetchOffer } {
+  let offer: WebFetchOffer | undefined;
+  value?.forEach((raw, i) => {
+    const f = Fields.of(raw, fieldPath(path, i));
+    if (!isWebFetch(f.string('type'))) return;
+    if (offer) throw invalidAt(f.at('type'), 'only one web_fetch tool may be given');
+    const maxContentTokens = f.integer('max_content_tokens', { min: 1 });
+    const citations = f.object('citations')?.boolean('enabled');
     offer = {
-      ...(maxUses !== undefined ? { maxUses } : {}),
-      ...(allowedDomains?.length ? { allowedDomains } : {}),
-      ...(blockedDomains?.length ? { blockedDomains } : {}),
+      field: fieldPath(path, i),
+      ...limitsOf(f),
+      ...(maxContentTokens !== undefined ? { maxContentTokens } : {}),
+      ...(citations !== undefined ? { citations } : {}),
     };
   });
   return offer ? { offer } : {};

@@ -8,7 +8,7 @@ import { Fields, fieldPath, fieldRequired, headerValue, invalidAt } from '../sha
 import { unhonouredSampling } from '../shared/unhonoured.js';
 import type { WireContext } from '../wire.js';
 import { convertMessageContent } from './convert-content-blocks.js';
-import { convertToolChoice, convertTools, convertWebSearch } from './convert-tools.js';
+import { convertToolChoice, convertTools, convertWebFetch, convertWebSearch } from './convert-tools.js';
 
 /**
  * Headers that name a session explicitly. They win over `metadata.user_id`, which
@@ -23,6 +23,7 @@ export function parseMessagesRequest(body: unknown, ctx: WireContext): TurnReque
   const system = convertSystem(f.raw('system'), f.at('system'));
   const tools = convertTools(f.array('tools'), f.at('tools'));
   const webSearch = convertWebSearch(f.array('tools'), f.at('tools'));
+  const webFetch = convertWebFetch(f.array('tools'), f.at('tools'));
   const { toolChoice, parallelToolCalls } = convertToolChoice(f.raw('tool_choice'), f.at('tool_choice'), tools);
   const metadata = f.object('metadata');
   const outputConfig = f.object('output_config');
@@ -47,7 +48,8 @@ export function parseMessagesRequest(body: unknown, ctx: WireContext): TurnReque
   };
   // Only set what the client sent, so logs and tests see exactly the request.
   if (system !== undefined) req.system = system;
-  if (webSearch.offer) req.hostedTools = { webSearch: webSearch.offer };
+  if (webSearch.offer || webFetch.offer)
+    req.hostedTools = { ...(webSearch.offer ? { webSearch: webSearch.offer } : {}), ...(webFetch.offer ? { webFetch: webFetch.offer } : {}) };
   if (toolChoice !== undefined) req.toolChoice = toolChoice;
   if (parallelToolCalls !== undefined) req.parallelToolCalls = parallelToolCalls;
   // Required by the real API; accepted missing here (the CLI has its own default).
@@ -88,6 +90,8 @@ function serverToolFields(body: unknown): string[] {
     // Web search is served (decision 091); only what it cannot honour is named.
     if (typeof type === 'string' && type.startsWith('web_search_')) {
       if ((t as { user_location?: unknown }).user_location !== undefined) out.push(`tools.${i}.user_location`);
+    } else if (typeof type === 'string' && type.startsWith('web_fetch_')) {
+      // Web fetch depends on the daemon's allowWebFetch setting: the engine names what it does not honour (decision 095).
     } else if (typeof type === 'string' && type !== 'custom') out.push(`tools.${i}`);
   });
   return out;
