@@ -1,17 +1,7 @@
-/**
- * The real Codex CLI (0.171.0) with `web_search = "live"` against a custom provider
- * (maxproxy): Codex offers the hosted `web_search` tool on `/v1/responses` with
- * `external_web_access: true` (and `search_content_types` from its catalog entry), never
- * another endpoint (docs/facts/codex-web-search.md). maxproxy serves it through the CLI's
- * WebSearch (decision 091): the model searches, the CLI's search request reaches the
- * upstream, Codex shows the search and the cited answer.
- */
-import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundledCatalog, codexNative, INSTALL_TIMEOUT_MS, type InstalledClient, installClient } from './clients/install-client.js';
-import { MockUpstream, type RunningProxy, startProxy, tempDir } from './harness.js';
+import { codexExec } from './clients/codex-exec.js';
+import { INSTALL_TIMEOUT_MS, type InstalledClient, installClient } from './clients/install-client.js';
+import { MockUpstream, type RunningProxy, startProxy } from './harness.js';
 import type { MockReply, RecordedRequest } from './mock-upstream.js';
 
 const MODEL = 'sonnet';
@@ -48,50 +38,18 @@ function responder(req: RecordedRequest): MockReply {
   return { blocks: [{ type: 'tool_use', id: 'toolu_codex_search', name: 'WebSearch', input: { query: QUERY } }] };
 }
 
-/** `codex exec --json` with the given `web_search` mode against the test proxy, asynchronously. */
-async function codexExec(codex: InstalledClient & { ok: true }, mode: 'live' | 'cached') {
-  const home = tempDir('maxproxy-codex-ws-home-');
-  const codexHome = path.join(home, '.codex');
-  fs.mkdirSync(codexHome, { recursive: true });
-  const work = tempDir('maxproxy-codex-ws-work-');
-
-  // Codex's own gpt-5.5 entry (web_search_tool_type "text_and_image") under our model's name.
-  const base = bundledCatalog(codexNative(codex)).models.find((m) => m.slug === 'gpt-5.5');
-  expect(base?.web_search_tool_type).toBe('text_and_image');
-  const catalog = path.join(codexHome, 'catalog.json');
-  fs.writeFileSync(catalog, JSON.stringify({ models: [{ ...base, slug: MODEL, display_name: MODEL, prefer_websockets: false }] }));
-  fs.writeFileSync(
-    path.join(codexHome, 'config.toml'),
-    [
-      `model = "${MODEL}"`,
-      'model_provider = "maxproxy"',
-      `model_catalog_json = ${JSON.stringify(catalog)}`,
-      `web_search = "${mode}"`,
-      'approval_policy = "never"',
-      // Not danger-full-access: there Codex 0.171 sends live search even for "cached".
-      'sandbox_mode = "workspace-write"',
-      'check_for_update_on_startup = false',
-      '',
-      '[model_providers.maxproxy]',
-      'name = "maxproxy"',
-      `base_url = "${proxy.baseURL}"`,
-      'wire_api = "responses"',
-      '',
-    ].join('\n'),
-  );
-
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, CODEX_HOME: codexHome };
-  for (const k of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'XDG_CONFIG_HOME']) delete env[k];
-  // Asynchronously: the mock upstream lives in this process (a synchronous spawn would freeze it).
-  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(
-      codex.bin,
-      ['exec', '--skip-git-repo-check', '--json', '-C', work, 'Search the web for how maxproxy serves Codex web search'],
-      { env, cwd: work, encoding: 'utf8', timeout: 400_000, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
-    );
-    child.stdin?.end();
+/** `codex exec --json` with the given `web_search` mode against the test proxy. */
+async function codexWithSearch(codex: InstalledClient & { ok: true }, mode: 'live' | 'cached') {
+  const r = await codexExec(codex, {
+    baseURL: proxy.baseURL,
+    model: MODEL,
+    prompt: 'Search the web for how maxproxy serves Codex web search',
+    config: [`web_search = "${mode}"`],
+    // Not danger-full-access: there Codex 0.171 sends live search even for "cached".
+    sandbox: 'workspace-write',
   });
+  // Codex's own gpt-5.5 entry searches text and images (web_search_tool_type "text_and_image").
+  expect(r.catalogEntry?.web_search_tool_type).toBe('text_and_image');
   return r;
 }
 
@@ -118,15 +76,11 @@ afterAll(async () => {
 describe('codex exec with web_search = "live" through maxproxy', () => {
   it('searches through the CLI WebSearch: Codex shows the search and the cited answer; the upstream got the search', async (ctx) => {
     if (!codex.ok) return ctx.skip(codex.reason);
-    const r = await codexExec(codex, 'live');
-    const diagnostics = `status ${r.status}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr?.slice(-4000)}`;
+    const r = await codexWithSearch(codex, 'live');
+    const { diagnostics, events } = r;
     expect(r.status, diagnostics).toBe(0);
 
     // What Codex received: a web search item with the query, then the cited answer.
-    const events = r.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l));
     const search = events.find((e) => e.type === 'item.completed' && e.item?.type === 'web_search');
     expect(search?.item?.query, diagnostics).toBe(QUERY);
     expect(
@@ -148,13 +102,9 @@ describe('codex exec with web_search = "live" through maxproxy', () => {
   it('web_search = "cached" (external_web_access false): the CLI is never offered WebSearch and nothing is searched', async (ctx) => {
     if (!codex.ok) return ctx.skip(codex.reason);
     const before = upstream.messageRequests.length;
-    const r = await codexExec(codex, 'cached');
-    const diagnostics = `status ${r.status}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr?.slice(-4000)}`;
+    const r = await codexWithSearch(codex, 'cached');
+    const { diagnostics, events } = r;
     expect(r.status, diagnostics).toBe(0);
-    const events = r.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l));
     expect(
       events.some((e) => e.item?.type === 'agent_message' && e.item.text === 'no search offered'),
       diagnostics,
