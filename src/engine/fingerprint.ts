@@ -48,7 +48,8 @@ function blockKey(b: ContentBlock, sha: Hash): string | undefined {
     }
     case 'server_tool_use':
     case 'web_search_result':
-      return undefined; // hosted search blocks: the answer text that follows them is matched
+    case 'web_fetch_result':
+      return undefined; // hosted search and fetch blocks: the answer text that follows them is matched
     case 'thinking':
     case 'redacted_thinking':
       return undefined; // many clients drop thinking from the history they re-send

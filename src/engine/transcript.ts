@@ -27,11 +27,13 @@ export function transcriptPath(childEnv: Record<string, string | undefined>, cwd
 
 /**
  * Blocks the upstream would refuse in replayed history are dropped: unsigned thinking, and
- * hosted search blocks (without the upstream's encrypted_content they cannot be replayed;
- * the answer text that cites the sources stays).
+ * hosted search and fetch blocks (without the upstream's encrypted_content they cannot be
+ * replayed, and a fetch the daemon ran was never the upstream's; the answer text stays).
  */
 function replayable(blocks: ContentBlock[]): ContentBlock[] {
-  return blocks.filter((b) => !(b.type === 'thinking' && !b.signature) && b.type !== 'server_tool_use' && b.type !== 'web_search_result');
+  return blocks.filter(
+    (b) => !(b.type === 'thinking' && !b.signature) && b.type !== 'server_tool_use' && b.type !== 'web_search_result' && b.type !== 'web_fetch_result',
+  );
 }
 
 export interface TranscriptOptions {

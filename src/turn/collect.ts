@@ -89,8 +89,18 @@ export class TurnCollector {
         break;
       }
       case 'server_tool_use':
-        this.blocks.set(ev.index, { type: 'server_tool_use', id: ev.id, name: ev.name, input: ev.input });
+        this.blocks.set(
+          ev.index,
+          ev.name === 'web_fetch'
+            ? { type: 'server_tool_use', id: ev.id, name: ev.name, input: ev.input }
+            : { type: 'server_tool_use', id: ev.id, name: ev.name, input: ev.input },
+        );
         break;
+      case 'web_fetch_result': {
+        const { index: _index, ...block } = ev;
+        this.blocks.set(ev.index, block);
+        break;
+      }
       case 'web_search_result':
         this.blocks.set(ev.index, {
           type: 'web_search_result',

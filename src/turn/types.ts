@@ -71,13 +71,11 @@ export interface DocumentBlock {
   citations?: { enabled: boolean };
 }
 
-/** A hosted (server-run) tool call: the CLI's WebSearch, shown as the Messages API's server_tool_use. */
-export interface ServerToolUseBlock {
-  type: 'server_tool_use';
-  id: string;
-  name: 'web_search';
-  input: { query: string };
-}
+/** Which hosted tool was called, with its input: the CLI's WebSearch, or the daemon's web fetch (decision 095). */
+export type ServerToolCall = { name: 'web_search'; input: { query: string } } | { name: 'web_fetch'; input: { url: string } };
+
+/** A hosted (server-run) tool call, shown as the Messages API's server_tool_use. */
+export type ServerToolUseBlock = { type: 'server_tool_use'; id: string } & ServerToolCall;
 
 /** One search hit: the CLI reports only title and url (no encrypted_content, no page_age). */
 export interface WebSearchHit {
@@ -93,6 +91,23 @@ export interface WebSearchResultBlock {
   error?: { code: string };
 }
 
+/** A page the daemon's web fetch retrieved: text (HTML made readable, plain text) or a PDF. */
+export interface FetchedDocument {
+  source: { type: 'text'; media_type: 'text/plain'; data: string } | { type: 'base64'; media_type: 'application/pdf'; data: string };
+  title?: string;
+}
+
+/** The result of a hosted web fetch; `error` when it was refused or failed (the Messages API's error_code). */
+export interface WebFetchResultBlock {
+  type: 'web_fetch_result';
+  toolUseId: string;
+  url: string;
+  document?: FetchedDocument;
+  /** ISO 8601, when the page was fetched. */
+  retrievedAt?: string;
+  error?: { code: string };
+}
+
 export type ContentBlock =
   | TextBlock
   | ImageBlock
@@ -102,7 +117,8 @@ export type ContentBlock =
   | ThinkingBlock
   | RedactedThinkingBlock
   | ServerToolUseBlock
-  | WebSearchResultBlock;
+  | WebSearchResultBlock
+  | WebFetchResultBlock;
 
 export type Role = 'user' | 'assistant';
 
@@ -212,8 +228,11 @@ export interface Usage {
   outputTokens: number;
   cacheReadInputTokens: number;
   cacheCreationInputTokens: number;
-  /** Hosted tool calls of the turn (counted from the searches; the CLI's own counter stays 0). */
-  serverToolUse?: { webSearchRequests: number };
+  /**
+   * Hosted tool calls of the turn (searches counted from the CLI's reports, its own counter
+   * stays 0; fetches counted by the daemon, present when the fetch was offered).
+   */
+  serverToolUse?: { webSearchRequests: number; webFetchRequests?: number };
 }
 
 export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal';
@@ -269,9 +288,11 @@ export type TurnEvent =
   | { type: 'tool_input_delta'; index: number; partialJson: string }
   | { type: 'block_stop'; index: number }
   /** A hosted tool call, complete (the block at `index`); never a client tool call. */
-  | { type: 'server_tool_use'; index: number; id: string; name: 'web_search'; input: { query: string } }
+  | ({ type: 'server_tool_use'; index: number; id: string } & ServerToolCall)
   /** The hosted search's result for `toolUseId` (the block at `index`). */
   | { type: 'web_search_result'; index: number; toolUseId: string; results: WebSearchHit[]; error?: { code: string } }
+  /** The hosted web fetch's result for `toolUseId` (the block at `index`). */
+  | ({ index: number } & Omit<WebFetchResultBlock, 'type'> & { type: 'web_fetch_result' })
   /** The CLI is retrying upstream, or waiting: a chance to send a keep-alive. */
   | { type: 'keepalive'; reason: string }
   | { type: 'rate_limit'; info: RateLimitInfo }

@@ -12,7 +12,7 @@ import { Fields, fieldPath, fieldRequired, invalidAt, isJsonObject, wrongType } 
 /** Which block types each role may carry (the Messages API rejects the others). */
 const ALLOWED: Record<Role, readonly ContentBlock['type'][]> = {
   user: ['text', 'image', 'document', 'tool_result'],
-  assistant: ['text', 'tool_use', 'thinking', 'redacted_thinking', 'server_tool_use', 'web_search_result'],
+  assistant: ['text', 'tool_use', 'thinking', 'redacted_thinking', 'server_tool_use', 'web_search_result', 'web_fetch_result'],
 };
 
 const SERVER_TOOL_BLOCK = 'server tool blocks are not supported (server tools are not available through maxproxy)';
@@ -21,7 +21,6 @@ const SERVER_TOOL_BLOCK = 'server tool blocks are not supported (server tools ar
 const UNSUPPORTED: Record<string, string> = {
   search_result: 'search_result blocks are not supported; send the text as a text block',
   container_upload: 'container_upload blocks are not supported (no code execution container)',
-  web_fetch_tool_result: SERVER_TOOL_BLOCK,
   code_execution_tool_result: SERVER_TOOL_BLOCK,
   bash_code_execution_tool_result: SERVER_TOOL_BLOCK,
   text_editor_code_execution_tool_result: SERVER_TOOL_BLOCK,
@@ -40,10 +39,10 @@ function convertBlock(value: unknown, role: Role, path: string): ContentBlock {
   const f = Fields.of(value, path);
   const type = f.requiredString('type');
   if (Object.hasOwn(UNSUPPORTED, type)) throw invalidAt(f.at('type'), UNSUPPORTED[type]);
-  // Hosted web search blocks an earlier answer carried, sent back in the history (decision 091).
-  if (type === 'server_tool_use' || type === 'web_search_tool_result') {
+  // Hosted web search and fetch blocks an earlier answer carried, sent back in the history (decisions 091, 095).
+  if (type === 'server_tool_use' || type === 'web_search_tool_result' || type === 'web_fetch_tool_result') {
     if (role !== 'assistant') throw invalidAt(f.at('type'), `'${type}' blocks are not allowed in ${role} messages`);
-    return convertSearchBlock(f, type);
+    return type === 'web_fetch_tool_result' ? convertFetchResult(f) : convertSearchBlock(f, type);
   }
   const known = ['text', 'image', 'document', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'] as const;
   if (!(known as readonly string[]).includes(type)) {
@@ -91,8 +90,9 @@ function convertBlock(value: unknown, role: Role, path: string): ContentBlock {
 function convertSearchBlock(f: Fields, type: 'server_tool_use' | 'web_search_tool_result'): ContentBlock {
   if (type === 'server_tool_use') {
     const name = f.nonEmptyString('name');
-    if (name !== 'web_search') throw invalidAt(f.at('name'), `server tool '${name}' is not available through maxproxy`);
     const input = f.object('input');
+    if (name === 'web_fetch') return { type: 'server_tool_use', id: f.nonEmptyString('id'), name, input: { url: input?.string('url') ?? '' } };
+    if (name !== 'web_search') throw invalidAt(f.at('name'), `server tool '${name}' is not available through maxproxy`);
     return { type: 'server_tool_use', id: f.nonEmptyString('id'), name: 'web_search', input: { query: input?.string('query') ?? '' } };
   }
   const toolUseId = f.nonEmptyString('tool_use_id');
@@ -106,6 +106,37 @@ function convertSearchBlock(f: Fields, type: 'server_tool_use' | 'web_search_too
   }
   const ef = Fields.of(content, f.at('content'));
   return { type: 'web_search_result', toolUseId, results: [], error: { code: ef.requiredString('error_code') } };
+}
+
+/**
+ * A web_fetch_tool_result an earlier answer carried: the page (a text or PDF document) or the
+ * error object. It never goes upstream again (the live CLI holds the fetch as its own tool
+ * call; a rebuilt transcript leaves it out), so only its shape is checked.
+ */
+function convertFetchResult(f: Fields): ContentBlock {
+  const toolUseId = f.nonEmptyString('tool_use_id');
+  const content = f.object('content');
+  if (content === undefined) throw fieldRequired(f.at('content'));
+  const kind = content.oneOf('type', ['web_fetch_result', 'web_fetch_tool_result_error'] as const);
+  if (kind === undefined) throw fieldRequired(content.at('type'));
+  if (kind === 'web_fetch_tool_result_error') return { type: 'web_fetch_result', toolUseId, url: '', error: { code: content.requiredString('error_code') } };
+  const url = content.requiredString('url');
+  const retrievedAt = content.string('retrieved_at');
+  const doc = content.object('content');
+  const source = doc?.object('source');
+  const title = doc?.string('title');
+  const data = source?.string('data');
+  const document =
+    data === undefined
+      ? undefined
+      : {
+          source:
+            source?.string('type') === 'base64'
+              ? { type: 'base64' as const, media_type: 'application/pdf' as const, data }
+              : { type: 'text' as const, media_type: 'text/plain' as const, data },
+          ...(title !== undefined ? { title } : {}),
+        };
+  return { type: 'web_fetch_result', toolUseId, url, ...(retrievedAt !== undefined ? { retrievedAt } : {}), ...(document ? { document } : {}) };
 }
 
 /** tool_result content: absent, a string, or text/image blocks. */

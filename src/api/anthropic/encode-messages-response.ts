@@ -1,8 +1,8 @@
 /** A finished turn as the Messages API's non-streaming answer. */
 
 import type { TurnResult } from '../../turn/collect.js';
-import type { ContentBlock, Usage, WebSearchResultBlock } from '../../turn/types.js';
-import type { AnthropicContentBlock, AnthropicMessage, AnthropicUsage, WebSearchToolResultContent } from './wire-types.js';
+import type { ContentBlock, Usage, WebFetchResultBlock, WebSearchResultBlock } from '../../turn/types.js';
+import type { AnthropicContentBlock, AnthropicMessage, AnthropicUsage, WebFetchToolResultContent, WebSearchToolResultContent } from './wire-types.js';
 
 /** Canonical usage already has Anthropic semantics; only the names change. */
 export const encodeUsage = (u: Usage): AnthropicUsage => ({
@@ -10,13 +10,36 @@ export const encodeUsage = (u: Usage): AnthropicUsage => ({
   output_tokens: u.outputTokens,
   cache_creation_input_tokens: u.cacheCreationInputTokens,
   cache_read_input_tokens: u.cacheReadInputTokens,
-  ...(u.serverToolUse ? { server_tool_use: { web_search_requests: u.serverToolUse.webSearchRequests } } : {}),
+  ...(u.serverToolUse
+    ? {
+        server_tool_use: {
+          web_search_requests: u.serverToolUse.webSearchRequests,
+          ...(u.serverToolUse.webFetchRequests !== undefined ? { web_fetch_requests: u.serverToolUse.webFetchRequests } : {}),
+        },
+      }
+    : {}),
 });
 
 export const webSearchContent = (b: WebSearchResultBlock): WebSearchToolResultContent =>
   b.error
     ? { type: 'web_search_tool_result_error', error_code: b.error.code }
     : b.results.map((r) => ({ type: 'web_search_result' as const, title: r.title, url: r.url, encrypted_content: '', page_age: null }));
+
+/**
+ * The fetch's error_code as the API names it: the fetcher's `invalid_input` is the SDK's
+ * `invalid_tool_input` (WebFetchToolResultErrorCode); the others are the same words.
+ */
+const fetchErrorCode = (code: string): string => (code === 'invalid_input' ? 'invalid_tool_input' : code);
+
+export const webFetchContent = (b: Omit<WebFetchResultBlock, 'type'>): WebFetchToolResultContent =>
+  b.error || !b.document
+    ? { type: 'web_fetch_tool_result_error', error_code: fetchErrorCode(b.error?.code ?? 'unavailable') }
+    : {
+        type: 'web_fetch_result',
+        url: b.url,
+        retrieved_at: b.retrievedAt ?? null,
+        content: { type: 'document', source: b.document.source, title: b.document.title ?? null },
+      };
 
 export function encodeContentBlock(b: ContentBlock): AnthropicContentBlock {
   switch (b.type) {
@@ -37,6 +60,8 @@ export function encodeContentBlock(b: ContentBlock): AnthropicContentBlock {
       return { type: 'server_tool_use', id: b.id, name: b.name, input: b.input };
     case 'web_search_result':
       return { type: 'web_search_tool_result', tool_use_id: b.toolUseId, content: webSearchContent(b) };
+    case 'web_fetch_result':
+      return { type: 'web_fetch_tool_result', tool_use_id: b.toolUseId, content: webFetchContent(b) };
     case 'tool_result':
       return {
         type: 'tool_result',

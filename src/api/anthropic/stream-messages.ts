@@ -20,7 +20,7 @@
 import { type BlockStart, emptyUsage, type TurnError, type TurnEvent, TurnFailure, type Usage } from '../../turn/types.js';
 import type { SseSink } from '../wire.js';
 import { encodeErrorBody } from './encode-messages-error.js';
-import { encodeUsage, webSearchContent } from './encode-messages-response.js';
+import { encodeUsage, webFetchContent, webSearchContent } from './encode-messages-response.js';
 import type { AnthropicBlockStart, AnthropicDelta, AnthropicStreamEvent } from './wire-types.js';
 
 export async function streamMessages(events: AsyncIterable<TurnEvent>, sink: SseSink): Promise<void> {
@@ -92,6 +92,10 @@ class MessagesStreamEncoder {
           tool_use_id: ev.toolUseId,
           content: webSearchContent({ type: 'web_search_result', toolUseId: ev.toolUseId, results: ev.results, ...(ev.error ? { error: ev.error } : {}) }),
         });
+        this.blockStop(ev.index);
+        break;
+      case 'web_fetch_result':
+        this.serverBlock(ev.index, { type: 'web_fetch_tool_result', tool_use_id: ev.toolUseId, content: webFetchContent(ev) });
         this.blockStop(ev.index);
         break;
       case 'keepalive':

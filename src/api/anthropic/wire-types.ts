@@ -10,7 +10,8 @@ export interface AnthropicUsage {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
-  server_tool_use?: { web_search_requests: number };
+  /** web_fetch_requests only when the request offered the web fetch. */
+  server_tool_use?: { web_search_requests: number; web_fetch_requests?: number };
 }
 
 /**
@@ -21,13 +22,31 @@ export type WebSearchToolResultContent =
   | Array<{ type: 'web_search_result'; title: string; url: string; encrypted_content: string; page_age: string | null }>
   | { type: 'web_search_tool_result_error'; error_code: string };
 
+/**
+ * A fetched page as the API gives it: a `document` (plain text, or a base64 PDF) with the
+ * page's title (null when it had none); or the API's error object (decision 095).
+ */
+export type WebFetchToolResultContent =
+  | {
+      type: 'web_fetch_result';
+      url: string;
+      retrieved_at: string | null;
+      content: {
+        type: 'document';
+        source: { type: 'text'; media_type: 'text/plain'; data: string } | { type: 'base64'; media_type: 'application/pdf'; data: string };
+        title: string | null;
+      };
+    }
+  | { type: 'web_fetch_tool_result_error'; error_code: string };
+
 export type AnthropicContentBlock =
   | { type: 'text'; text: string; citations?: TextCitation[] }
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
-  | { type: 'server_tool_use'; id: string; name: 'web_search'; input: Record<string, unknown> }
+  | { type: 'server_tool_use'; id: string; name: 'web_search' | 'web_fetch'; input: Record<string, unknown> }
   | { type: 'web_search_tool_result'; tool_use_id: string; content: WebSearchToolResultContent }
+  | { type: 'web_fetch_tool_result'; tool_use_id: string; content: WebFetchToolResultContent }
   // Never produced by the model; kept so every canonical block has an encoding.
   | { type: 'image'; source: unknown }
   | { type: 'document'; source: unknown; title?: string; context?: string; citations?: { enabled: boolean } }
@@ -69,8 +88,9 @@ export type AnthropicBlockStart =
   | { type: 'thinking'; thinking: '' }
   | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, never> }
-  | { type: 'server_tool_use'; id: string; name: 'web_search'; input: Record<string, never> }
-  | { type: 'web_search_tool_result'; tool_use_id: string; content: WebSearchToolResultContent };
+  | { type: 'server_tool_use'; id: string; name: 'web_search' | 'web_fetch'; input: Record<string, never> }
+  | { type: 'web_search_tool_result'; tool_use_id: string; content: WebSearchToolResultContent }
+  | { type: 'web_fetch_tool_result'; tool_use_id: string; content: WebFetchToolResultContent };
 
 export type AnthropicDelta =
   | { type: 'text_delta'; text: string }

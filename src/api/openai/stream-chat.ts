@@ -128,6 +128,8 @@ class ChatStreamEncoder {
       case 'rate_limit':
       // Hosted search is the upstream's own work: Chat has no item for it (annotations point at the sources).
       case 'server_tool_use':
+      // Only Anthropic clients offer a web fetch (decision 095).
+      case 'web_fetch_result':
         return false;
     }
   }

@@ -103,6 +103,8 @@ export function outputFromContent(
         output.push(messageItem(itemId(responseId, 'msg', index), block.text, 'completed', urlCitations(block.text, hits)));
         break;
       case 'server_tool_use': {
+        // Only Anthropic clients offer a web fetch (decision 095); Responses has no item for one.
+        if (block.name !== 'web_search') break;
         const result = content.find((b) => b.type === 'web_search_result' && b.toolUseId === block.id);
         const failed = result?.type === 'web_search_result' && result.error !== undefined;
         const found = result?.type === 'web_search_result' ? result.results : undefined;

@@ -191,7 +191,10 @@ class ResponsesStreamEncoder {
         break;
       }
       case 'server_tool_use':
-        this.searchStart(ev.id, ev.input.query);
+        // Only Anthropic clients offer a web fetch (decision 095); Responses has no item for one.
+        if (ev.name === 'web_search') this.searchStart(ev.id, ev.input.query);
+        break;
+      case 'web_fetch_result':
         break;
       case 'web_search_result':
         this.searchDone(ev.toolUseId, ev.results, ev.error !== undefined);
