@@ -47,7 +47,7 @@ export interface SeenRequest {
   ua: string;
 }
 
-export async function startPublicWebHost(): Promise<PublicWebHost & { request: (path: string) => Promise<SeenRequest> }> {
+export async function startPublicWebHost(): Promise<PublicWebHost & { request: (path: string) => Promise<SeenRequest>; seen: () => SeenRequest[] }> {
   if (process.getuid?.() !== 0) throw new Error('the public web host needs root (a network namespace); CI runs the tests as root');
   const n = randomInt(1, 16000); // a distinct /30 and names per host (test files run in parallel)
   const ns = `mpfetch${n}`;
@@ -108,6 +108,8 @@ export async function startPublicWebHost(): Promise<PublicWebHost & { request: (
         await new Promise((r) => setTimeout(r, 20));
       }
     },
+    /** Every request the server has logged so far (for "never reached it" checks). */
+    seen: () => lines.map((l) => JSON.parse(l) as SeenRequest),
     stop: () => {
       child.kill('SIGKILL');
       cleanup();

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TurnEvent } from '../turn/types.js';
 import { type CliMessage, CliTurnTranslator } from './cli-turn-translator.js';
 import { fromCliToolName } from './client-tool-names.js';
+import type { WebFetchOutcome } from './web-fetch-tool.js';
 
 /**
  * Replays the CLI's own output (captured from the pinned CLI by
@@ -365,11 +366,11 @@ describe('CliTurnTranslator error classification on captured CLI failures', () =
     expect(shown.some((e) => e.type === 'block_start' && e.block.type === 'tool_use')).toBe(false);
     const call = shown.find((e) => e.type === 'server_tool_use');
     const result = shown.find((e) => e.type === 'web_search_result');
-    expect(call).toEqual({ type: 'server_tool_use', index: 0, id: 'toolu_capture_ws_01', name: 'web_search', input: { query: 'maxproxy release' } });
+    expect(call).toEqual({ type: 'server_tool_use', index: 0, id: 'srvtoolu_capture_ws_01', name: 'web_search', input: { query: 'maxproxy release' } });
     expect(result).toEqual({
       type: 'web_search_result',
       index: 1,
-      toolUseId: 'toolu_capture_ws_01',
+      toolUseId: 'srvtoolu_capture_ws_01',
       results: [{ title: 'maxproxy 1.0 released', url: 'https://example.com/maxproxy-1-0' }],
     });
     // The answer's text block comes after both, and the searches are counted (the CLI says 0).
@@ -384,11 +385,62 @@ describe('CliTurnTranslator error classification on captured CLI failures', () =
     expect(events.find((e) => e.type === 'web_search_result')).toEqual({
       type: 'web_search_result',
       index: 1,
-      toolUseId: 'toolu_capture_wse_01',
+      toolUseId: 'srvtoolu_capture_wse_01',
       results: [],
       error: { code: 'max_uses_exceeded' },
     });
     expect(events.at(-1)).toMatchObject({ type: 'stop', stopReason: 'end_turn' });
+  });
+
+  it('with the web fetch offered, mcp__maxproxy__web_fetch calls become server_tool_use and web_fetch_result from the kept outcomes (captured)', () => {
+    const page = {
+      url: 'https://example.com/kettle',
+      kind: 'text' as const,
+      mediaType: 'text/html',
+      title: 'Kettle notes',
+      text: 'Use citric acid.',
+      truncated: false,
+    };
+    const outcomes: Record<string, WebFetchOutcome> = {
+      toolu_capture_wf_01: { url: 'https://example.com/kettle', page, retrievedAt: '2026-12-07T11:00:00.000Z' },
+      toolu_capture_wf_02: { url: 'https://example.com/second', error: { code: 'max_uses_exceeded', message: 'limit' } },
+    };
+    const tr = new CliTurnTranslator('sess-1', { clientToolName: fromCliToolName, hostedFetch: { outcome: (id) => outcomes[id] } });
+    const { events } = run('web-fetch', tr);
+    const shown = events.filter((e) => e.type !== 'rate_limit' && e.type !== 'keepalive');
+    // Never a client tool call, and the turn ends as the model's answer.
+    expect(shown.some((e) => e.type === 'block_start' && e.block.type === 'tool_use')).toBe(false);
+    expect(shown.filter((e) => e.type === 'server_tool_use' || e.type === 'web_fetch_result')).toEqual([
+      { type: 'server_tool_use', index: 0, id: 'srvtoolu_capture_wf_01', name: 'web_fetch', input: { url: 'https://example.com/kettle' } },
+      {
+        type: 'web_fetch_result',
+        index: 1,
+        toolUseId: 'srvtoolu_capture_wf_01',
+        url: 'https://example.com/kettle',
+        document: { source: { type: 'text', media_type: 'text/plain', data: 'Use citric acid.' }, title: 'Kettle notes' },
+        retrievedAt: '2026-12-07T11:00:00.000Z',
+      },
+      { type: 'server_tool_use', index: 2, id: 'srvtoolu_capture_wf_02', name: 'web_fetch', input: { url: 'https://example.com/second' } },
+      { type: 'web_fetch_result', index: 3, toolUseId: 'srvtoolu_capture_wf_02', url: 'https://example.com/second', error: { code: 'max_uses_exceeded' } },
+    ]);
+    expect(shown.find((e) => e.type === 'block_start' && e.block.type === 'text')).toMatchObject({ index: 4 });
+    // The refused call fetched nothing: one fetch counted (the CLI's own counter says 0).
+    expect(shown.at(-1)).toMatchObject({ type: 'stop', stopReason: 'end_turn', usage: { serverToolUse: { webSearchRequests: 0, webFetchRequests: 1 } } });
+  });
+
+  it('without the fetch offered the mcp__maxproxy__web_fetch call is a foreign tool: never shown (captured)', () => {
+    const { events } = run('web-fetch');
+    expect(events.some((e) => e.type === 'server_tool_use' || e.type === 'web_fetch_result')).toBe(false);
+    expect(events.some((e) => e.type === 'block_start' && e.block.type === 'tool_use')).toBe(false);
+    const stop = events.at(-1);
+    expect(stop?.type === 'stop' && stop.usage.serverToolUse).toBe(undefined);
+  });
+
+  it('a fetch result the tool kept no outcome for is unavailable, never a page', () => {
+    const tr = new CliTurnTranslator('sess-1', { clientToolName: fromCliToolName, hostedFetch: { outcome: () => undefined } });
+    const { events } = run('web-fetch', tr);
+    const results = events.filter((e) => e.type === 'web_fetch_result');
+    expect(results.map((e) => e.type === 'web_fetch_result' && e.error)).toEqual([{ code: 'unavailable' }, { code: 'unavailable' }]);
   });
 
   it('credit balance too low → billing', () => {

@@ -1,7 +1,9 @@
 import type { SDKAssistantMessage, SDKMessage, SDKPartialAssistantMessage, SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
-import type { RateLimitInfo, StopReason, TextCitation, TurnEvent, Usage } from '../turn/types.js';
+import type { FetchedDocument, RateLimitInfo, StopReason, TextCitation, TurnEvent, Usage } from '../turn/types.js';
 import { emptyUsage } from '../turn/types.js';
 import { type CliFailure, classifyCliFailure } from './cli-errors.js';
+import { WEB_FETCH_CLI_TOOL } from './client-tool-names.js';
+import type { WebFetchOutcome } from './web-fetch-tool.js';
 
 /**
  * What the CLI sends, typed by the pinned Agent SDK's own message union: an SDK upgrade
@@ -75,6 +77,12 @@ export interface TranslatorHooks {
    * and web_search_result events (never a client tool call).
    */
   hostedSearch?: boolean;
+  /**
+   * The daemon's web fetch is offered (decision 095): the CLI's mcp__maxproxy__web_fetch calls
+   * become server_tool_use and web_fetch_result events (never a client tool call), the
+   * result built from the outcome the tool kept by tool-use id.
+   */
+  hostedFetch?: { outcome(toolUseId: string): WebFetchOutcome | undefined };
 }
 
 /** The CLI's built-in search tool (enabled only for sessions whose client offered hosted search). */
@@ -109,6 +117,12 @@ export function searchOutcome(r: unknown): { hits: SearchHit[]; error?: { code: 
   if (typeof count === 'number') searches = count;
   return { hits, ...(error && hits.length === 0 ? { error } : {}), searches };
 }
+
+/**
+ * A hosted tool call's id as the Messages API names server tool calls (`srvtoolu_…`): the
+ * CLI's call is a plain tool_use (`toolu_…`) to it, never one the client runs.
+ */
+export const serverToolId = (id: string): string => id.replace(/^toolu_/, 'srvtoolu_');
 
 /** The CLI's built-in tool behind `outputFormat: json_schema`. */
 export const STRUCTURED_OUTPUT_TOOL = 'StructuredOutput';
@@ -149,12 +163,16 @@ export class CliTurnTranslator {
   private failure: Partial<CliFailure> = {};
   private synthetic = false;
   private syntheticUuid?: string;
-  /** WebSearch calls in progress, by turn-wide block index: their id and input JSON so far. */
-  private readonly searchBlocks = new Map<number, { id: string; json: string }>();
+  /** Hosted tool calls (WebSearch, the daemon's web fetch) in progress, by turn-wide block index: their id and input JSON so far. */
+  private readonly serverCalls = new Map<number, { id: string; name: 'web_search' | 'web_fetch'; json: string }>();
   /** Ids of the WebSearch calls shown as server_tool_use, awaiting their result. */
   private readonly searchIds = new Set<string>();
+  /** Ids of the web fetch calls shown as server_tool_use, awaiting their result. */
+  private readonly fetchIds = new Set<string>();
   /** Upstream searches made in this request (the CLI's own counter stays 0). */
   private webSearches = 0;
+  /** Fetches the daemon ran for this request (a call refused by max_uses fetched nothing). */
+  private webFetches = 0;
   done = false;
   /** The turn ended in an error (its CLI history now holds a synthetic error message). */
   failed = false;
@@ -189,8 +207,8 @@ export class CliTurnTranslator {
         return [];
       }
       case 'user':
-        if (m.parent_tool_use_id || !this.hooks.hostedSearch) return [];
-        return this.searchResult(m);
+        if (m.parent_tool_use_id) return [];
+        return [...(this.hooks.hostedSearch ? this.searchResult(m) : []), ...(this.hooks.hostedFetch ? this.fetchResults(m) : [])];
       case 'system':
         if (m.subtype === 'api_retry') {
           const delay = typeof m.retry_delay_ms === 'number' ? m.retry_delay_ms : 0;
@@ -245,7 +263,11 @@ export class CliTurnTranslator {
         if (cb.type === 'thinking') return [{ type: 'block_start', index, block: { type: 'thinking' } }];
         if (cb.type === 'redacted_thinking') return [{ type: 'block_start', index, block: { type: 'redacted_thinking', data: cb.data ?? '' } }];
         if (cb.type === 'tool_use' && this.hooks.hostedSearch && cb.name === WEB_SEARCH_TOOL) {
-          this.searchBlocks.set(index, { id: cb.id ?? '', json: '' });
+          this.serverCalls.set(index, { id: cb.id ?? '', name: 'web_search', json: '' });
+          return [];
+        }
+        if (cb.type === 'tool_use' && this.hooks.hostedFetch && cb.name === WEB_FETCH_CLI_TOOL) {
+          this.serverCalls.set(index, { id: cb.id ?? '', name: 'web_fetch', json: '' });
           return [];
         }
         if (cb.type === 'tool_use') {
@@ -268,9 +290,9 @@ export class CliTurnTranslator {
       case 'content_block_delta': {
         const index = this.indexBase + e.index;
         const d = e.delta ?? {};
-        const search = this.searchBlocks.get(index);
-        if (search) {
-          if (d.type === 'input_json_delta') search.json += d.partial_json ?? '';
+        const call = this.serverCalls.get(index);
+        if (call) {
+          if (d.type === 'input_json_delta') call.json += d.partial_json ?? '';
           return [];
         }
         if (this.hidden.has(index)) {
@@ -285,18 +307,23 @@ export class CliTurnTranslator {
         return [];
       }
       case 'content_block_stop': {
-        const search = this.searchBlocks.get(this.indexBase + e.index);
-        if (search) {
-          this.searchBlocks.delete(this.indexBase + e.index);
-          let query = '';
+        const index = this.indexBase + e.index;
+        const call = this.serverCalls.get(index);
+        if (call) {
+          this.serverCalls.delete(index);
+          let input: { query?: unknown; url?: unknown } = {};
           try {
-            const input = JSON.parse(search.json || '{}') as { query?: unknown };
-            if (typeof input.query === 'string') query = input.query;
+            input = JSON.parse(call.json || '{}') as typeof input;
           } catch {
-            // The CLI validates the input itself and answers the model; the query stays empty here.
+            // The CLI validates the input itself and answers the model; the query or url stays empty here.
           }
-          this.searchIds.add(search.id);
-          return [{ type: 'server_tool_use', index: this.indexBase + e.index, id: search.id, name: 'web_search', input: { query } }];
+          const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+          if (call.name === 'web_fetch') {
+            this.fetchIds.add(call.id);
+            return [{ type: 'server_tool_use', index, id: serverToolId(call.id), name: 'web_fetch', input: { url: str(input.url) } }];
+          }
+          this.searchIds.add(call.id);
+          return [{ type: 'server_tool_use', index, id: serverToolId(call.id), name: 'web_search', input: { query: str(input.query) } }];
         }
         if (this.hidden.has(this.indexBase + e.index)) return [];
         return [{ type: 'block_stop', index: this.indexBase + e.index }];
@@ -340,8 +367,41 @@ export class CliTurnTranslator {
     this.maxIndexThisMessage++;
     const index = this.indexBase + this.maxIndexThisMessage;
     const error = outcome?.error ?? (block.is_error || !outcome ? { code: 'unavailable' } : undefined);
-    const toolUseId = block.tool_use_id;
+    const toolUseId = serverToolId(block.tool_use_id);
     return [{ type: 'web_search_result', index, toolUseId, results: outcome?.hits ?? [], ...(error ? { error } : {}) }];
+  }
+
+  /**
+   * The CLI got the daemon's web fetch result (its tool_result for the call): the client's
+   * web_fetch_result comes from the structured outcome the tool kept, never from the text.
+   */
+  private fetchResults(m: Extract<CliMessage, { type: 'user' }>): TurnEvent[] {
+    const content = m.message?.content;
+    if (!Array.isArray(content)) return [];
+    const out: TurnEvent[] = [];
+    for (const b of content as Array<{ type?: string; tool_use_id?: string }>) {
+      const id = typeof b === 'object' && b !== null && b.type === 'tool_result' ? b.tool_use_id : undefined;
+      if (!id || !this.fetchIds.has(id)) continue;
+      this.fetchIds.delete(id);
+      const o = this.hooks.hostedFetch?.outcome(id);
+      if (o && !('error' in o && o.error.code === 'max_uses_exceeded')) this.webFetches++;
+      this.maxIndexThisMessage++;
+      const index = this.indexBase + this.maxIndexThisMessage;
+      const toolUseId = serverToolId(id);
+      if (!o) out.push({ type: 'web_fetch_result', index, toolUseId, url: '', error: { code: 'unavailable' } });
+      else if ('error' in o) out.push({ type: 'web_fetch_result', index, toolUseId, url: o.url, error: { code: o.error.code } });
+      else {
+        const p = o.page;
+        const document: FetchedDocument = {
+          source:
+            p.kind === 'text' ? { type: 'text', media_type: 'text/plain', data: p.text } : { type: 'base64', media_type: 'application/pdf', data: p.data },
+          ...(p.title ? { title: p.title } : {}),
+        };
+        // The url the page came from (after redirects), as the API's "fetched content URL".
+        out.push({ type: 'web_fetch_result', index, toolUseId, url: p.url, document, retrievedAt: o.retrievedAt });
+      }
+    }
+    return out;
   }
 
   /** Feeds a non-streamed assistant message through the stream path, block by block. */
@@ -404,7 +464,8 @@ export class CliTurnTranslator {
       t.cacheReadInputTokens += u.cacheReadInputTokens;
       t.cacheCreationInputTokens += u.cacheCreationInputTokens;
     }
-    if (this.hooks.hostedSearch) t.serverToolUse = { webSearchRequests: this.webSearches };
+    if (this.hooks.hostedSearch || this.hooks.hostedFetch)
+      t.serverToolUse = { webSearchRequests: this.webSearches, ...(this.hooks.hostedFetch ? { webFetchRequests: this.webFetches } : {}) };
     return t;
   }
 

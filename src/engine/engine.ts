@@ -65,9 +65,6 @@ export interface EngineOptions {
   allowWebFetch?: boolean;
 }
 
-/** The daemon-run web_fetch tool is not mounted for the CLI yet (decision 095, plan step 2): offers are named ignored. */
-const WEB_FETCH_SERVED = false;
-
 type EngineSlot = Slot<EngineSession>;
 
 /** A spare starts this long after the turn that used up the last one (a quick follow-up turn keeps the cores). */
@@ -182,19 +179,24 @@ export class Engine implements TurnEngine {
    */
   async run(clientReq: TurnRequest, ctx: RunContext): Promise<TurnRun> {
     const startedAt = Date.now();
-    const fetchPolicy = applyFetchPolicy(clientReq, { allowWebFetch: this.opts.allowWebFetch === true, served: WEB_FETCH_SERVED });
+    const fetchPolicy = applyFetchPolicy(clientReq, { allowWebFetch: this.opts.allowWebFetch === true });
     const req = fetchPolicy.req;
     // Long strings (images, pasted files) are hashed ahead in slices: the fingerprints below are synchronous.
     await prepareFingerprint(req.messages, new TimeSlicer());
     const p = this.prepare(req);
     p.ignored.push(...fetchPolicy.ignored);
     ctx.phases?.mark('prepared');
-    // The MCP server behind client tools is loaded the first time a request brings tools.
-    // A failed load (EMFILE…) is not cached: the next request with tools tries again.
-    if (req.tools.length && !this.toolsModule) this.toolsModule = await loadToolsModule().catch((e: unknown) => Promise.reject(resourceFailure(e) ?? e));
+    // The MCP server behind client tools (and the daemon's web fetch) is loaded the first time a
+    // request brings tools. A failed load (EMFILE…) is not cached: the next request with tools tries again.
+    const fetchOffered = req.hostedTools?.webFetch !== undefined;
+    const mcpTools = req.tools.length > 0 || fetchOffered;
+    if (mcpTools && !this.toolsModule) this.toolsModule = await loadToolsModule().catch((e: unknown) => Promise.reject(resourceFailure(e) ?? e));
+    // The fetcher (html-to-text) is loaded only once a request offers the fetch.
+    if (fetchOffered && !this.webFetchModule)
+      this.webFetchModule = await import('./web-fetch-tool.js').catch((e: unknown) => Promise.reject(resourceFailure(e) ?? e));
     // Client tools are served over loopback HTTP from the CLI's start (no race with the first turn).
     // Imported on first use: the MCP SDK and its Zod schemas are ~9 MB of idle RSS (docs/performance.md).
-    if (req.tools.length && !this.toolHost)
+    if (mcpTools && !this.toolHost)
       this.toolHost = await (this.toolHostStarting ??= import('./tool-http-host.js')
         .then((m) => m.ToolHttpHost.start(this.opts.log))
         .catch((e: unknown) => {
@@ -373,7 +375,7 @@ export class Engine implements TurnEngine {
       tools: req.tools,
       outputSchema: p.outputSchema,
       settings: p.settings,
-      ...(req.hostedTools?.webSearch ? { hostedTools: req.hostedTools } : {}),
+      ...(req.hostedTools?.webSearch || req.hostedTools?.webFetch ? { hostedTools: req.hostedTools } : {}),
     };
     let session: EngineSession | undefined;
     let continuity: Continuity;
@@ -427,6 +429,7 @@ export class Engine implements TurnEngine {
   /** The default session factory: a real Claude Code process. */
   private liveSession(spec: SessionSpec): EngineSession {
     const { tools, ...rest } = spec;
+    const fetchOffer = spec.hostedTools?.webFetch;
     const session: LiveSession = new LiveSession({
       claudePath: this.opts.claudePath,
       cwd: this.cwd,
@@ -434,6 +437,8 @@ export class Engine implements TurnEngine {
       ...rest,
       bridge: tools.length && this.toolsModule ? new this.toolsModule.ClientToolBridge(tools) : undefined,
       toolHost: this.toolHost,
+      // The fetch the policy kept (allowWebFetch on): each session counts its own max_uses.
+      webFetch: fetchOffer && this.toolsModule && this.webFetchModule ? new this.webFetchModule.WebFetchTool(fetchOffer, this.toolsModule.mcp) : undefined,
       idleTimeoutMs: this.opts.idleTimeoutMs,
       maxRetryWaitMs: this.opts.maxRetryWaitMs,
       groups: this.groups,
@@ -451,6 +456,7 @@ export class Engine implements TurnEngine {
    */
   private readonly spares: SparePool<EngineSession>;
   private toolsModule?: ToolsModule;
+  private webFetchModule?: typeof import('./web-fetch-tool.js');
   private toolHost?: ToolHttpHost;
   private toolHostStarting?: Promise<ToolHttpHost>;
 

@@ -13,7 +13,7 @@ import type { ContentBlock, HostedTools, ToolResultBlock, TurnError, TurnEvent, 
 import { Channel } from './channel.js';
 import { longRetryWait } from './cli-errors.js';
 import { CliTurnTranslator, STRUCTURED_OUTPUT_TOOL, WEB_SEARCH_TOOL } from './cli-turn-translator.js';
-import { CLIENT_SERVER, fromCliToolName } from './client-tool-names.js';
+import { CLIENT_SERVER, DAEMON_SERVER, fromCliToolName } from './client-tool-names.js';
 import type { ClientToolBridge } from './client-tools.js';
 import { webSearchHook } from './hosted-search.js';
 import type { CliModelInfo } from './models.js';
@@ -26,6 +26,7 @@ import { transcriptPath } from './transcript.js';
 import { cliOutputFormat } from './turn-input.js';
 import { SettingsApplier, startOptions, type TurnSettings } from './turn-settings.js';
 import { upstreamErrorFromTranscript } from './upstream-error.js';
+import type { WebFetchTool } from './web-fetch-tool.js';
 
 /** Writes the system prompt where only this user can read it (prompts can be private). */
 function systemPromptFile(cwd: string, id: string, text: string): string {
@@ -37,16 +38,18 @@ function systemPromptFile(cwd: string, id: string, text: string): string {
 }
 
 /**
- * The client tools' MCP config in a file only this user can read, named on the command line
- * instead of the config itself: the URL carries the tool server's token, and a command
- * line is readable by every local user in /proc/<pid>/cmdline (docs/decisions/090). The
- * CLI reads `--mcp-config FILE` at start-up exactly as it reads the inline JSON.
+ * The MCP config (the client's tools, the daemon's web fetch) in a file only this user can
+ * read, named on the command line instead of the config itself: the URLs carry the tool
+ * servers' tokens, and a command line is readable by every local user in
+ * /proc/<pid>/cmdline (docs/decisions/090). The CLI reads `--mcp-config FILE` at start-up
+ * exactly as it reads the inline JSON.
  */
-function mcpConfigFile(cwd: string, id: string, url: string): string {
+function mcpConfigFile(cwd: string, id: string, urls: Record<string, string>): string {
   const dir = path.join(path.dirname(cwd), 'mcp');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, `${id}.json`);
-  const config = { mcpServers: { [CLIENT_SERVER]: { type: 'http', url, alwaysLoad: true, timeout: 86_400_000 } } };
+  const mcpServers = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, { type: 'http', url, alwaysLoad: true, timeout: 86_400_000 }]));
+  const config = { mcpServers };
   fs.writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
   return file;
 }
@@ -64,8 +67,10 @@ export interface LiveSessionOptions {
   system?: string;
   /** The client's tools (engine loads the module on demand), served over `toolHost`. */
   bridge?: ClientToolBridge;
-  /** Loopback HTTP host that serves `bridge` to the CLI from its command line. */
+  /** Loopback HTTP host that serves `bridge` (and `webFetch`) to the CLI from its command line. */
   toolHost?: ToolHttpHost;
+  /** The daemon's web fetch, only when the client offered its hosted web_fetch and allowWebFetch is on (decision 095). */
+  webFetch?: WebFetchTool;
   /** The client's model settings for the first turn (needed up front when the CLI starts that turn itself). */
   settings?: TurnSettings;
   /** JSON Schema the answer must satisfy (response_format / text.format), enforced by the CLI. */
@@ -142,7 +147,8 @@ export class LiveSession {
   pendingToolIds: string[] = [];
   private toolsEnabled = true;
   private readonly settings: SettingsApplier;
-  private unmountTools?: () => void;
+  private readonly unmounts: Array<() => void> = [];
+  private readonly webFetch?: WebFetchTool;
   /** WebSearch calls the hook allowed in the current turn (max_uses). */
   private searchesThisTurn = 0;
 
@@ -151,12 +157,18 @@ export class LiveSession {
     this.model = opts.model;
     this.bridge = opts.bridge;
     this.settings = new SettingsApplier(opts.settings ?? {});
-    let toolUrl: string | undefined;
-    if (this.bridge && opts.toolHost) {
-      const mount = opts.toolHost.mount(this.bridge);
-      toolUrl = mount.url;
-      this.unmountTools = mount.unmount;
-    }
+    const mcpUrls: Record<string, string> = {};
+    const mount = (name: string, source: ClientToolBridge | WebFetchTool | undefined): void => {
+      if (!source || !opts.toolHost) return;
+      const m = opts.toolHost.mount(source);
+      mcpUrls[name] = m.url;
+      this.unmounts.push(m.unmount);
+    };
+    mount(CLIENT_SERVER, this.bridge);
+    if (opts.toolHost) this.webFetch = opts.webFetch;
+    mount(DAEMON_SERVER, this.webFetch);
+    const toolUrl = mcpUrls[CLIENT_SERVER];
+    const fetchUrl = mcpUrls[DAEMON_SERVER];
     const webSearch = opts.hostedTools?.webSearch;
     const options: Options = {
       pathToClaudeCodeExecutable: opts.claudePath,
@@ -189,12 +201,21 @@ export class LiveSession {
       // system prompt) is applied: give it the prompt on the command line, from a file.
       extraArgs: {
         'disable-slash-commands': null,
-        ...(toolUrl ? { 'mcp-config': mcpConfigFile(opts.cwd, this.id, toolUrl) } : {}),
+        ...(toolUrl || fetchUrl ? { 'mcp-config': mcpConfigFile(opts.cwd, this.id, mcpUrls) } : {}),
         ...(opts.autoContinue ? { 'system-prompt-file': systemPromptFile(opts.cwd, this.id, opts.system ?? '') } : {}),
       },
       // On the command line by file (connected before the first turn: alwaysLoad + MCP_CONNECTION_NONBLOCKING=false);
       // a suspended call waits for the client as long as our own watchdog allows, not the CLI's 5 minutes.
-      ...(toolUrl || webSearch ? { allowedTools: [...(toolUrl ? [`mcp__${CLIENT_SERVER}`] : []), ...(webSearch ? [WEB_SEARCH_TOOL] : [])] } : {}),
+      // The daemon's web fetch only for a session whose client offered it (and allowWebFetch is on).
+      ...(toolUrl || fetchUrl || webSearch
+        ? {
+            allowedTools: [
+              ...(toolUrl ? [`mcp__${CLIENT_SERVER}`] : []),
+              ...(fetchUrl ? [`mcp__${DAEMON_SERVER}`] : []),
+              ...(webSearch ? [WEB_SEARCH_TOOL] : []),
+            ],
+          }
+        : {}),
       mcpServersDelivery: 'argv',
       ...(opts.resume ? { resume: opts.resume } : { sessionId: this.id }),
       spawnClaudeCodeProcess: (o) => {
@@ -255,11 +276,13 @@ export class LiveSession {
 
   /** tool_choice "none": hide the client's tools from the next upstream request. */
   async setToolsEnabled(on: boolean): Promise<void> {
-    if (!this.bridge || on === this.toolsEnabled) return;
+    if ((!this.bridge && !this.webFetch) || on === this.toolsEnabled) return;
     // A session-scoped deny rule hides the tools from the next request (measured with 2.1.330).
     // Not toggleMcpServer: the CLI persists a toggled-off server in ~/.claude.json for the
     // working directory, and every later process there would start without the client's tools.
-    await this.q.applyFlagSettings({ permissions: on ? null : { deny: [`mcp__${CLIENT_SERVER}`] } });
+    // "none" means no tool at all: the daemon's web fetch is hidden too.
+    const servers = [...(this.bridge ? [`mcp__${CLIENT_SERVER}`] : []), ...(this.webFetch ? [`mcp__${DAEMON_SERVER}`] : [])];
+    await this.q.applyFlagSettings({ permissions: on ? null : { deny: servers } });
     this.toolsEnabled = on;
   }
 
@@ -294,7 +317,11 @@ export class LiveSession {
     this.state = 'busy';
     if (this.waitTimer) clearTimeout(this.waitTimer);
     this.turns++;
-    if (!continuing) this.searchesThisTurn = 0;
+    if (!continuing) {
+      // max_uses of hosted tools counts per client request; a tool round trip is the same request's turn going on.
+      this.searchesThisTurn = 0;
+      this.webFetch?.beginTurn();
+    }
     this.lastUsed = Date.now();
     const out = new Channel<TurnEvent>();
     let resolveDone!: (o: TurnOutcome) => void;
@@ -307,6 +334,7 @@ export class LiveSession {
         ),
         structuredOutput: this.opts.outputSchema !== undefined,
         hostedSearch: this.opts.hostedTools?.webSearch !== undefined,
+        ...(this.webFetch ? { hostedFetch: this.webFetch } : {}),
         ...(this.opts.outputSchema ? { structuredOutputKey: cliOutputFormat(this.opts.outputSchema).key } : {}),
         model: this.model,
         upstreamErrorMessage: (uuid) => upstreamErrorFromTranscript(transcriptPath(this.opts.env, this.opts.cwd, this.id), uuid),
@@ -465,8 +493,8 @@ export class LiveSession {
     }
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.unmountTools?.();
-    if (this.bridge) fs.rm(path.join(path.dirname(this.opts.cwd), 'mcp', `${this.id}.json`), { force: true }, () => undefined);
+    for (const unmount of this.unmounts) unmount();
+    if (this.unmounts.length) fs.rm(path.join(path.dirname(this.opts.cwd), 'mcp', `${this.id}.json`), { force: true }, () => undefined);
     if (this.opts.autoContinue) fs.rm(path.join(path.dirname(this.opts.cwd), 'prompts', `${this.id}.txt`), { force: true }, () => undefined);
     this.input.end();
     try {

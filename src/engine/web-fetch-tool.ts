@@ -1,13 +1,12 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { type FetchedPage, fetchPage, WebFetchError } from '../net/web-fetch/fetcher.js';
 import type { WebFetchOffer } from '../turn/types.js';
+import { DAEMON_SERVER } from './client-tool-names.js';
 import type { McpRuntime } from './client-tools.js';
 import { normalizeToolId } from './fingerprint.js';
 import type { ToolServerSource } from './tool-http-host.js';
 
-/** The MCP server the daemon's own tools live under; the CLI calls this one mcp__maxproxy__web_fetch (decision 095). */
-export const DAEMON_SERVER = 'maxproxy';
-export const WEB_FETCH_CLI_TOOL = `mcp__${DAEMON_SERVER}__web_fetch`;
+export { DAEMON_SERVER, WEB_FETCH_CLI_TOOL } from './client-tool-names.js';
 
 /** What a fetch gave, kept by tool-use id for the client's web_fetch_tool_result block. */
 export type WebFetchOutcome =
