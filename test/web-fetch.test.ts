@@ -10,6 +10,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ledgerRows, waitFor } from './harness.js';
 import type { MockReply, RecordedRequest } from './mock-upstream.js';
 import { proxySuite } from './proxy-suite.js';
 import { startPublicWebHost } from './public-web-host.js';
@@ -107,7 +108,10 @@ describe('Anthropic hosted web fetch (--allow-web-fetch)', () => {
   it('success, streamed: the page text reaches the upstream as the tool result; the client gets web_fetch_result; web_fetch_requests counted', async () => {
     const url = `${web.origin}/page`;
     plan = [url];
-    const stream = s.anthropic.messages.stream({ model: MODEL, max_tokens: 200, tools: [fetchTool()], messages: [{ role: 'user', content: `Read ${url}` }] });
+    const stream = s.anthropic.messages.stream(
+      { model: MODEL, max_tokens: 200, tools: [fetchTool()], messages: [{ role: 'user', content: `Read ${url}` }] },
+      { headers: { 'x-request-id': 'web-fetch-usage' } },
+    );
     const msg = await stream.finalMessage();
     expect(msg.content.map((b) => b.type)).toEqual(['server_tool_use', 'web_fetch_tool_result', 'text']);
     const use = msg.content[0] as any;
@@ -127,17 +131,24 @@ describe('Anthropic hosted web fetch (--allow-web-fetch)', () => {
     expect(resultText(r)).toContain('Title: Kettle notes');
     expect(resultText(r)).toContain('citric acid');
     expect(resultText(r)).not.toContain('<p>');
+    // The usage ledger keeps the count: [web searches, web fetches].
+    await waitFor(() => ledgerRows(s.proxy.dataDir).some((row) => row.r === 'web-fetch-usage'), 120_000);
+    expect(ledgerRows(s.proxy.dataDir).find((row) => row.r === 'web-fetch-usage').x).toEqual([0, 1]);
   });
 
   it('success, not streamed: the same blocks; a PDF comes back as a base64 document', async () => {
     const url = `${web.origin}/doc.pdf`;
     plan = [url];
-    const msg = await s.anthropic.messages.create({
-      model: MODEL,
-      max_tokens: 200,
-      tools: [fetchTool()],
-      messages: [{ role: 'user', content: `Read ${url}` }],
-    });
+    const { data: msg, response } = await s.anthropic.messages
+      .create({
+        model: MODEL,
+        max_tokens: 200,
+        tools: [fetchTool({ citations: { enabled: true } })],
+        messages: [{ role: 'user', content: `Read ${url}` }],
+      })
+      .withResponse();
+    // The page reaches the model as tool text: there are no document citations to give back.
+    expect(response.headers.get('x-maxproxy-ignored')).toBe('tools.0.citations');
     expect(msg.content.map((b) => b.type)).toEqual(['server_tool_use', 'web_fetch_tool_result', 'text']);
     const content = (msg.content[1] as any).content;
     expect(content).toMatchObject({ type: 'web_fetch_result', url, content: { type: 'document', source: { type: 'base64', media_type: 'application/pdf' } } });

@@ -8,7 +8,9 @@ import type { ErrorKind } from '../turn/types.js';
  *   t startedAt, e endedAt (epoch ms), r requestId, s sessionId, c client, p endpoint,
  *   m model asked for, M model served, o status, k error kind, u [input, output,
  *   cache read, cache write], f ttft ms, d duration ms, b billing (p plan, x extra usage,
- *   u unknown), h / w the 5-hour / weekly reading [utilisation 0..1 | null, resetsAt s | null].
+ *   u unknown), h / w the 5-hour / weekly reading [utilisation 0..1 | null, resetsAt s | null],
+ *   x hosted tool calls [web searches, web fetches] (only on turns that offered a hosted tool;
+ *   the fetches only when the fetch was offered).
  */
 export interface TurnRow {
   t: number;
@@ -27,6 +29,7 @@ export interface TurnRow {
   b: 'p' | 'x' | 'u';
   h?: [number | null, number | null];
   w?: [number | null, number | null];
+  x?: [number] | [number, number];
 }
 
 /** Daily totals kept for days past the retention period (one line per day, client, model and path). */
@@ -78,6 +81,8 @@ export function toRow(r: TurnRecord): TurnRow {
   if (h) row.h = h;
   const w = reading(r.weekly);
   if (w) row.w = w;
+  const st = r.usage.serverToolUse;
+  if (st) row.x = st.webFetchRequests === undefined ? [st.webSearchRequests] : [st.webSearchRequests, st.webFetchRequests];
   return row;
 }
 
@@ -103,6 +108,8 @@ export function fromRow(x: TurnRow): TurnRecord {
   if (h) r.fiveHour = h;
   const w = unreading(x.w);
   if (w) r.weekly = w;
+  if (Array.isArray(x.x))
+    r.usage.serverToolUse = { webSearchRequests: Number(x.x[0]) || 0, ...(x.x.length > 1 ? { webFetchRequests: Number(x.x[1]) || 0 } : {}) };
   return r;
 }
 

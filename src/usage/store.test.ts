@@ -22,6 +22,16 @@ describe('UsageStore', () => {
     expect(fromRow(JSON.parse(JSON.stringify(toRow(r))))).toEqual({ ...r, ttftMs: 12 });
   });
 
+  it('keeps the hosted tool counts (web searches, web fetches) of a turn that offered them', () => {
+    const r = turn({ endedAt: NOW });
+    const hosted = { ...r, usage: { ...r.usage, serverToolUse: { webSearchRequests: 2, webFetchRequests: 3 } } };
+    expect(toRow(hosted).x).toEqual([2, 3]);
+    expect(fromRow(JSON.parse(JSON.stringify(toRow(hosted))))).toEqual(hosted);
+    expect(toRow(r).x).toBeUndefined();
+    const search = { ...r, usage: { ...r.usage, serverToolUse: { webSearchRequests: 1 } } };
+    expect(fromRow(JSON.parse(JSON.stringify(toRow(search))))).toEqual(search);
+  });
+
   it('appends to a segment per local day and reads back after flush', async () => {
     const dir = tmp();
     const s = new UsageStore({ dir, flushMs: 10 });
