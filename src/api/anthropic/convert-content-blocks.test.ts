@@ -91,6 +91,64 @@ describe('convertMessageContent', () => {
     expect(errorOf(() => convertMessageContent([{ type: 'tool_result', tool_use_id: 'a' }], 'assistant', 'm')).param).toBe('m.0.type');
   });
 
+  it('accepts hosted web fetch blocks an earlier answer carried (page, PDF, error), only in assistant messages', () => {
+    const out = convertMessageContent(
+      [
+        { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_fetch', input: { url: 'https://example.com/' } },
+        {
+          type: 'web_fetch_tool_result',
+          tool_use_id: 'srvtoolu_1',
+          content: {
+            type: 'web_fetch_result',
+            url: 'https://example.com/',
+            retrieved_at: '2026-12-07T11:00:00.000Z',
+            content: { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'page' }, title: null },
+          },
+        },
+        {
+          type: 'web_fetch_tool_result',
+          tool_use_id: 'srvtoolu_2',
+          content: {
+            type: 'web_fetch_result',
+            url: 'https://example.com/a.pdf',
+            content: { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBE' } },
+          },
+        },
+        { type: 'web_fetch_tool_result', tool_use_id: 'srvtoolu_3', content: { type: 'web_fetch_tool_result_error', error_code: 'url_not_accessible' } },
+      ],
+      'assistant',
+      'm',
+    );
+    expect(out).toEqual([
+      { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_fetch', input: { url: 'https://example.com/' } },
+      {
+        type: 'web_fetch_result',
+        toolUseId: 'srvtoolu_1',
+        url: 'https://example.com/',
+        retrievedAt: '2026-12-07T11:00:00.000Z',
+        document: { source: { type: 'text', media_type: 'text/plain', data: 'page' } },
+      },
+      {
+        type: 'web_fetch_result',
+        toolUseId: 'srvtoolu_2',
+        url: 'https://example.com/a.pdf',
+        document: { source: { type: 'base64', media_type: 'application/pdf', data: 'JVBE' } },
+      },
+      { type: 'web_fetch_result', toolUseId: 'srvtoolu_3', url: '', error: { code: 'url_not_accessible' } },
+    ]);
+    expect(errorOf(() => convertMessageContent([{ type: 'web_fetch_tool_result', tool_use_id: 'a', content: {} }], 'user', 'm')).param).toBe('m.0.type');
+    expect(errorOf(() => convertMessageContent([{ type: 'web_fetch_tool_result', tool_use_id: 'a', content: {} }], 'assistant', 'm')).param).toBe(
+      'm.0.content.type',
+    );
+    expect(
+      errorOf(() => convertMessageContent([{ type: 'web_fetch_tool_result', tool_use_id: 'a', content: { type: 'web_fetch_result' } }], 'assistant', 'm'))
+        .param,
+    ).toBe('m.0.content.url');
+    expect(errorOf(() => convertMessageContent([{ type: 'server_tool_use', id: 'a', name: 'code_execution', input: {} }], 'assistant', 'm')).param).toBe(
+      'm.0.name',
+    );
+  });
+
   it('names the exact field that is wrong', () => {
     expect(errorOf(() => convertMessageContent([{ type: 'text' }], 'user', 'messages.0.content')).param).toBe('messages.0.content.0.text');
     expect(errorOf(() => convertMessageContent([{ type: 7 }], 'user', 'messages.0.content')).message).toBe(

@@ -32,7 +32,20 @@ export function convertTools(value: unknown[] | undefined, path: string): ToolDe
   return tools;
 }
 
-const isWebSearch = (type: string | undefined): boolean => type?.startsWith('web_search_') === true;
+/**
+ * The one hosted tool of a type family (`web_search_<date>`, `web_fetch_<date>`) in the
+ * request's tools, with its wire field (`tools.N`); a second one is a 400.
+ */
+function findHostedTool(value: unknown[] | undefined, path: string, prefix: 'web_search_' | 'web_fetch_'): { f: Fields; field: string } | undefined {
+  let found: { f: Fields; field: string } | undefined;
+  value?.forEach((raw, i) => {
+    const f = Fields.of(raw, fieldPath(path, i));
+    if (f.string('type')?.startsWith(prefix) !== true) return;
+    if (found) throw invalidAt(f.at('type'), `only one ${prefix.slice(0, -1)} tool may be given`);
+    found = { f, field: fieldPath(path, i) };
+  });
+  return found;
+}
 
 /**
  * The client's hosted web search (`{type: "web_search_<date>", name: "web_search", …}`),
@@ -40,14 +53,8 @@ const isWebSearch = (type: string | undefined): boolean => type?.startsWith('web
  * (named in x-maxproxy-ignored by messagesIgnored).
  */
 export function convertWebSearch(value: unknown[] | undefined, path: string): { offer?: WebSearchOffer } {
-  let offer: WebSearchOffer | undefined;
-  value?.forEach((raw, i) => {
-    const f = Fields.of(raw, fieldPath(path, i));
-    if (!isWebSearch(f.string('type'))) return;
-    if (offer) throw invalidAt(f.at('type'), 'only one web_search tool may be given');
-    offer = limitsOf(f);
-  });
-  return offer ? { offer } : {};
+  const tool = findHostedTool(value, path, 'web_search_');
+  return tool ? { offer: limitsOf(tool.f) } : {};
 }
 
 /** max_uses and the domain lists, shared by web_search_* and web_fetch_*. */
@@ -71,29 +78,25 @@ function limitsOf(f: Fields): WebSearchOffer {
   };
 }
 
-const isWebFetch = (type: string | undefined): boolean => type?.startsWith('web_fetch_') === true;
-
 /**
  * The client's hosted web fetch (`{type: "web_fetch_<date>", name: "web_fetch", …}`),
  * served by the daemon's fetcher when allowWebFetch is on (decision 095); the engine names
  * it ignored otherwise.
  */
 export function convertWebFetch(value: unknown[] | undefined, path: string): { offer?: WebFetchOffer } {
-  let offer: WebFetchOffer | undefined;
-  value?.forEach((raw, i) => {
-    const f = Fields.of(raw, fieldPath(path, i));
-    if (!isWebFetch(f.string('type'))) return;
-    if (offer) throw invalidAt(f.at('type'), 'only one web_fetch tool may be given');
-    const maxContentTokens = f.integer('max_content_tokens', { min: 1 });
-    const citations = f.object('citations')?.boolean('enabled');
-    offer = {
-      field: fieldPath(path, i),
+  const tool = findHostedTool(value, path, 'web_fetch_');
+  if (!tool) return {};
+  const { f, field } = tool;
+  const maxContentTokens = f.integer('max_content_tokens', { min: 1 });
+  const citations = f.object('citations')?.boolean('enabled');
+  return {
+    offer: {
+      field,
       ...limitsOf(f),
       ...(maxContentTokens !== undefined ? { maxContentTokens } : {}),
       ...(citations !== undefined ? { citations } : {}),
-    };
-  });
-  return offer ? { offer } : {};
+    },
+  };
 }
 
 export interface ConvertedToolChoice {

@@ -65,6 +65,58 @@ describe('@anthropic-ai/sdk reads our stream', () => {
     expect(final).toEqual(encodeMessagesResponse(collected.result));
   });
 
+  it('accumulates a hosted web fetch (server_tool_use, web_fetch_tool_result, usage) into the non-streaming answer', async () => {
+    const u = { inputTokens: 30, outputTokens: 9, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 };
+    const fetched: TurnEvent[] = [
+      { type: 'start', messageId: 'msg_wf', model: 'claude-sonnet-5-5', sessionId: 's', usage: u },
+      { type: 'server_tool_use', index: 0, id: 'srvtoolu_01', name: 'web_fetch', input: { url: 'https://example.com/a' } },
+      {
+        type: 'web_fetch_result',
+        index: 1,
+        toolUseId: 'srvtoolu_01',
+        url: 'https://example.com/a',
+        document: { source: { type: 'text', media_type: 'text/plain', data: 'page text' }, title: 'A' },
+        retrievedAt: '2026-12-07T11:00:00.000Z',
+      },
+      { type: 'server_tool_use', index: 2, id: 'srvtoolu_02', name: 'web_fetch', input: { url: 'http://127.0.0.1/' } },
+      { type: 'web_fetch_result', index: 3, toolUseId: 'srvtoolu_02', url: 'http://127.0.0.1/', error: { code: 'url_not_accessible' } },
+      { type: 'server_tool_use', index: 4, id: 'srvtoolu_03', name: 'web_fetch', input: { url: 'ftp://x/' } },
+      { type: 'web_fetch_result', index: 5, toolUseId: 'srvtoolu_03', url: 'ftp://x/', error: { code: 'invalid_input' } },
+      { type: 'block_start', index: 6, block: { type: 'text' } },
+      { type: 'text_delta', index: 6, text: 'Done.' },
+      { type: 'block_stop', index: 6 },
+      { type: 'stop', stopReason: 'end_turn', stopSequence: null, usage: { ...u, serverToolUse: { webSearchRequests: 0, webFetchRequests: 2 } } },
+    ];
+    const sink = new MemorySink();
+    await streamMessages(eventsOf(fetched), sink);
+    const client = clientAnswering(200, sink.toText(), { 'content-type': 'text/event-stream' });
+    const { parsed_output: _p, ...final } = await client.messages.stream(request).finalMessage();
+    const collected = await collectTurn(eventsOf(fetched));
+    if (!collected.ok) throw new Error('collect failed');
+    const answer = encodeMessagesResponse(collected.result);
+    expect(final).toEqual(answer);
+    expect(answer.content).toEqual([
+      { type: 'server_tool_use', id: 'srvtoolu_01', name: 'web_fetch', input: { url: 'https://example.com/a' } },
+      {
+        type: 'web_fetch_tool_result',
+        tool_use_id: 'srvtoolu_01',
+        content: {
+          type: 'web_fetch_result',
+          url: 'https://example.com/a',
+          retrieved_at: '2026-12-07T11:00:00.000Z',
+          content: { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'page text' }, title: 'A' },
+        },
+      },
+      { type: 'server_tool_use', id: 'srvtoolu_02', name: 'web_fetch', input: { url: 'http://127.0.0.1/' } },
+      { type: 'web_fetch_tool_result', tool_use_id: 'srvtoolu_02', content: { type: 'web_fetch_tool_result_error', error_code: 'url_not_accessible' } },
+      { type: 'server_tool_use', id: 'srvtoolu_03', name: 'web_fetch', input: { url: 'ftp://x/' } },
+      // The SDK's WebFetchToolResultErrorCode calls the fetcher's invalid_input invalid_tool_input.
+      { type: 'web_fetch_tool_result', tool_use_id: 'srvtoolu_03', content: { type: 'web_fetch_tool_result_error', error_code: 'invalid_tool_input' } },
+      { type: 'text', text: 'Done.' },
+    ]);
+    expect(answer.usage.server_tool_use).toEqual({ web_search_requests: 0, web_fetch_requests: 2 });
+  });
+
   it('surfaces an error event as an APIError with our error type', async () => {
     const sink = new MemorySink();
     await streamMessages(eventsOf([turn[1], { type: 'error', error: { kind: 'overloaded', message: 'Overloaded' } }]), sink);
