@@ -219,6 +219,54 @@ describe('Anthropic hosted web fetch (--allow-web-fetch)', () => {
     expect(JSON.stringify(sent[0].body)).toContain('And what does that mean?');
   });
 
+  it("beside the client's own tools: both MCP servers reach the CLI; the fetch runs in the daemon, the client tool goes to the client", async () => {
+    const url = `${web.origin}/plain?mixed`;
+    const tools = [{ name: 'get_time', description: 'Current time', input_schema: { type: 'object' as const, properties: {} } }, fetchTool()];
+    s.upstream.setResponder((req) => {
+      const body = req.body as any;
+      const done = toolResults(body).length;
+      if (done === 0) return { blocks: [{ type: 'tool_use', name: FETCH_TOOL, input: { url } }] };
+      if (done === 1) return { blocks: [{ type: 'tool_use', name: 'mcp__client__get_time', input: {} }] };
+      return { blocks: [{ type: 'text', text: ANSWER }] };
+    });
+    const first = await s.anthropic.messages.create({ model: MODEL, max_tokens: 200, tools, messages: [{ role: 'user', content: 'Fetch, then the time.' }] });
+    expect(first.stop_reason).toBe('tool_use');
+    expect(first.content.map((b) => b.type)).toEqual(['server_tool_use', 'web_fetch_tool_result', 'tool_use']);
+    expect((first.content[1] as any).content).toMatchObject({ type: 'web_fetch_result', content: { source: { data: 'plain words' } } });
+    const call = first.content[2] as any;
+    expect(call.name).toBe('get_time');
+    const second = await s.anthropic.messages.create({
+      model: MODEL,
+      max_tokens: 200,
+      tools,
+      messages: [
+        { role: 'user', content: 'Fetch, then the time.' },
+        { role: 'assistant', content: first.content as any },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: '12:00' }] },
+      ],
+    });
+    expect(second.content.at(-1)).toMatchObject({ type: 'text', text: ANSWER });
+    const last = s.upstream.messageRequests.at(-1)!.body as any;
+    expect(toolNames(last).sort()).toEqual(['mcp__client__get_time', FETCH_TOOL]);
+    const results = toolResults(last);
+    expect(resultText(results[0])).toContain('plain words');
+    expect(resultText(results[1])).toMatch(/^12:00/);
+  });
+
+  it('tool_choice none hides the fetch from the model too', async () => {
+    plan = [`${web.origin}/plain?none`];
+    const msg = await s.anthropic.messages.create({
+      model: MODEL,
+      max_tokens: 50,
+      tools: [fetchTool()],
+      tool_choice: { type: 'none' },
+      messages: [{ role: 'user', content: 'Do not fetch.' }],
+    });
+    expect(msg.content).toEqual([{ type: 'text', text: 'no fetch here' }]);
+    expect(s.upstream.messageRequests.length).toBeGreaterThan(0);
+    for (const r of s.upstream.messageRequests) expect(toolNames(r.body)).not.toContain(FETCH_TOOL);
+  });
+
   it('a request without the fetch tool: the CLI has no fetch tool and no built-in tools', async () => {
     const msg = await s.anthropic.messages.create({ model: MODEL, max_tokens: 50, messages: [{ role: 'user', content: 'no fetch please' }] });
     expect(msg.content[0]).toMatchObject({ type: 'text', text: 'no fetch here' });
