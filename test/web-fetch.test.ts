@@ -253,6 +253,43 @@ describe('Anthropic hosted web fetch (--allow-web-fetch)', () => {
     expect(resultText(results[1])).toMatch(/^12:00/);
   });
 
+  it('a fetch and a client tool in one model message: the response that stops for the client tool carries the fetch result too', async () => {
+    const tools = [{ name: 'get_time', description: 'Current time', input_schema: { type: 'object' as const, properties: {} } }, fetchTool()];
+    s.upstream.setResponder((req) => {
+      if (toolResults(req.body).length === 0)
+        return {
+          blocks: [
+            { type: 'tool_use', name: FETCH_TOOL, input: { url: localUrl } },
+            { type: 'tool_use', name: 'mcp__client__get_time', input: {} },
+          ],
+        };
+      return { blocks: [{ type: 'text', text: ANSWER }] };
+    });
+    const first = await s.anthropic.messages.create({ model: MODEL, max_tokens: 200, tools, messages: [{ role: 'user', content: 'Both at once.' }] });
+    expect(first.stop_reason).toBe('tool_use');
+    // In the order the blocks started: the fetch's result came while the client's call waited.
+    expect(first.content.map((b) => b.type)).toEqual(['server_tool_use', 'tool_use', 'web_fetch_tool_result']);
+    expect((first.content[2] as any).tool_use_id).toBe((first.content[0] as any).id);
+    expect((first.content[2] as any).content).toEqual({ type: 'web_fetch_tool_result_error', error_code: 'url_not_accessible' });
+    const call = first.content[1] as any;
+    const second = await s.anthropic.messages.create({
+      model: MODEL,
+      max_tokens: 200,
+      tools,
+      messages: [
+        { role: 'user', content: 'Both at once.' },
+        { role: 'assistant', content: first.content as any },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: '12:00' }] },
+      ],
+    });
+    expect(second.content).toEqual([{ type: 'text', text: ANSWER }]);
+    const results = toolResults(s.upstream.messageRequests.at(-1)!.body);
+    expect(results).toHaveLength(2);
+    expect(resultText(results[0])).toMatch(/url_not_accessible/);
+    expect(resultText(results[1])).toMatch(/^12:00/);
+    expect(localHits).toBe(0);
+  });
+
   it('tool_choice none hides the fetch from the model too', async () => {
     plan = [`${web.origin}/plain?none`];
     const msg = await s.anthropic.messages.create({

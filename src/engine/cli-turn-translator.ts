@@ -173,6 +173,8 @@ export class CliTurnTranslator {
   private webSearches = 0;
   /** Fetches the daemon ran for this request (a call refused by max_uses fetched nothing). */
   private webFetches = 0;
+  /** The message stopped for client tools while web fetches of it had not reported yet. */
+  private suspendAfterFetches = false;
   done = false;
   /** The turn ended in an error (its CLI history now holds a synthetic error message). */
   failed = false;
@@ -340,11 +342,14 @@ export class CliTurnTranslator {
       }
       case 'message_stop': {
         if (this.stopReason === 'tool_use' && this.toolIdsThisMessage.length > 0 && !this.foreignToolThisMessage) {
-          // The client runs these tools: its response ends here; the CLI turn waits in the tool handlers.
-          this.done = true;
-          this.suspended = true;
           this.pendingToolIds = [...this.toolIdsThisMessage];
-          return [{ type: 'stop', stopReason: 'tool_use', stopSequence: null, usage: this.totalUsage() }];
+          // A web fetch called beside the client's tools runs meanwhile and the CLI reports it
+          // while the client's calls wait (measured): its result belongs in this response.
+          if (this.fetchIds.size > 0) {
+            this.suspendAfterFetches = true;
+            return [];
+          }
+          return this.suspend();
         }
         return [];
       }
@@ -369,6 +374,13 @@ export class CliTurnTranslator {
     const error = outcome?.error ?? (block.is_error || !outcome ? { code: 'unavailable' } : undefined);
     const toolUseId = serverToolId(block.tool_use_id);
     return [{ type: 'web_search_result', index, toolUseId, results: outcome?.hits ?? [], ...(error ? { error } : {}) }];
+  }
+
+  /** The client runs the pending tools: its response ends here; the CLI turn waits in the tool handlers. */
+  private suspend(): TurnEvent[] {
+    this.done = true;
+    this.suspended = true;
+    return [{ type: 'stop', stopReason: 'tool_use', stopSequence: null, usage: this.totalUsage() }];
   }
 
   /**
@@ -401,6 +413,7 @@ export class CliTurnTranslator {
         out.push({ type: 'web_fetch_result', index, toolUseId, url: p.url, document, retrievedAt: o.retrievedAt });
       }
     }
+    if (this.suspendAfterFetches && this.fetchIds.size === 0) out.push(...this.suspend());
     return out;
   }
 
