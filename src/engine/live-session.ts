@@ -318,7 +318,7 @@ export class LiveSession {
     if (this.waitTimer) clearTimeout(this.waitTimer);
     this.turns++;
     if (!continuing) {
-      // max_uses of hosted tools counts per client request; a tool round trip is the same request's turn going on.
+      // Hosted tools' max_uses count per CLI turn: a request that only brings client tool results continues it and keeps the count.
       this.searchesThisTurn = 0;
       this.webFetch?.beginTurn();
     }
