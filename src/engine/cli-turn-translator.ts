@@ -173,8 +173,8 @@ export class CliTurnTranslator {
   private webSearches = 0;
   /** Fetches the daemon ran for this request (a call refused by max_uses fetched nothing). */
   private webFetches = 0;
-  /** The message stopped for client tools while web fetches of it had not reported yet. */
-  private suspendAfterFetches = false;
+  /** The message stopped for client tools while hosted tool calls of it (search, fetch) had not reported yet. */
+  private suspendAfterHosted = false;
   done = false;
   /** The turn ended in an error (its CLI history now holds a synthetic error message). */
   failed = false;
@@ -208,9 +208,12 @@ export class CliTurnTranslator {
         }
         return [];
       }
-      case 'user':
+      case 'user': {
         if (m.parent_tool_use_id) return [];
-        return [...(this.hooks.hostedSearch ? this.searchResult(m) : []), ...(this.hooks.hostedFetch ? this.fetchResults(m) : [])];
+        const out = [...(this.hooks.hostedSearch ? this.searchResult(m) : []), ...(this.hooks.hostedFetch ? this.fetchResults(m) : [])];
+        if (this.suspendAfterHosted && !this.hostedPending()) out.push(...this.suspend());
+        return out;
+      }
       case 'system':
         if (m.subtype === 'api_retry') {
           const delay = typeof m.retry_delay_ms === 'number' ? m.retry_delay_ms : 0;
@@ -343,10 +346,11 @@ export class CliTurnTranslator {
       case 'message_stop': {
         if (this.stopReason === 'tool_use' && this.toolIdsThisMessage.length > 0 && !this.foreignToolThisMessage) {
           this.pendingToolIds = [...this.toolIdsThisMessage];
-          // A web fetch called beside the client's tools runs meanwhile and the CLI reports it
-          // while the client's calls wait (measured): its result belongs in this response.
-          if (this.fetchIds.size > 0) {
-            this.suspendAfterFetches = true;
+          // A hosted tool (web search or fetch) called beside the client's tools runs meanwhile,
+          // whatever the order of the calls, and the CLI reports its result while the client's
+          // calls wait (measured for both): its result belongs in this response.
+          if (this.hostedPending()) {
+            this.suspendAfterHosted = true;
             return [];
           }
           return this.suspend();
@@ -374,6 +378,11 @@ export class CliTurnTranslator {
     const error = outcome?.error ?? (block.is_error || !outcome ? { code: 'unavailable' } : undefined);
     const toolUseId = serverToolId(block.tool_use_id);
     return [{ type: 'web_search_result', index, toolUseId, results: outcome?.hits ?? [], ...(error ? { error } : {}) }];
+  }
+
+  /** Hosted tool calls shown as server_tool_use whose results the CLI has not reported yet. */
+  private hostedPending(): boolean {
+    return this.searchIds.size > 0 || this.fetchIds.size > 0;
   }
 
   /** The client runs the pending tools: its response ends here; the CLI turn waits in the tool handlers. */
@@ -413,7 +422,6 @@ export class CliTurnTranslator {
         out.push({ type: 'web_fetch_result', index, toolUseId, url: p.url, document, retrievedAt: o.retrievedAt });
       }
     }
-    if (this.suspendAfterFetches && this.fetchIds.size === 0) out.push(...this.suspend());
     return out;
   }
 
