@@ -44,6 +44,40 @@ function responder(req: RecordedRequest): MockReply {
   return { blocks: [{ type: 'tool_use', name: 'WebSearch', input: { query: 'maxproxy release' } }] };
 }
 
+const toolResults = (body: any): any[] =>
+  (body?.messages ?? []).flatMap((m: any) => (Array.isArray(m.content) ? m.content.filter((b: any) => b.type === 'tool_result') : []));
+/** The text the CLI gave the model as a tool result (a string or text blocks). */
+const resultText = (r: any): string => (typeof r.content === 'string' ? r.content : (r.content ?? []).map((b: any) => b.text ?? '').join(''));
+const BOTH_ANSWER = 'maxproxy 1.0 is out, and it is 12:00.';
+
+/** The model calls the client's tool before the search in its message. */
+let clientFirst = false;
+/** One model message calls WebSearch and the client's get_time; with both results, the answer. */
+function besideClientTool(req: RecordedRequest): MockReply {
+  const body = req.body as any;
+  if (isSearchRequest(body)) return responder(req);
+  if (toolResults(body).length === 0) {
+    const calls = [
+      { type: 'tool_use' as const, name: 'WebSearch', input: { query: 'maxproxy release' } },
+      { type: 'tool_use' as const, name: 'mcp__client__get_time', input: {} },
+    ];
+    return { blocks: clientFirst ? calls.reverse() : calls };
+  }
+  return { blocks: [{ type: 'text', text: BOTH_ANSWER }] };
+}
+
+/**
+ * Upstream, for a search beside a client tool: the CLI searched once, before the client's
+ * result came (checked by the caller), and the continuation carried both tool results.
+ */
+function expectBothResultsUpstream(): void {
+  expect(searchRequests()).toHaveLength(1);
+  const results = toolResults(s.upstream.messageRequests.at(-1)!.body);
+  expect(results).toHaveLength(2);
+  expect(results.map(resultText).find((t) => t.startsWith('Web search results for query: "maxproxy release"'))).toContain(URL1);
+  expect(results.map(resultText).some((t) => t.startsWith('12:00'))).toBe(true);
+}
+
 const s = proxySuite({ responder });
 const searchRequests = () => s.upstream.messageRequests.filter((r) => isSearchRequest(r.body));
 const offeredWebSearch = () => s.upstream.messageRequests.some((r) => ((r.body as any).tools ?? []).some((t: any) => t.name === 'WebSearch'));
@@ -158,6 +192,80 @@ describe('Anthropic hosted web search', () => {
     }
   });
 
+  it.each([false, true])(
+    'a search and a client tool in one model message (streamed: %s): the response that stops for the client tool carries the search result; the tool result continues live',
+    async (streamed) => {
+      searchError = undefined;
+      s.upstream.setResponder(besideClientTool);
+      const tools = [
+        { name: 'get_time', description: 'Current time', input_schema: { type: 'object' as const, properties: {} } },
+        { type: 'web_search_20250305' as const, name: 'web_search' as const },
+      ];
+      const prompt = `Search and tell me the time (anthropic, streamed ${streamed}).`;
+      const params = { model: MODEL, max_tokens: 200, tools, messages: [{ role: 'user' as const, content: prompt }] };
+      const first = streamed ? await s.anthropic.messages.stream(params).finalMessage() : await s.anthropic.messages.create(params);
+      expect(first.stop_reason).toBe('tool_use');
+      // In the order the blocks started: the search's result came while the client's call waited.
+      expect(first.content.map((b) => b.type)).toEqual(['server_tool_use', 'tool_use', 'web_search_tool_result']);
+      const [call, clientCall, result] = first.content as any[];
+      expect(call).toMatchObject({ name: 'web_search', input: { query: 'maxproxy release' } });
+      expect(call.id).toMatch(/^srvtoolu_/);
+      expect(clientCall).toMatchObject({ type: 'tool_use', name: 'get_time', input: {} });
+      expect(result.tool_use_id).toBe(call.id);
+      expect(result.content).toEqual([{ type: 'web_search_result', title: TITLE1, url: URL1, encrypted_content: '', page_age: null }]);
+      expect(first.usage.server_tool_use?.web_search_requests).toBe(1);
+      // The search reached the upstream before the client answered its call.
+      expect(searchRequests()).toHaveLength(1);
+      expect(toolResults(s.upstream.messageRequests.at(-1)!.body)).toHaveLength(0);
+
+      const second = await s.anthropic.messages.create({
+        ...params,
+        messages: [
+          { role: 'user', content: prompt },
+          { role: 'assistant', content: first.content as any },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: clientCall.id, content: '12:00' }] },
+        ],
+      });
+      expect(second.stop_reason).toBe('end_turn');
+      expect(second.content).toEqual([{ type: 'text', text: BOTH_ANSWER }]);
+      const continuities = [...s.proxy.output().matchAll(/"continuity":"([a-z_]+)"/g)].map((m) => m[1]);
+      expect(continuities.at(-1)).toBe('live');
+      expectBothResultsUpstream();
+    },
+  );
+
+  it('the client tool called before the search in the message: the CLI still searches meanwhile, and the response carries the result', async () => {
+    searchError = undefined;
+    clientFirst = true;
+    try {
+      s.upstream.setResponder(besideClientTool);
+      const tools = [
+        { name: 'get_time', description: 'Current time', input_schema: { type: 'object' as const, properties: {} } },
+        { type: 'web_search_20250305' as const, name: 'web_search' as const },
+      ];
+      const prompt = 'Tell me the time, then search (anthropic, client tool first).';
+      const first = await s.anthropic.messages.create({ model: MODEL, max_tokens: 200, tools, messages: [{ role: 'user', content: prompt }] });
+      expect(first.stop_reason).toBe('tool_use');
+      expect(first.content.map((b) => b.type)).toEqual(['tool_use', 'server_tool_use', 'web_search_tool_result']);
+      expect((first.content[2] as any).tool_use_id).toBe((first.content[1] as any).id);
+      expect(searchRequests()).toHaveLength(1);
+      const second = await s.anthropic.messages.create({
+        model: MODEL,
+        max_tokens: 200,
+        tools,
+        messages: [
+          { role: 'user', content: prompt },
+          { role: 'assistant', content: first.content as any },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: (first.content[0] as any).id, content: '12:00' }] },
+        ],
+      });
+      expect(second.content).toEqual([{ type: 'text', text: BOTH_ANSWER }]);
+      expectBothResultsUpstream();
+    } finally {
+      clientFirst = false;
+    }
+  });
+
   it('without the hosted tool, the CLI is never offered WebSearch', async () => {
     const msg = await s.anthropic.messages.create({ model: MODEL, max_tokens: 50, messages: [{ role: 'user', content: 'no search please' }] });
     expect(msg.content[0]).toMatchObject({ type: 'text', text: 'no search here' });
@@ -213,6 +321,52 @@ describe('Responses hosted web search', () => {
     }
   });
 
+  it.each([false, true])(
+    'a search and a function call in one model message (streamed: %s): web_search_call completed and the function_call; its output continues to the answer',
+    async (streamed) => {
+      searchError = undefined;
+      s.upstream.setResponder(besideClientTool);
+      const tools = [
+        { type: 'web_search' as const },
+        { type: 'function' as const, name: 'get_time', description: 'Current time', parameters: { type: 'object', properties: {} }, strict: false },
+      ];
+      const input = `Search and tell me the time (responses, streamed ${streamed}).`;
+      let first: any;
+      if (streamed) {
+        const stream = await s.openai.responses.create({ model: MODEL, input, tools, stream: true });
+        const types: string[] = [];
+        for await (const ev of stream) {
+          types.push(ev.type);
+          if (ev.type === 'response.completed') first = ev.response;
+        }
+        // The search item completes within the response, before it ends.
+        expect(types.indexOf('response.web_search_call.completed')).toBeGreaterThan(types.indexOf('response.function_call_arguments.done'));
+        expect(types.indexOf('response.web_search_call.completed')).toBeLessThan(types.indexOf('response.completed'));
+      } else first = await s.openai.responses.create({ model: MODEL, input, tools });
+      expect(first.status).toBe('completed');
+      expect(first.output.map((o: any) => o.type)).toEqual(['web_search_call', 'function_call']);
+      expect(first.output[0]).toMatchObject({
+        type: 'web_search_call',
+        status: 'completed',
+        action: { type: 'search', query: 'maxproxy release', sources: [{ type: 'url', url: URL1 }] },
+      });
+      const call = first.output[1];
+      expect(call).toMatchObject({ type: 'function_call', name: 'get_time', status: 'completed' });
+      expect(searchRequests()).toHaveLength(1);
+      expect(toolResults(s.upstream.messageRequests.at(-1)!.body)).toHaveLength(0);
+
+      const second = await s.openai.responses.create({
+        model: MODEL,
+        tools,
+        input: [{ role: 'user', content: input }, ...first.output, { type: 'function_call_output', call_id: call.call_id, output: '12:00' }],
+      });
+      expect(second.output_text).toBe(BOTH_ANSWER);
+      const continuities = [...s.proxy.output().matchAll(/"continuity":"([a-z_]+)"/g)].map((m) => m[1]);
+      expect(continuities.at(-1)).toBe('live');
+      expectBothResultsUpstream();
+    },
+  );
+
   it("Codex's cached-only web_search (external_web_access false) does not turn on live search", async () => {
     const r = await s.openai.responses.create({
       model: MODEL,
@@ -225,6 +379,57 @@ describe('Responses hosted web search', () => {
 });
 
 describe('Chat Completions hosted web search', () => {
+  it.each([false, true])(
+    'web_search_options and a function in one model message (streamed: %s): the tool_calls finish waits for the search; the tool result continues to the answer',
+    async (streamed) => {
+      searchError = undefined;
+      s.upstream.setResponder(besideClientTool);
+      const tools = [
+        { type: 'function' as const, function: { name: 'get_time', description: 'Current time', parameters: { type: 'object', properties: {} } } },
+      ];
+      const messages = [{ role: 'user' as const, content: `Search and tell me the time (chat, streamed ${streamed}).` }];
+      let finish: string | null | undefined;
+      let calls: Array<{ id: string; name: string }> = [];
+      let annotations: unknown[] | undefined;
+      if (streamed) {
+        const stream = await s.openai.chat.completions.create({ model: MODEL, messages, tools, web_search_options: {}, stream: true });
+        for await (const chunk of stream) {
+          const c = chunk.choices[0];
+          for (const t of c?.delta?.tool_calls ?? []) if (t.id) calls.push({ id: t.id, name: t.function?.name ?? '' });
+          if ((c?.delta as any)?.annotations) annotations = [...(annotations ?? []), ...(c.delta as any).annotations];
+          if (c?.finish_reason) finish = c.finish_reason;
+        }
+      } else {
+        const c = await s.openai.chat.completions.create({ model: MODEL, messages, tools, web_search_options: {} });
+        finish = c.choices[0].finish_reason;
+        calls = (c.choices[0].message.tool_calls ?? []).map((t: any) => ({ id: t.id, name: t.function.name }));
+        annotations = c.choices[0].message.annotations;
+      }
+      expect(finish).toBe('tool_calls');
+      expect(calls.map((c) => c.name)).toEqual(['get_time']);
+      // No answer text in this response, so nothing for a url_citation to point into.
+      expect(annotations ?? []).toEqual([]);
+      expect(searchRequests()).toHaveLength(1);
+      expect(toolResults(s.upstream.messageRequests.at(-1)!.body)).toHaveLength(0);
+      const second = await s.openai.chat.completions.create({
+        model: MODEL,
+        tools,
+        web_search_options: {},
+        messages: [
+          ...messages,
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: '{}' } })),
+          },
+          { role: 'tool', tool_call_id: calls[0].id, content: '12:00' },
+        ],
+      });
+      expect(second.choices[0].message.content).toBe(BOTH_ANSWER);
+      expectBothResultsUpstream();
+    },
+  );
+
   it('web_search_options: message.annotations url_citation (non-stream) and on a delta (stream)', async () => {
     searchError = undefined;
     const at = ANSWER.indexOf(URL1);

@@ -395,46 +395,49 @@ describe('CliTurnTranslator error classification on captured CLI failures', () =
   it.each([
     ['web-search-client-tool', 0, 1, 'toolu_capture_wsc_01', 'toolu_capture_wsct_01'],
     ['web-search-client-tool-reversed', 1, 0, 'toolu_capture_wsc_02', 'toolu_capture_wsct_02'],
-  ] as const)('a WebSearch beside a client tool in one message (%s): the stop waits for the search result the CLI reports while the client call waits (captured)', (name, searchAt, clientAt, searchId, clientId) => {
-    const hosted = () => new CliTurnTranslator('sess-1', { clientToolName: fromCliToolName, hostedSearch: true });
-    const tr = hosted();
-    const messages = load(name);
-    // The CLI ran the search while the client's call waited: its result is in the part captured before the client's result was given.
-    const stopAt = messages.findIndex((m) => m.type === 'stream_event' && m.event.type === 'message_stop');
-    const resultAt = messages.findIndex((m) => m.type === 'user');
-    expect(resultAt).toBeGreaterThan(stopAt);
-    expect((messages[resultAt] as any).message.content[0].tool_use_id).toBe(searchId);
-    const upToStop = messages.slice(0, stopAt + 1).flatMap((m) => tr.push(m));
-    // Nothing stops at the message's end: the search has not reported yet.
-    expect(upToStop.some((e) => e.type === 'stop')).toBe(false);
-    expect(tr.suspended).toBe(false);
-    const rest = messages.slice(stopAt + 1).flatMap((m) => tr.push(m));
-    const events = [...upToStop, ...rest].filter((e) => e.type !== 'rate_limit' && e.type !== 'keepalive');
-    expect(events.filter((e) => e.type === 'server_tool_use' || e.type === 'web_search_result' || e.type === 'block_start' || e.type === 'stop')).toEqual([
-      ...(searchAt === 0 ? [] : [{ type: 'block_start', index: clientAt, block: { type: 'tool_use', id: clientId, name: 'get_time' } }]),
-      { type: 'server_tool_use', index: searchAt, id: searchId.replace('toolu_', 'srvtoolu_'), name: 'web_search', input: { query: 'maxproxy release' } },
-      ...(searchAt === 0 ? [{ type: 'block_start', index: clientAt, block: { type: 'tool_use', id: clientId, name: 'get_time' } }] : []),
-      {
-        type: 'web_search_result',
-        index: 2,
-        toolUseId: searchId.replace('toolu_', 'srvtoolu_'),
-        results: [{ title: 'maxproxy 1.0 released', url: 'https://example.com/maxproxy-1-0' }],
-      },
-      {
-        type: 'stop',
-        stopReason: 'tool_use',
-        stopSequence: null,
-        usage: { inputTokens: 50, outputTokens: 20, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, serverToolUse: { webSearchRequests: 1 } },
-      },
-    ]);
-    expect(events.at(-1)?.type).toBe('stop');
-    expect(tr.suspended).toBe(true);
-    expect(tr.pendingToolIds).toEqual([clientId]);
-    // The client's result continues the turn: the next request's translator gets the answer.
-    const next = run(`${name}-continued`, hosted());
-    expect(next.events.filter((e) => e.type === 'text_delta').map((e) => (e as { text: string }).text)).toEqual(['maxproxy 1.0 is out; it is 12:00 UTC.']);
-    expect(next.events.at(-1)).toMatchObject({ type: 'stop', stopReason: 'end_turn', usage: { serverToolUse: { webSearchRequests: 0 } } });
-  });
+  ] as const)(
+    'a WebSearch beside a client tool in one message (%s): the stop waits for the search result the CLI reports while the client call waits (captured)',
+    (name, searchAt, clientAt, searchId, clientId) => {
+      const hosted = () => new CliTurnTranslator('sess-1', { clientToolName: fromCliToolName, hostedSearch: true });
+      const tr = hosted();
+      const messages = load(name);
+      // The CLI ran the search while the client's call waited: its result is in the part captured before the client's result was given.
+      const stopAt = messages.findIndex((m) => m.type === 'stream_event' && m.event.type === 'message_stop');
+      const resultAt = messages.findIndex((m) => m.type === 'user');
+      expect(resultAt).toBeGreaterThan(stopAt);
+      expect((messages[resultAt] as any).message.content[0].tool_use_id).toBe(searchId);
+      const upToStop = messages.slice(0, stopAt + 1).flatMap((m) => tr.push(m));
+      // Nothing stops at the message's end: the search has not reported yet.
+      expect(upToStop.some((e) => e.type === 'stop')).toBe(false);
+      expect(tr.suspended).toBe(false);
+      const rest = messages.slice(stopAt + 1).flatMap((m) => tr.push(m));
+      const events = [...upToStop, ...rest].filter((e) => e.type !== 'rate_limit' && e.type !== 'keepalive');
+      expect(events.filter((e) => e.type === 'server_tool_use' || e.type === 'web_search_result' || e.type === 'block_start' || e.type === 'stop')).toEqual([
+        ...(searchAt === 0 ? [] : [{ type: 'block_start', index: clientAt, block: { type: 'tool_use', id: clientId, name: 'get_time' } }]),
+        { type: 'server_tool_use', index: searchAt, id: searchId.replace('toolu_', 'srvtoolu_'), name: 'web_search', input: { query: 'maxproxy release' } },
+        ...(searchAt === 0 ? [{ type: 'block_start', index: clientAt, block: { type: 'tool_use', id: clientId, name: 'get_time' } }] : []),
+        {
+          type: 'web_search_result',
+          index: 2,
+          toolUseId: searchId.replace('toolu_', 'srvtoolu_'),
+          results: [{ title: 'maxproxy 1.0 released', url: 'https://example.com/maxproxy-1-0' }],
+        },
+        {
+          type: 'stop',
+          stopReason: 'tool_use',
+          stopSequence: null,
+          usage: { inputTokens: 50, outputTokens: 20, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, serverToolUse: { webSearchRequests: 1 } },
+        },
+      ]);
+      expect(events.at(-1)?.type).toBe('stop');
+      expect(tr.suspended).toBe(true);
+      expect(tr.pendingToolIds).toEqual([clientId]);
+      // The client's result continues the turn: the next request's translator gets the answer.
+      const next = run(`${name}-continued`, hosted());
+      expect(next.events.filter((e) => e.type === 'text_delta').map((e) => (e as { text: string }).text)).toEqual(['maxproxy 1.0 is out; it is 12:00 UTC.']);
+      expect(next.events.at(-1)).toMatchObject({ type: 'stop', stopReason: 'end_turn', usage: { serverToolUse: { webSearchRequests: 0 } } });
+    },
+  );
 
   it('with the web fetch offered, mcp__maxproxy__web_fetch calls become server_tool_use and web_fetch_result from the kept outcomes (captured)', () => {
     const page = {
