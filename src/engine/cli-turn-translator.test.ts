@@ -439,6 +439,34 @@ describe('CliTurnTranslator error classification on captured CLI failures', () =
     },
   );
 
+  it('a web fetch called after a client tool in one message: the CLI still fetches while the client call waits, and the stop waits for it (captured)', () => {
+    const outcome: WebFetchOutcome = { url: 'https://example.com/kettle', error: { code: 'url_not_accessible', message: 'refused' } };
+    const tr = new CliTurnTranslator('sess-1', {
+      clientToolName: fromCliToolName,
+      hostedFetch: { outcome: (id) => (id === 'toolu_capture_wfc_01' ? outcome : undefined) },
+    });
+    const { events } = run('web-fetch-client-tool-reversed', tr);
+    expect(events.filter((e) => e.type === 'server_tool_use' || e.type === 'web_fetch_result' || e.type === 'block_start' || e.type === 'stop')).toEqual([
+      { type: 'block_start', index: 0, block: { type: 'tool_use', id: 'toolu_capture_wfct_01', name: 'get_time' } },
+      { type: 'server_tool_use', index: 1, id: 'srvtoolu_capture_wfc_01', name: 'web_fetch', input: { url: 'https://example.com/kettle' } },
+      { type: 'web_fetch_result', index: 2, toolUseId: 'srvtoolu_capture_wfc_01', url: 'https://example.com/kettle', error: { code: 'url_not_accessible' } },
+      {
+        type: 'stop',
+        stopReason: 'tool_use',
+        stopSequence: null,
+        usage: {
+          inputTokens: 50,
+          outputTokens: 20,
+          cacheReadInputTokens: 0,
+          cacheCreationInputTokens: 0,
+          serverToolUse: { webSearchRequests: 0, webFetchRequests: 1 },
+        },
+      },
+    ]);
+    expect(tr.suspended).toBe(true);
+    expect(tr.pendingToolIds).toEqual(['toolu_capture_wfct_01']);
+  });
+
   it('with the web fetch offered, mcp__maxproxy__web_fetch calls become server_tool_use and web_fetch_result from the kept outcomes (captured)', () => {
     const page = {
       url: 'https://example.com/kettle',
