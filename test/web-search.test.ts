@@ -266,6 +266,42 @@ describe('Anthropic hosted web search', () => {
     }
   });
 
+  it('a search refused for max_uses beside a client tool: the refusal is its result, and the response still stops for the client tool (no wait for a search that never runs)', async () => {
+    searchError = undefined;
+    // First message: one search (the limit); second: another search beside the client's tool.
+    s.upstream.setResponder((req) => {
+      const body = req.body as any;
+      if (isSearchRequest(body)) return responder(req);
+      const done = toolResults(body).length;
+      if (done === 0) return { blocks: [{ type: 'tool_use', name: 'WebSearch', input: { query: 'first' } }] };
+      if (done === 1)
+        return {
+          blocks: [
+            { type: 'tool_use', name: 'WebSearch', input: { query: 'second' } },
+            { type: 'tool_use', name: 'mcp__client__get_time', input: {} },
+          ],
+        };
+      return { blocks: [{ type: 'text', text: BOTH_ANSWER }] };
+    });
+    const tools = [
+      { name: 'get_time', description: 'Current time', input_schema: { type: 'object' as const, properties: {} } },
+      { type: 'web_search_20250305' as const, name: 'web_search' as const, max_uses: 1 },
+    ];
+    const first = await s.anthropic.messages.create({
+      model: MODEL,
+      max_tokens: 200,
+      tools,
+      messages: [{ role: 'user', content: 'Search twice, with the time.' }],
+    });
+    expect(first.stop_reason).toBe('tool_use');
+    expect(first.content.map((b) => b.type)).toEqual(['server_tool_use', 'web_search_tool_result', 'server_tool_use', 'tool_use', 'web_search_tool_result']);
+    const refused = first.content[4] as any;
+    expect(refused.tool_use_id).toBe((first.content[2] as any).id);
+    expect(refused.content).toMatchObject({ type: 'web_search_tool_result_error' });
+    // Only the first search reached the upstream.
+    expect(searchRequests()).toHaveLength(1);
+  });
+
   it('without the hosted tool, the CLI is never offered WebSearch', async () => {
     const msg = await s.anthropic.messages.create({ model: MODEL, max_tokens: 50, messages: [{ role: 'user', content: 'no search please' }] });
     expect(msg.content[0]).toMatchObject({ type: 'text', text: 'no search here' });
