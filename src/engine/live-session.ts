@@ -54,6 +54,9 @@ function mcpConfigFile(cwd: string, id: string, urls: Record<string, string>): s
   return file;
 }
 
+/** A text delta's text in a stream-json stdout line (bench stamps only). */
+const TEXT_DELTA = /"type":"text_delta","text":"((?:[^"\\]|\\.)*)"/g;
+
 /** How long a process may take to start before the first turn's watchdog applies (a cold start on 2 busy cores took seconds). */
 const STARTUP_ALLOWANCE_MS = 60_000;
 
@@ -265,7 +268,9 @@ export class LiveSession {
       const p = this.current?.phases;
       if (!p?.at.stdinWrite) return;
       p.mark('stdoutFirst');
-      if (!p.at.stdoutTextDelta && d.includes('"text_delta"')) p.mark('stdoutTextDelta');
+      if (!d.includes('"text_delta"')) return;
+      p.mark('stdoutTextDelta');
+      for (const m of d.toString('utf8').matchAll(TEXT_DELTA)) p.delta('stdout', JSON.parse(`"${m[1]}"`) as string);
     });
   }
 

@@ -38,6 +38,7 @@ export class HttpSseSink implements SseSink {
     const payload = typeof data === 'string' ? data : JSON.stringify(data);
     this.res.write(`${event ? `event: ${event}\n` : ''}data: ${payload}\n\n`);
     this.phases?.mark('sseFirstData');
+    if (this.phases && payload.length < 2048) this.phases.delta('sse', payload);
   }
 
   comment(text: string): void {

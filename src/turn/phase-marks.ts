@@ -12,10 +12,16 @@ export class PhaseMarks {
   /** Control requests sent to the CLI for this turn (set_model, apply_flag_settings, set_max_thinking_tokens). */
   readonly control: string[] = [];
   info: Record<string, string | number | undefined> = {};
+  /** Per-delta stamps for the forwarding breakdown: [where, when, what] (CLI text delta read, SSE payload written). */
+  readonly deltas: Array<[string, bigint, string]> = [];
 
   /** The first time only: a phase is when something first happened. */
   mark(name: string): void {
     this.at[name] ??= process.hrtime.bigint();
+  }
+
+  delta(where: string, what: string): void {
+    this.deltas.push([where, process.hrtime.bigint(), what]);
   }
 }
 
@@ -27,5 +33,6 @@ export const phaseMarks = (): PhaseMarks | undefined => (PHASE_LOG ? new PhaseMa
 export function writePhaseMarks(p: PhaseMarks | undefined, requestId: string): void {
   if (!p || !PHASE_LOG) return;
   const at = Object.fromEntries(Object.entries(p.at).map(([k, v]) => [k, v.toString()]));
-  fs.appendFile(PHASE_LOG, `${JSON.stringify({ requestId, ...p.info, control: p.control, at })}\n`, () => undefined);
+  const deltas = p.deltas.map(([where, t, what]) => [where, t.toString(), what]);
+  fs.appendFile(PHASE_LOG, `${JSON.stringify({ requestId, ...p.info, control: p.control, at, deltas })}\n`, () => undefined);
 }
