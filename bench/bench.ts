@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bundledClaudePath } from '../src/engine/claude-binary.js';
-import { childClaudePids, sleep, tempDir, waitFor } from '../test/harness.js';
+import { childClaudePids, processesMatching, sleep, tempDir, waitFor } from '../test/harness.js';
 import { MockUpstream } from '../test/mock-upstream.js';
 import { benchClientView, type ClientView, clientViewLines } from './client-view.js';
 import { DirectSession, directEnv, directOneShot, PLAIN_CHAT_FLAGS, SYSTEM, streamChat } from './clients.js';
@@ -242,6 +242,9 @@ async function main(): Promise<void> {
     }
 
     // Forwarding per delta: CLI stdout line (tap) → the client's socket read, and fetch's reader beside it (decision 098).
+    // The previous daemon's CLIs exit after it: their teardown is not this measurement's.
+    await waitFor(async () => processesMatching(bin).length === 0, 30_000).catch(() => log('forwarding: CLIs of the previous phase still running'));
+    await sleep(2000);
     const { daemonOutput: _, ...forwarding } = await benchForwarding(upstream, bin, log);
     report.forwarding = forwarding;
   } finally {
