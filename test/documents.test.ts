@@ -5,6 +5,7 @@
  * a history the CLI never saw (rebuilt as a transcript). Refusals answer in each API's format.
  */
 import { describe, expect, it } from 'vitest';
+import { continuities } from './harness.js';
 import { conversationTurns } from './mock-upstream.js';
 import { proxySuite } from './proxy-suite.js';
 
@@ -46,8 +47,6 @@ const documentsIn = (body: any): any[] =>
     Array.isArray(m.content) ? m.content.filter((b: any) => b.type === 'document').map(({ cache_control: _cc, ...b }: any) => b) : [],
   );
 const lastUpstream = () => s.upstream.messageRequests.at(-1)!.body;
-/** How each turn found its conversation, from the daemon's debug log (live, rebuilt, new, ...). */
-const continuities = (): string[] => [...s.proxy.output().matchAll(/"continuity":"([a-z_]+)"/g)].map((m) => m[1]);
 
 const post = (path: string, body: unknown) =>
   fetch(`${s.proxy.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x' }, body: JSON.stringify(body) });
@@ -96,14 +95,14 @@ describe('Anthropic document blocks', () => {
     const doc = { type: 'document' as const, source: { type: 'base64' as const, media_type: 'application/pdf' as const, data: pdf }, title: 'A' };
     const first = [{ role: 'user' as const, content: [doc, { type: 'text' as const, text: 'read this' }] }];
     await s.anthropic.messages.create({ model: MODEL, max_tokens: 100, messages: first });
-    const before = continuities().length;
+    const before = continuities(s.proxy).length;
     await s.anthropic.messages.create({
       model: MODEL,
       max_tokens: 100,
       messages: [...first, { role: 'assistant', content: 'read it' }, { role: 'user', content: 'and now?' }],
     });
     // The same process went on (the fingerprint covers the document), and it still sends the PDF.
-    expect(continuities().slice(before)).toEqual(['live']);
+    expect(continuities(s.proxy).slice(before)).toEqual(['live']);
     expect(documentsIn(lastUpstream())).toEqual([doc]);
 
     // A history no process holds (another document title) is written as a transcript.
@@ -117,7 +116,7 @@ describe('Anthropic document blocks', () => {
         { role: 'user', content: 'go on' },
       ],
     });
-    expect(continuities().at(-1)).toBe('rebuilt');
+    expect(continuities(s.proxy).at(-1)).toBe('rebuilt');
     expect(documentsIn(lastUpstream())).toEqual([other]);
     expect(conversationTurns(lastUpstream()).map((t: any) => t.role)).toEqual(['user', 'assistant', 'user']);
   });

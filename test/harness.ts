@@ -39,6 +39,9 @@ export interface RunningProxy {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** How each turn found its conversation, oldest first, from the daemon's debug log (live, rebuilt, new, ...). */
+export const continuities = (p: RunningProxy): string[] => [...p.output().matchAll(/"continuity":"([a-z_]+)"/g)].map((m) => m[1]);
+
 export function tempDir(prefix = 'maxproxy-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }

@@ -7,7 +7,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
-import { MockUpstream, type ProxyOptions, type RunningProxy, startProxy } from './harness.js';
+import { continuities, MockUpstream, type ProxyOptions, type RunningProxy, startProxy } from './harness.js';
 import type { Responder } from './mock-upstream.js';
 
 export interface ProxySuite {
@@ -59,4 +59,32 @@ export function expectVersionTooOld(message: string, upstream: MockUpstream): vo
   expect(message).toContain('--claude-path');
   expect(upstream.messageRequests.length).toBeGreaterThan(0);
   for (const r of upstream.messageRequests) expect(r.body.model).toBe(NEWER_CLI_MODEL);
+}
+
+/**
+ * Sends an Anthropic answer back in the history with a follow-up question: the turn must
+ * continue the same live CLI process, and only the new user turn goes upstream, on top of the
+ * history the process holds.
+ */
+export async function expectLiveFollowUp(
+  s: ProxySuite,
+  turn: { model: string; tools: Anthropic.Messages.ToolUnion[]; prompt: string; first: Anthropic.Messages.Message },
+): Promise<void> {
+  s.upstream.setResponder(() => ({ blocks: [{ type: 'text', text: 'follow-up answer' }] }));
+  const before = s.upstream.messageRequests.length;
+  const second = await s.anthropic.messages.create({
+    model: turn.model,
+    max_tokens: 200,
+    tools: turn.tools,
+    messages: [
+      { role: 'user', content: turn.prompt },
+      { role: 'assistant', content: turn.first.content as never },
+      { role: 'user', content: 'And what does that mean?' },
+    ],
+  });
+  expect(second.content[0]).toMatchObject({ type: 'text', text: 'follow-up answer' });
+  expect(continuities(s.proxy).at(-1)).toBe('live');
+  const sent = s.upstream.messageRequests.slice(before);
+  expect(sent).toHaveLength(1);
+  expect(JSON.stringify(sent[0].body)).toContain('And what does that mean?');
 }

@@ -8,6 +8,8 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export interface PublicWebHost {
   /** e.g. http://44.0.3.2:8080 */
@@ -115,4 +117,21 @@ export async function startPublicWebHost(): Promise<PublicWebHost & { request: (
       cleanup();
     },
   };
+}
+
+/** A loopback server a fetch must never reach: it answers "local secret" and counts every hit. */
+export interface LoopbackTrap {
+  port: number;
+  hits: () => number;
+  close: () => void;
+}
+
+export async function startLoopbackTrap(): Promise<LoopbackTrap> {
+  let hits = 0;
+  const server = http.createServer((_q, r) => {
+    hits++;
+    r.end('local secret');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as AddressInfo).port, hits: () => hits, close: () => server.close() };
 }

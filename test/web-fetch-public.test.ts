@@ -3,25 +3,16 @@
  * see public-web-host.ts): pages, text, PDFs, the size cap, the user-agent, and redirects
  * re-checked at every hop (a redirect to loopback is refused, too many hops are refused).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchPage, WebFetchError } from '../src/net/web-fetch/fetcher.js';
-import { startPublicWebHost } from './public-web-host.js';
+import { type LoopbackTrap, startLoopbackTrap, startPublicWebHost } from './public-web-host.js';
 
 describe('web fetcher against a public-address server', () => {
   let web: Awaited<ReturnType<typeof startPublicWebHost>>;
-  let local: http.Server;
-  let localPort = 0;
-  let localHits = 0;
+  let local: LoopbackTrap;
   beforeAll(async () => {
     web = await startPublicWebHost();
-    local = http.createServer((_q, r) => {
-      localHits++;
-      r.end('local secret');
-    });
-    await new Promise<void>((r) => local.listen(0, '127.0.0.1', r));
-    localPort = (local.address() as AddressInfo).port;
+    local = await startLoopbackTrap();
   });
   afterAll(() => {
     web?.stop();
@@ -53,16 +44,16 @@ describe('web fetcher against a public-address server', () => {
   it('follows redirects, re-checking every hop: loopback and metadata targets are refused, hops are bounded', async () => {
     expect(await fetchPage(`${web.origin}/hops/3`)).toMatchObject({ kind: 'text', title: 'Kettle notes', url: `${web.origin}/page` });
     for (const target of [
-      `http://127.0.0.1:${localPort}/`,
-      `http://localhost:${localPort}/`,
+      `http://127.0.0.1:${local.port}/`,
+      `http://localhost:${local.port}/`,
       'http://169.254.169.254/latest/meta-data/',
-      `http://[::1]:${localPort}/`,
+      `http://[::1]:${local.port}/`,
     ]) {
       const e = await fetchPage(`${web.origin}/to?u=${encodeURIComponent(target)}`).catch((x: unknown) => x);
       expect(e, target).toBeInstanceOf(WebFetchError);
       expect((e as WebFetchError).code).toBe('url_not_accessible');
     }
-    expect(localHits).toBe(0);
+    expect(local.hits()).toBe(0);
     await expect(fetchPage(`${web.origin}/hops/3`, { maxRedirects: 2 })).rejects.toMatchObject({ code: 'url_not_accessible' });
     await expect(
       fetchPage(`${web.origin}/to?u=${encodeURIComponent('https://elsewhere.example/')}`, { allowHost: (h) => h === web.address }),

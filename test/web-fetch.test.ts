@@ -7,13 +7,11 @@
  * address) are refused and never reached. The public address is a network namespace
  * (public-web-host.ts: root and iproute2).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerRows, waitFor } from './harness.js';
 import type { MockReply, RecordedRequest } from './mock-upstream.js';
-import { proxySuite } from './proxy-suite.js';
-import { startPublicWebHost } from './public-web-host.js';
+import { expectLiveFollowUp, proxySuite } from './proxy-suite.js';
+import { type LoopbackTrap, startLoopbackTrap, startPublicWebHost } from './public-web-host.js';
 
 const MODEL = 'claude-sonnet-4-6';
 const FETCH_TOOL = 'mcp__maxproxy__web_fetch';
@@ -38,17 +36,12 @@ function responder(req: RecordedRequest): MockReply {
 const s = proxySuite({ responder, args: ['--allow-web-fetch'] });
 
 let web: Awaited<ReturnType<typeof startPublicWebHost>>;
-let local: http.Server;
+let local: LoopbackTrap;
 let localUrl = '';
-let localHits = 0;
 beforeAll(async () => {
   web = await startPublicWebHost();
-  local = http.createServer((_q, r) => {
-    localHits++;
-    r.end('local secret');
-  });
-  await new Promise<void>((r) => local.listen(0, '127.0.0.1', r));
-  localUrl = `http://127.0.0.1:${(local.address() as AddressInfo).port}/secret`;
+  local = await startLoopbackTrap();
+  localUrl = `http://127.0.0.1:${local.port}/secret`;
 });
 afterAll(() => {
   web?.stop();
@@ -87,7 +80,7 @@ describe('Anthropic hosted web fetch (--allow-web-fetch)', () => {
     expect(r.is_error).toBe(true);
     expect(resultText(r)).toMatch(/url_not_accessible/);
     expect(resultText(r)).not.toContain('local secret');
-    expect(localHits).toBe(0);
+    expect(local.hits()).toBe(0);
   });
 
   it('a public url that redirects to loopback: refused at the hop, both sides say url_not_accessible, nothing local is hit', async () => {
@@ -102,7 +95,7 @@ describe('Anthropic hosted web fetch (--allow-web-fetch)', () => {
     expect(resultText(r)).toMatch(/url_not_accessible/);
     // The public server was asked (and answered the redirect); the loopback target never was.
     expect((await web.request(`/to?u=${encodeURIComponent(localUrl)}`)).path).toContain('/to');
-    expect(localHits).toBe(0);
+    expect(local.hits()).toBe(0);
   });
 
   it('success, streamed: the page text reaches the upstream as the tool result; the client gets web_fetch_result; web_fetch_requests counted', async () => {
@@ -199,24 +192,7 @@ describe('Anthropic hosted web fetch (--allow-web-fetch)', () => {
     const tools = [fetchTool()];
     const first = await s.anthropic.messages.create({ model: MODEL, max_tokens: 200, tools, messages: [{ role: 'user', content: `Read ${url} please` }] });
     expect(first.content.map((b) => b.type)).toEqual(['server_tool_use', 'web_fetch_tool_result', 'text']);
-    s.upstream.setResponder(() => ({ blocks: [{ type: 'text', text: 'follow-up answer' }] }));
-    const before = s.upstream.messageRequests.length;
-    const second = await s.anthropic.messages.create({
-      model: MODEL,
-      max_tokens: 200,
-      tools,
-      messages: [
-        { role: 'user', content: `Read ${url} please` },
-        { role: 'assistant', content: first.content as any },
-        { role: 'user', content: 'And what does that mean?' },
-      ],
-    });
-    expect(second.content[0]).toMatchObject({ type: 'text', text: 'follow-up answer' });
-    const continuities = [...s.proxy.output().matchAll(/"continuity":"([a-z_]+)"/g)].map((m) => m[1]);
-    expect(continuities.at(-1)).toBe('live');
-    const sent = s.upstream.messageRequests.slice(before);
-    expect(sent).toHaveLength(1);
-    expect(JSON.stringify(sent[0].body)).toContain('And what does that mean?');
+    await expectLiveFollowUp(s, { model: MODEL, tools, prompt: `Read ${url} please`, first });
   });
 
   it("beside the client's own tools: both MCP servers reach the CLI; the fetch runs in the daemon, the client tool goes to the client", async () => {
@@ -287,7 +263,7 @@ describe('Anthropic hosted web fetch (--allow-web-fetch)', () => {
     expect(results).toHaveLength(2);
     expect(resultText(results[0])).toMatch(/url_not_accessible/);
     expect(resultText(results[1])).toMatch(/^12:00/);
-    expect(localHits).toBe(0);
+    expect(local.hits()).toBe(0);
   });
 
   it('tool_choice none hides the fetch from the model too', async () => {

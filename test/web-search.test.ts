@@ -4,8 +4,9 @@
  * CLI makes upstream carries the client's domains; the client gets its API's own shapes.
  */
 import { describe, expect, it } from 'vitest';
+import { continuities } from './harness.js';
 import type { MockReply, RecordedRequest } from './mock-upstream.js';
-import { proxySuite } from './proxy-suite.js';
+import { expectLiveFollowUp, proxySuite } from './proxy-suite.js';
 
 const MODEL = 'claude-sonnet-4-6';
 const URL1 = 'https://example.com/maxproxy-1-0';
@@ -155,25 +156,7 @@ describe('Anthropic hosted web search', () => {
       tools,
       messages: [{ role: 'user', content: 'Search for the continuation test.' }],
     });
-    s.upstream.setResponder(() => ({ blocks: [{ type: 'text', text: 'follow-up answer' }] }));
-    const before = s.upstream.messageRequests.length;
-    const second = await s.anthropic.messages.create({
-      model: MODEL,
-      max_tokens: 200,
-      tools,
-      messages: [
-        { role: 'user', content: 'Search for the continuation test.' },
-        { role: 'assistant', content: first.content as any },
-        { role: 'user', content: 'And what does that mean?' },
-      ],
-    });
-    expect(second.content[0]).toMatchObject({ type: 'text', text: 'follow-up answer' });
-    const continuities = [...s.proxy.output().matchAll(/"continuity":"([a-z_]+)"/g)].map((m) => m[1]);
-    expect(continuities.at(-1)).toBe('live');
-    // Only the new user turn went upstream, on top of the history the process holds.
-    const sent = s.upstream.messageRequests.slice(before);
-    expect(sent).toHaveLength(1);
-    expect(JSON.stringify(sent[0].body)).toContain('And what does that mean?');
+    await expectLiveFollowUp(s, { model: MODEL, tools, prompt: 'Search for the continuation test.', first });
   });
 
   it('a failed search: web_search_tool_result with the error object, then the answer; never a 500', async () => {
@@ -228,8 +211,7 @@ describe('Anthropic hosted web search', () => {
       });
       expect(second.stop_reason).toBe('end_turn');
       expect(second.content).toEqual([{ type: 'text', text: BOTH_ANSWER }]);
-      const continuities = [...s.proxy.output().matchAll(/"continuity":"([a-z_]+)"/g)].map((m) => m[1]);
-      expect(continuities.at(-1)).toBe('live');
+      expect(continuities(s.proxy).at(-1)).toBe('live');
       expectBothResultsUpstream();
     },
   );
@@ -397,8 +379,7 @@ describe('Responses hosted web search', () => {
         input: [{ role: 'user', content: input }, ...first.output, { type: 'function_call_output', call_id: call.call_id, output: '12:00' }],
       });
       expect(second.output_text).toBe(BOTH_ANSWER);
-      const continuities = [...s.proxy.output().matchAll(/"continuity":"([a-z_]+)"/g)].map((m) => m[1]);
-      expect(continuities.at(-1)).toBe('live');
+      expect(continuities(s.proxy).at(-1)).toBe('live');
       expectBothResultsUpstream();
     },
   );
