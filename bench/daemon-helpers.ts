@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { DAEMON_NODE_FLAGS } from '../src/config/node-flags.js';
 import { childClaudePids, MAIN, type RunningProxy, sleep, startProxy, waitFor } from '../test/harness.js';
 import type { MockUpstream } from '../test/mock-upstream.js';
 
@@ -25,7 +26,7 @@ export function rssMb(pid: number): number {
   }
 }
 
-/** BENCH_DAEMON_NODE_ARGS (e.g. `--trace-gc`, `--cpu-prof`) go to the daemon's node, to find a figure's cause. */
+/** BENCH_DAEMON_NODE_ARGS (e.g. `--trace-gc`, `--cpu-prof`) go to the daemon's node after its own flags (a later flag wins), to find a figure's cause. */
 const NODE_ARGS = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 export const startDaemon = (upstream: MockUpstream, args: string[], claudeEnv: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) =>
@@ -34,7 +35,7 @@ export const startDaemon = (upstream: MockUpstream, args: string[], claudeEnv: R
     args: ['--log-level', 'warn', '--max-concurrent', '4', ...args],
     claudeEnv,
     env,
-    ...(NODE_ARGS.length ? { command: { file: process.execPath, args: [...NODE_ARGS, MAIN] } } : {}),
+    ...(NODE_ARGS.length ? { command: { file: process.execPath, args: [...DAEMON_NODE_FLAGS, ...NODE_ARGS, MAIN] } } : {}),
   });
 
 export async function stopDaemon(p: RunningProxy): Promise<void> {

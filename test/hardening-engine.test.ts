@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAEMON_NODE_FLAGS } from '../src/config/node-flags.js';
 import { alive, anthropicStreamSummary, openaiStreamSummary, post } from './fault-kit.js';
 import { childClaudePids, MAIN, MockUpstream, startProxy, tempDir, waitFor } from './harness.js';
 import type { RecordedRequest } from './mock-upstream.js';
@@ -28,7 +29,11 @@ const hasToolResult = (r: RecordedRequest) => JSON.stringify(r.body.messages.at(
 
 describe('descriptor exhaustion is a moment, not a verdict (defect 2)', () => {
   it('EMFILE while loading the tool bridge answers a retryable 503; the next tools requests succeed', async () => {
-    const proxy = await startProxy({ upstream, args: ['--warm-spares', '0'], command: { file: process.execPath, args: ['--import', HOOK, MAIN] } });
+    const proxy = await startProxy({
+      upstream,
+      args: ['--warm-spares', '0'],
+      command: { file: process.execPath, args: [...DAEMON_NODE_FLAGS, '--import', HOOK, MAIN] },
+    });
     upstream.reset();
     upstream.setResponder((r) =>
       hasToolResult(r)

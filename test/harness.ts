@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DAEMON_NODE_FLAGS } from '../src/config/node-flags.js';
 import { MockUpstream } from './mock-upstream.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,7 +25,7 @@ export interface ProxyOptions {
   env?: NodeJS.ProcessEnv;
   /** false: tray mode (no --headless); give it a DISPLAY through `env`. Default true. */
   headless?: boolean;
-  /** Which executable runs the daemon (default: node dist/main.js). */
+  /** Which executable runs the daemon (default: node with the daemon's V8 flags on dist/main.js, as the bin runs it). */
   command?: { file: string; args: string[] };
 }
 
@@ -58,7 +59,7 @@ export async function startProxy(opts: ProxyOptions = {}): Promise<RunningProxy>
     ...opts.claudeEnv,
   };
   const args = [
-    ...(opts.command?.args ?? [MAIN]),
+    ...(opts.command?.args ?? [...DAEMON_NODE_FLAGS, MAIN]),
     ...(opts.headless === false ? [] : ['--headless']),
     '--port',
     '0',

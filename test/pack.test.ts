@@ -12,6 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAEMON_NODE_FLAGS } from '../src/config/node-flags.js';
 import { MockUpstream, ROOT, startProxy, tempDir } from './harness.js';
 
 const run = promisify(execFile);
@@ -177,6 +178,9 @@ describe('global install from the npm tarball', () => {
       expect(h.status).toBe('ok');
       // The CLI bundled with the installed Agent SDK, not the repository's.
       expect(h.claude.path.startsWith(pkg)).toBe(true);
+      // The bin's shebang started node with the daemon's V8 flags (env -S split them).
+      const argv = fs.readFileSync(`/proc/${proxy.child.pid}/cmdline`, 'utf8').split('\0');
+      expect(argv.slice(1, 1 + DAEMON_NODE_FLAGS.length)).toEqual([...DAEMON_NODE_FLAGS]);
       // The dashboard is served from the install, chart library included.
       const page = await fetch(`${proxy.url}/`);
       expect(page.status).toBe(200);

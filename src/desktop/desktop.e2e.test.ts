@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAEMON_NODE_FLAGS } from '../config/node-flags.js';
 import { StatusStore } from '../status/store.js';
 import type { Logger } from './logger.js';
 import { type LoginItemSpec, loginItemPath, renderDesktopEntry, renderLaunchAgentPlist, renderSystemdUnit } from './login-item.js';
@@ -127,7 +128,7 @@ describe('desktop e2e (Linux)', () => {
       writeFileSync(file, renderDesktopEntry(spec));
       await run('gio', ['launch', file], { env: { ...process.env, DISPLAY: '' } });
       const argv = await waitFor('argv file', () => (existsSync(argvFile) ? readFileSync(argvFile, 'utf8') : undefined));
-      expect(argv.split('\n').slice(0, -1)).toEqual([spec.execPath, spec.scriptPath, '--data-dir', spec.dataDir]);
+      expect(argv.split('\n').slice(0, -1)).toEqual([spec.execPath, ...DAEMON_NODE_FLAGS, spec.scriptPath, '--data-dir', spec.dataDir]);
     });
 
     it('the systemd unit passes systemd-analyze verify', async () => {
@@ -144,7 +145,7 @@ describe('desktop e2e (Linux)', () => {
       const { stdout } = await run('python3', ['-c', 'import json,plistlib,sys; print(json.dumps(plistlib.load(open(sys.argv[1],"rb"))))', file]);
       expect(JSON.parse(stdout)).toEqual({
         Label: 'dev.maxproxy.daemon',
-        ProgramArguments: [spec.execPath, spec.scriptPath, '--data-dir', spec.dataDir],
+        ProgramArguments: [spec.execPath, ...DAEMON_NODE_FLAGS, spec.scriptPath, '--data-dir', spec.dataDir],
         RunAtLoad: true,
         KeepAlive: { SuccessfulExit: false },
         ProcessType: 'Interactive',

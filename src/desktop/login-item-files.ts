@@ -4,6 +4,7 @@
  * exact output. Installing them is login-item.ts.
  */
 import path from 'node:path';
+import { DAEMON_NODE_FLAGS } from '../config/node-flags.js';
 
 export const LOGIN_ITEM_ID = 'maxproxy';
 export const LAUNCH_AGENT_LABEL = 'dev.maxproxy.daemon';
@@ -37,9 +38,9 @@ export function checkSpec(spec: LoginItemSpec): void {
   if (spec.iconPath !== undefined) checkPath('iconPath', spec.iconPath);
 }
 
-/** The command line every mechanism runs. */
+/** The command line every mechanism runs (node with the daemon's V8 flags, as the bin's shebang has them). */
 export function loginItemArgs(spec: LoginItemSpec): string[] {
-  return [spec.execPath, spec.scriptPath, '--data-dir', spec.dataDir];
+  return [spec.execPath, ...DAEMON_NODE_FLAGS, spec.scriptPath, '--data-dir', spec.dataDir];
 }
 
 /**

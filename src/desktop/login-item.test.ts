@@ -39,8 +39,14 @@ const SIMPLE: LoginItemSpec = {
 const NASTY_PATH = '/opt/node 20/bin:/home/a&b <x>/.local/bin:/home/a&b <x>/.claude/local:/usr/local/bin:/opt/homebrew/bin:/usr/bin:/bin:/usr/sbin:/sbin';
 
 describe('program arguments and PATH', () => {
-  it('runs node on dist/main.js in tray mode with the data dir', () => {
-    expect(loginItemArgs(SIMPLE)).toEqual(['/usr/bin/node', '/opt/maxproxy/dist/main.js', '--data-dir', '/home/user/.local/share/maxproxy']);
+  it('runs node with the daemon flags on dist/main.js in tray mode with the data dir', () => {
+    expect(loginItemArgs(SIMPLE)).toEqual([
+      '/usr/bin/node',
+      '--max-semi-space-size=2',
+      '/opt/maxproxy/dist/main.js',
+      '--data-dir',
+      '/home/user/.local/share/maxproxy',
+    ]);
     expect(loginItemArgs(SIMPLE)).not.toContain('--headless');
   });
   it('PATH: node first, then the usual CLI places, then the system; no duplicates', () => {
@@ -80,7 +86,7 @@ describe('XDG autostart .desktop', () => {
         'Version=1.4',
         'Name=maxproxy',
         'Comment=Use your Claude subscription from OpenAI/Anthropic-compatible tools',
-        'Exec=/usr/bin/node /opt/maxproxy/dist/main.js --data-dir /home/user/.local/share/maxproxy',
+        'Exec=/usr/bin/node --max-semi-space-size=2 /opt/maxproxy/dist/main.js --data-dir /home/user/.local/share/maxproxy',
         'Icon=/opt/maxproxy/assets/tray/linux/idle-44.png',
         'Terminal=false',
         'X-GNOME-Autostart-enabled=true',
@@ -97,7 +103,7 @@ describe('XDG autostart .desktop', () => {
         'Version=1.4',
         'Name=maxproxy',
         'Comment=Use your Claude subscription from OpenAI/Anthropic-compatible tools',
-        String.raw`Exec="/opt/node 20/bin/node" "/home/a&b <x>/it's \\"q\\" \\$HOME 100%%/dist/main.js" --data-dir "/home/a&b <x>/data \\\\ dir"`,
+        String.raw`Exec="/opt/node 20/bin/node" --max-semi-space-size=2 "/home/a&b <x>/it's \\"q\\" \\$HOME 100%%/dist/main.js" --data-dir "/home/a&b <x>/data \\\\ dir"`,
         'Icon=/opt/maxproxy/assets/tray/linux/idle-44.png',
         'Terminal=false',
         'X-GNOME-Autostart-enabled=true',
@@ -126,7 +132,7 @@ describe('systemd user unit', () => {
         '',
         '[Service]',
         'Type=simple',
-        'ExecStart="/usr/bin/node" "/opt/maxproxy/dist/main.js" "--data-dir" "/home/user/.local/share/maxproxy"',
+        'ExecStart="/usr/bin/node" "--max-semi-space-size=2" "/opt/maxproxy/dist/main.js" "--data-dir" "/home/user/.local/share/maxproxy"',
         'Environment="PATH=/usr/bin:/home/user/.local/bin:/home/user/.claude/local:/usr/local/bin:/opt/homebrew/bin:/bin:/usr/sbin:/sbin"',
         'Restart=on-failure',
         'RestartSec=5',
@@ -141,7 +147,7 @@ describe('systemd user unit', () => {
   it('paths with spaces, quotes, $, %, &, <, backslash', () => {
     const unit = renderSystemdUnit(NASTY);
     expect(unit.split('\n').filter((l) => l.startsWith('ExecStart=') || l.startsWith('Environment='))).toEqual([
-      String.raw`ExecStart="/opt/node 20/bin/node" "/home/a&b <x>/it's \"q\" $$HOME 100%%/dist/main.js" "--data-dir" "/home/a&b <x>/data \\ dir"`,
+      String.raw`ExecStart="/opt/node 20/bin/node" "--max-semi-space-size=2" "/home/a&b <x>/it's \"q\" $$HOME 100%%/dist/main.js" "--data-dir" "/home/a&b <x>/data \\ dir"`,
       `Environment="PATH=${NASTY_PATH}"`,
     ]);
     expect(unit).toContain('Restart=on-failure\n');
@@ -165,6 +171,7 @@ describe('macOS LaunchAgent plist', () => {
         '\t<key>ProgramArguments</key>',
         '\t<array>',
         '\t\t<string>/opt/node 20/bin/node</string>',
+        '\t\t<string>--max-semi-space-size=2</string>',
         '\t\t<string>/home/a&amp;b &lt;x&gt;/it&apos;s &quot;q&quot; $HOME 100%/dist/main.js</string>',
         '\t\t<string>--data-dir</string>',
         String.raw`		<string>/home/a&amp;b &lt;x&gt;/data \ dir</string>`,
