@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAEMON_NODE_FLAGS } from '../src/config/node-flags.js';
 import { MAIN, MockUpstream, startProxy, tempDir, waitFor } from './harness.js';
 
 const run = promisify(execFile);
@@ -131,7 +132,7 @@ describe('maxproxy login-item', () => {
     const on = await cli(['login-item', 'enable', '--data-dir', dataDir], env);
     expect(on.code).toBe(0);
     const content = fs.readFileSync(file, 'utf8');
-    expect(content).toContain(`Exec=${process.execPath} ${MAIN} --data-dir ${dataDir}\n`);
+    expect(content).toContain(`Exec=${process.execPath} ${DAEMON_NODE_FLAGS.join(' ')} ${MAIN} --data-dir ${dataDir}\n`);
     expect((await cli(['login-item', 'status', '--data-dir', dataDir], env)).stdout).toBe(`enabled (xdg-autostart) ${file}\n`);
     expect((await cli(['login-item', 'disable', '--data-dir', dataDir], env)).code).toBe(0);
     expect(fs.existsSync(file)).toBe(false);
