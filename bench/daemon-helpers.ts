@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DAEMON_NODE_FLAGS } from '../src/config/node-flags.js';
-import { childClaudePids, MAIN, type RunningProxy, sleep, startProxy, waitFor } from '../test/harness.js';
+import { childClaudePids, daemonCommand, type RunningProxy, sleep, startProxy, waitFor } from '../test/harness.js';
 import type { MockUpstream } from '../test/mock-upstream.js';
 
 // ---------------------------------------------------------------- daemon helpers
@@ -35,7 +34,7 @@ export const startDaemon = (upstream: MockUpstream, args: string[], claudeEnv: R
     args: ['--log-level', 'warn', '--max-concurrent', '4', ...args],
     claudeEnv,
     env,
-    ...(NODE_ARGS.length ? { command: { file: process.execPath, args: [...DAEMON_NODE_FLAGS, ...NODE_ARGS, MAIN] } } : {}),
+    ...(NODE_ARGS.length ? { command: daemonCommand(NODE_ARGS) } : {}),
   });
 
 export async function stopDaemon(p: RunningProxy): Promise<void> {

@@ -6,8 +6,7 @@
  * 10 ms, beside two baselines (a one-line chat, first and later). A request is given up
  * after 120 s. Used by `npm run bench` and by `bench/hardening.ts --only event-loop`.
  */
-import { DAEMON_NODE_FLAGS } from '../src/config/node-flags.js';
-import { MAIN, startProxy } from '../test/harness.js';
+import { daemonCommand, MAIN, startProxy } from '../test/harness.js';
 import type { MockUpstream } from '../test/mock-upstream.js';
 
 export interface EventLoopRow {
@@ -98,7 +97,7 @@ function worstShapes(): Array<[string, string, () => string]> {
 
 export async function benchEventLoop(upstream: MockUpstream, log: (s: string) => void, main = MAIN): Promise<EventLoopRow[]> {
   const rows: EventLoopRow[] = [];
-  const proxy = await startProxy({ upstream, command: { file: process.execPath, args: [...DAEMON_NODE_FLAGS, main] }, args: ['--warm-spares', '0'] });
+  const proxy = await startProxy({ upstream, command: daemonCommand([], main), args: ['--warm-spares', '0'] });
   for (const [label, route, make] of worstShapes()) {
     // Serialised before the clock starts: the poller shares this process's event loop.
     const payload = make();

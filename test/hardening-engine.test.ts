@@ -9,9 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAEMON_NODE_FLAGS } from '../src/config/node-flags.js';
 import { alive, anthropicStreamSummary, openaiStreamSummary, post } from './fault-kit.js';
-import { childClaudePids, MAIN, MockUpstream, startProxy, tempDir, waitFor } from './harness.js';
+import { childClaudePids, daemonCommand, MockUpstream, startProxy, tempDir, waitFor } from './harness.js';
 import type { RecordedRequest } from './mock-upstream.js';
 
 const HOOK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'emfile-once.mjs');
@@ -32,7 +31,7 @@ describe('descriptor exhaustion is a moment, not a verdict (defect 2)', () => {
     const proxy = await startProxy({
       upstream,
       args: ['--warm-spares', '0'],
-      command: { file: process.execPath, args: [...DAEMON_NODE_FLAGS, '--import', HOOK, MAIN] },
+      command: daemonCommand(['--import', HOOK]),
     });
     upstream.reset();
     upstream.setResponder((r) =>

@@ -13,6 +13,11 @@ import { MockUpstream } from './mock-upstream.js';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const MAIN = path.join(ROOT, 'dist', 'main.js');
 
+/** The daemon's command line as the bin runs it (its V8 flags), with extra node flags after them so a later one wins. */
+export function daemonCommand(extraNodeArgs: string[] = [], main = MAIN): { file: string; args: string[] } {
+  return { file: process.execPath, args: [...DAEMON_NODE_FLAGS, ...extraNodeArgs, main] };
+}
+
 export interface ProxyOptions {
   upstream?: MockUpstream;
   dataDir?: string;
@@ -59,7 +64,7 @@ export async function startProxy(opts: ProxyOptions = {}): Promise<RunningProxy>
     ...opts.claudeEnv,
   };
   const args = [
-    ...(opts.command?.args ?? [...DAEMON_NODE_FLAGS, MAIN]),
+    ...(opts.command ?? daemonCommand()).args,
     ...(opts.headless === false ? [] : ['--headless']),
     '--port',
     '0',

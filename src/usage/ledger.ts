@@ -5,6 +5,7 @@ import { writeFileAtomicSync } from '../store/atomic-write.js';
 import type { BillingPath, TurnRecord, WindowReading } from '../turn/turn-record.js';
 import { addEntry, type CurrentWindows, type Entry, emptyTotals, groupEntries, seriesOf } from './aggregate.js';
 import { FIVE_HOUR_S, type Reading, turnWeight, WEEK_S, WindowAttributor } from './attribution.js';
+import { RecordCompactor } from './compact-record.js';
 import type { ClientShare, CurrentShares, GroupBy, RecentTurnsQuery, SeriesPoint, UsageGroup, UsageReader, UsageTotals, WindowPoint } from './reader.js';
 import { fromRow, localDay, type TurnRow } from './rows.js';
 import { UsageStore } from './store.js';
@@ -61,6 +62,7 @@ export class Ledger implements UsageReader {
   private readonly loadedFrom: number;
   /** Attributed shares per window (its resetsAt) and client: the current shares without a scan. */
   private readonly totals = { h: new Map<number, Map<string, number>>(), w: new Map<number, Map<string, number>>() };
+  private readonly compactor = new RecordCompactor();
 
   constructor(private readonly opts: LedgerOptions) {
     this.now = opts.now ?? Date.now;
@@ -72,7 +74,7 @@ export class Ledger implements UsageReader {
     if (!opts.readOnly) this.rollup();
     this.loadedFrom = this.now() - MEMORY_MS;
     const rows = this.store.readRows(this.loadedFrom).sort((a, b) => a.e - b.e);
-    for (const row of rows) this.attribute({ r: fromRow(row) });
+    for (const row of rows) this.attribute({ r: this.compactor.compact(fromRow(row)) });
     if (!opts.readOnly) this.rollupTimer = setInterval(() => this.rollup(), 6 * 3_600_000).unref();
   }
 
@@ -86,7 +88,7 @@ export class Ledger implements UsageReader {
       if (rec.weekly?.utilization === undefined && live(latest.weekly, rec.endedAt)) rec.weekly = live(latest.weekly, rec.endedAt);
       if (rec.billing === 'unknown' && latest.billing) rec.billing = latest.billing;
     }
-    this.attribute({ r: rec });
+    this.attribute({ r: this.compactor.compact(rec) });
     this.store.append(rec);
     this.cache = undefined;
   }
@@ -115,6 +117,7 @@ export class Ledger implements UsageReader {
     const keepFrom = this.now() - MEMORY_MS;
     for (const m of [this.totals.h, this.totals.w]) for (const win of m.keys()) if (win * 1000 < keepFrom) m.delete(win);
     if (this.entries.length && this.entries[0].r.endedAt < keepFrom) this.entries = this.entries.filter((e) => e.r.endedAt >= keepFrom);
+    this.compactor.clear();
   }
 
   private current(): CurrentWindows {
