@@ -63,8 +63,9 @@ export async function startProxy(opts: ProxyOptions = {}): Promise<RunningProxy>
     ...(opts.auth === 'none' ? {} : opts.auth === 'oauth' ? { CLAUDE_CODE_OAUTH_TOKEN: 'test-oauth-token' } : { ANTHROPIC_API_KEY: 'sk-test' }),
     ...opts.claudeEnv,
   };
+  const command = opts.command ?? daemonCommand();
   const args = [
-    ...(opts.command ?? daemonCommand()).args,
+    ...command.args,
     ...(opts.headless === false ? [] : ['--headless']),
     '--port',
     '0',
@@ -78,7 +79,7 @@ export async function startProxy(opts: ProxyOptions = {}): Promise<RunningProxy>
   const env = { ...process.env };
   for (const k of ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'CLAUDE_CODE_OAUTH_TOKEN', 'DISPLAY', 'WAYLAND_DISPLAY']) delete env[k];
   Object.assign(env, opts.env);
-  const child = spawn(opts.command?.file ?? process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command.file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
