@@ -46,12 +46,26 @@ describe('RecordCompactor', () => {
     expect(out.fiveHour).toEqual({ utilization: 0.1, resetsAt: 7 });
   });
 
-  it('still compacts equal names after clear()', () => {
+  it('holds each distinct name once, and forgets them at clear()', () => {
     const c = new RecordCompactor();
-    c.compact(turn({ endedAt: 1, client: fresh('opencode') }));
+    const opencode = (endedAt: number, sessionId: string) =>
+      turn({
+        endedAt,
+        sessionId: fresh(sessionId),
+        client: fresh('opencode'),
+        endpoint: 'messages',
+        modelRequested: fresh('claude-opus-4-5'),
+        modelServed: fresh('claude-opus-4-5'),
+      });
+    for (let i = 0; i < 50; i++) c.compact(opencode(i, 's1'));
+    // opencode, messages, claude-opus-4-5 (asked for and served: one name), s1.
+    expect(c.size).toBe(4);
+    c.compact(opencode(50, 's2'));
+    expect(c.size).toBe(5);
     c.clear();
-    const out = c.compact(turn({ endedAt: 2, client: fresh('opencode'), modelRequested: fresh('claude-opus-4-5') }));
-    expect(out.client).toBe('opencode');
-    expect(out.modelRequested).toBe('claude-opus-4-5');
+    expect(c.size).toBe(0);
+    const out = c.compact(opencode(51, 's3'));
+    expect(out).toMatchObject({ client: 'opencode', sessionId: 's3', modelRequested: 'claude-opus-4-5' });
+    expect(c.size).toBe(4);
   });
 });

@@ -27,6 +27,11 @@ export class RecordCompactor {
     return out;
   }
 
+  /** How many distinct names the table holds (it grows with the sessions until the next clear). */
+  get size(): number {
+    return this.strings.size;
+  }
+
   /** Forgets the table (the ledger's rollup): names of sessions long gone are not kept for ever. */
   clear(): void {
     this.strings = new Map();
